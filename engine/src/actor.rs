@@ -1,0 +1,67 @@
+//! Who is acting: a user with roles in one or more regions. Passed into every operation, so
+//! the engine, not the handler, decides who may do what.
+
+use crate::domain::role::Role;
+use crate::error::EngineError;
+use crate::storage::entity::{app_user, membership, region};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub language: String,
+    /// Roles per region slug.
+    pub regions: BTreeMap<String, BTreeSet<Role>>,
+}
+
+impl Actor {
+    /// The actor's roles in `region`, or `None` if they are not a member there.
+    pub fn roles_in(&self, region: &str) -> Option<&BTreeSet<Role>> {
+        self.regions.get(region).filter(|roles| !roles.is_empty())
+    }
+
+    pub fn has_role(&self, region: &str, role: Role) -> bool {
+        self.roles_in(region)
+            .is_some_and(|roles| roles.contains(&role))
+    }
+
+    /// Loads the user with their memberships.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        user_id: i64,
+    ) -> Result<Option<Actor>, EngineError> {
+        let Some(user) = app_user::Entity::find_by_id(user_id).one(db).await? else {
+            return Ok(None);
+        };
+        let memberships = membership::Entity::find()
+            .filter(membership::Column::UserId.eq(user_id))
+            .all(db)
+            .await?;
+        let slugs: BTreeMap<i64, String> = region::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.slug))
+            .collect();
+        let mut regions: BTreeMap<String, BTreeSet<Role>> = BTreeMap::new();
+        for m in memberships {
+            // A role no longer in the vocabulary grants nothing.
+            if let (Some(slug), Ok(role)) = (slugs.get(&m.region_id), m.role.parse::<Role>()) {
+                regions.entry(slug.clone()).or_default().insert(role);
+            }
+        }
+        Ok(Some(Actor {
+            user_id: user.id,
+            name: user.name,
+            email: user.email,
+            language: user.language,
+            regions,
+        }))
+    }
+}

@@ -1,0 +1,890 @@
+//! The case service: every change to a case — creation, description, economics, sign-off,
+//! transition — is one transaction in which the case's version, its content, a journal event
+//! and any outbox rows commit together or not at all. A change states the version it saw; a
+//! stale one is refused with the current version.
+
+mod file;
+pub mod view;
+
+use crate::actor::Actor;
+use crate::domain::calendar::danish_date;
+use crate::domain::description::ProfessionalDescription;
+use crate::domain::economics::EconomicsLine;
+use crate::domain::ids::{StateId, TransitionId};
+use crate::domain::role::{Role, Side};
+use crate::error::{EngineError, FieldError};
+use crate::storage::entity::{
+    app_user, description_revision, economics_line, economics_signoff, handover_case, organisation,
+    region,
+};
+use crate::storage::journal::{self, ChainVerification, NewEvent};
+use crate::storage::registry::{self, DefinitionKey};
+use crate::storage::{numbers, outbox};
+use crate::workflow::WorkflowSet;
+use crate::workflow::definition::{Definition, Section, State};
+use crate::workflow::machine::{self, CaseActor};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use file::CaseFile;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use view::{
+    AvailableTransition, CaseKind, CaseView, DescriptionView, EconomicsView, EventView,
+    JournalView, PartyRef, SignoffView, UserRef, WorkflowRef,
+};
+
+/// Where the engine gets the time; tests fix it.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Longest comment accepted with a transition.
+pub const MAX_COMMENT_CHARS: usize = 5_000;
+
+/// A case to create.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub region: String,
+    pub title: String,
+    pub kind: String,
+    pub giving_party_id: i64,
+    pub receiving_party_id: i64,
+}
+
+/// The engine: the validated workflows and the database, and every operation on cases.
+#[derive(Clone)]
+pub struct Engine {
+    db: DatabaseConnection,
+    workflows: Arc<WorkflowSet>,
+    definition_ids: BTreeMap<DefinitionKey, i64>,
+    definition_keys: BTreeMap<i64, DefinitionKey>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("definitions", &self.definition_ids.len())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Visible {
+    case: handover_case::Model,
+    region: region::Model,
+    roles: BTreeSet<Role>,
+}
+
+impl Engine {
+    /// Registers the workflow definitions in the database and returns the engine.
+    ///
+    /// # Errors
+    /// When a stored definition version has changed, or a database error.
+    pub async fn start(
+        db: DatabaseConnection,
+        workflows: WorkflowSet,
+    ) -> Result<Self, EngineError> {
+        let definition_ids = registry::register(&db, &workflows, Utc::now()).await?;
+        let definition_keys = definition_ids
+            .iter()
+            .map(|(k, v)| (*v, k.clone()))
+            .collect();
+        Ok(Self {
+            db,
+            workflows: Arc::new(workflows),
+            definition_ids,
+            definition_keys,
+            clock: Arc::new(Utc::now),
+        })
+    }
+
+    /// Uses `clock` for the time from now on.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    /// The database error when it does not.
+    pub async fn ping(&self) -> Result<(), EngineError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub fn workflows(&self) -> &WorkflowSet {
+        &self.workflows
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        journal::storable((self.clock)())
+    }
+
+    /// Today in Denmark.
+    pub fn today(&self) -> NaiveDate {
+        danish_date((self.clock)())
+    }
+
+    fn definition_of(&self, case: &handover_case::Model) -> Result<&Definition, EngineError> {
+        let key = self
+            .definition_keys
+            .get(&case.workflow_id)
+            .ok_or_else(|| EngineError::DefinitionMissing(format!("id {}", case.workflow_id)))?;
+        self.workflows
+            .definitions()
+            .iter()
+            .find(|d| d.region.as_str() == key.0 && d.key == key.1 && d.version == key.2)
+            .ok_or_else(|| {
+                EngineError::DefinitionMissing(format!("{} {} v{}", key.0, key.1, key.2))
+            })
+    }
+
+    fn state_of<'d>(
+        def: &'d Definition,
+        case: &handover_case::Model,
+    ) -> Result<&'d State, EngineError> {
+        def.state_by_str(&case.state).ok_or_else(|| {
+            EngineError::DefinitionMissing(format!(
+                "{} v{} has no state `{}` (case {})",
+                def.region, def.version, case.state, case.number
+            ))
+        })
+    }
+
+    /// Loads a case the actor may see; another region's case is reported as not found.
+    async fn visible(&self, actor: &Actor, case_id: i64) -> Result<Visible, EngineError> {
+        const NOT_FOUND: EngineError = EngineError::NotFound { what: "case" };
+        let case = handover_case::Entity::find_by_id(case_id)
+            .one(&self.db)
+            .await?
+            .ok_or(NOT_FOUND)?;
+        let region = region::Entity::find_by_id(case.region_id)
+            .one(&self.db)
+            .await?
+            .ok_or(NOT_FOUND)?;
+        let roles = actor.roles_in(&region.slug).cloned().ok_or(NOT_FOUND)?;
+        Ok(Visible {
+            case,
+            region,
+            roles,
+        })
+    }
+
+    /// The actor's roles on this case: `proposer` only for the case's own proposer.
+    fn case_actor(actor: &Actor, visible: &Visible) -> CaseActor {
+        let mut roles = visible.roles.clone();
+        if visible.case.proposer_user_id != actor.user_id {
+            roles.remove(&Role::Proposer);
+        }
+        CaseActor { roles }
+    }
+
+    fn check_version(case: &handover_case::Model, expected: i32) -> Result<(), EngineError> {
+        if case.version == expected {
+            Ok(())
+        } else {
+            Err(EngineError::Conflict {
+                expected,
+                current: case.version,
+            })
+        }
+    }
+
+    /// Moves the case's version on, only if it is still `expected`. This is the first write of
+    /// every change, so it also takes the case's lock for the rest of the transaction.
+    async fn bump(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: i64,
+        expected: i32,
+        new_state: Option<(&StateId, Option<NaiveDate>)>,
+    ) -> Result<(), EngineError> {
+        use handover_case::Column;
+        let mut update = handover_case::Entity::update_many()
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .col_expr(Column::UpdatedAt, Expr::value(self.now()))
+            .filter(Column::Id.eq(case_id))
+            .filter(Column::Version.eq(expected));
+        if let Some((state, due_date)) = new_state {
+            update = update
+                .col_expr(Column::State, Expr::value(state.as_str()))
+                .col_expr(Column::DueDate, Expr::value(due_date));
+        }
+        if update.exec(txn).await?.rows_affected == 1 {
+            return Ok(());
+        }
+        let current = handover_case::Entity::find_by_id(case_id)
+            .one(txn)
+            .await?
+            .map_or(expected, |c| c.version);
+        Err(EngineError::Conflict { expected, current })
+    }
+
+    /// Creates a case in the region's workflow in force today, with a gap-free number.
+    ///
+    /// # Errors
+    /// [`EngineError::Forbidden`] unless the actor is a proposer in the region;
+    /// [`EngineError::Invalid`] naming each bad field; [`EngineError::NoWorkflow`].
+    pub async fn create_case(
+        &self,
+        actor: &Actor,
+        input: NewCase,
+    ) -> Result<CaseView, EngineError> {
+        let region = region::Entity::find()
+            .filter(region::Column::Slug.eq(input.region.trim()))
+            .one(&self.db)
+            .await?;
+        let Some(region) = region else {
+            return Err(EngineError::invalid(
+                "region",
+                format!("unknown region `{}`", input.region),
+            ));
+        };
+        if !actor.has_role(&region.slug, Role::Proposer) {
+            return Err(EngineError::Forbidden {
+                action: format!("creating a case in {}", region.name),
+                needed: vec![Role::Proposer],
+            });
+        }
+        let mut problems = Vec::new();
+        let title = input.title.trim().to_owned();
+        if !(3..=200).contains(&title.chars().count()) {
+            problems.push(FieldError::new(
+                "title",
+                "give the case a title of 3 to 200 characters that names the task",
+            ));
+        }
+        let kind = CaseKind::parse(&input.kind);
+        if kind.is_none() {
+            problems.push(FieldError::new(
+                "kind",
+                format!("unknown kind `{}`; use transfer or new_task", input.kind),
+            ));
+        }
+        for (field, id) in [
+            ("giving_party", input.giving_party_id),
+            ("receiving_party", input.receiving_party_id),
+        ] {
+            let found = organisation::Entity::find_by_id(id).one(&self.db).await?;
+            if found.is_none_or(|o| o.region_id != region.id) {
+                problems.push(FieldError::new(field, format!("organisation {id} is not a party in {}; pick one from the region's parties", region.name)));
+            }
+        }
+        if input.giving_party_id == input.receiving_party_id {
+            problems.push(FieldError::new(
+                "receiving_party",
+                "the receiving party must differ from the giving party",
+            ));
+        }
+        let (Some(kind), true) = (kind, problems.is_empty()) else {
+            return Err(EngineError::Invalid(problems));
+        };
+
+        let today = self.today();
+        let def = self
+            .workflows
+            .in_force(&region.slug, today)
+            .ok_or_else(|| EngineError::NoWorkflow {
+                region: region.slug.clone(),
+                date: today,
+            })?;
+        let workflow_id =
+            self.definition_ids[&(def.region.to_string(), def.key.clone(), def.version)];
+        let initial = def
+            .state(&def.initial)
+            .ok_or_else(|| EngineError::DefinitionMissing(def.initial.to_string()))?;
+        let due_date = initial
+            .due_days
+            .map(|d| def.calendar.add_working_days(today, d));
+        let now = self.now();
+
+        let txn = self.db.begin().await?;
+        let seq = numbers::next_seq(&txn, region.id, today.year()).await?;
+        let number = numbers::format_number(&def.case_prefix, today.year(), seq);
+        let case = handover_case::ActiveModel {
+            region_id: Set(region.id),
+            workflow_id: Set(workflow_id),
+            number: Set(number.clone()),
+            title: Set(title.clone()),
+            kind: Set(kind.as_str().to_owned()),
+            giving_party_id: Set(input.giving_party_id),
+            receiving_party_id: Set(input.receiving_party_id),
+            proposer_user_id: Set(actor.user_id),
+            state: Set(def.initial.to_string()),
+            version: Set(1),
+            due_date: Set(due_date),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let event = NewEvent {
+            kind: "created",
+            actor_user_id: Some(actor.user_id),
+            to_state: Some(def.initial.to_string()),
+            payload: json!({
+                "number": number, "title": title, "kind": kind.as_str(),
+                "giving_party_id": input.giving_party_id, "receiving_party_id": input.receiving_party_id,
+                "workflow": {"key": def.key, "version": def.version},
+            }),
+            ..Default::default()
+        };
+        journal::append(&txn, case.id, event, now).await?;
+        txn.commit().await?;
+        self.case(actor, case.id).await
+    }
+
+    /// The case as `actor` sees it, with the transitions they may take now.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] when it does not exist or is in another region.
+    pub async fn case(&self, actor: &Actor, case_id: i64) -> Result<CaseView, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        self.view(actor, &visible).await
+    }
+
+    async fn view(&self, actor: &Actor, visible: &Visible) -> Result<CaseView, EngineError> {
+        let case = &visible.case;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        let file = CaseFile::load(&self.db, case.id).await?;
+        let facts = file.facts(case);
+        let options = machine::options(def, &state.id, &facts, &Self::case_actor(actor, visible));
+
+        let mut user_ids: BTreeSet<i64> = file.signoffs.iter().map(|s| s.user_id).collect();
+        user_ids.insert(case.proposer_user_id);
+        if let Some((revision, _)) = &file.description {
+            user_ids.insert(revision.author_user_id);
+        }
+        let users = self.user_refs(user_ids).await?;
+        let user = |id: i64| {
+            users.get(&id).cloned().unwrap_or(UserRef {
+                id,
+                name: String::new(),
+            })
+        };
+        let parties: BTreeMap<i64, organisation::Model> = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in([case.giving_party_id, case.receiving_party_id]))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let party = |id: i64| {
+            parties.get(&id).map_or(
+                PartyRef {
+                    id,
+                    name: String::new(),
+                    kind: String::new(),
+                },
+                |o| PartyRef {
+                    id,
+                    name: o.name.clone(),
+                    kind: o.kind.clone(),
+                },
+            )
+        };
+
+        Ok(CaseView {
+            id: case.id,
+            number: case.number.clone(),
+            region: visible.region.slug.clone(),
+            region_name: visible.region.name.clone(),
+            title: case.title.clone(),
+            kind: CaseKind::parse(&case.kind).unwrap_or(CaseKind::Transfer),
+            giving_party: party(case.giving_party_id),
+            receiving_party: party(case.receiving_party_id),
+            proposer: user(case.proposer_user_id),
+            state: case.state.clone(),
+            state_label: state.label.clone(),
+            stage: state.stage,
+            version: case.version,
+            due_date: case.due_date,
+            workflow: WorkflowRef {
+                key: def.key.clone(),
+                version: def.version,
+            },
+            created_at: case.created_at,
+            updated_at: case.updated_at,
+            description: file
+                .description
+                .as_ref()
+                .map(|(revision, content)| DescriptionView {
+                    revision: revision.revision,
+                    author: user(revision.author_user_id),
+                    revised_at: revision.created_at,
+                    content: content.clone(),
+                }),
+            economics: EconomicsView {
+                lines: file.lines.clone(),
+                signoffs: file
+                    .signoffs
+                    .iter()
+                    .filter_map(|s| {
+                        Some(SignoffView {
+                            side: s.side.parse().ok()?,
+                            by: user(s.user_id),
+                            signed_at: s.signed_at,
+                            valid: file.signoff_valid(s),
+                        })
+                    })
+                    .collect(),
+            },
+            available_transitions: options
+                .into_iter()
+                .map(|o| AvailableTransition {
+                    id: o.transition.id.to_string(),
+                    label: o.transition.label.clone(),
+                    to: o.transition.to.to_string(),
+                    requires_comment: o.transition.require_comment,
+                    blocked_by: o.blocked_by,
+                })
+                .collect(),
+        })
+    }
+
+    async fn user_refs(&self, ids: BTreeSet<i64>) -> Result<BTreeMap<i64, UserRef>, EngineError> {
+        Ok(app_user::Entity::find()
+            .filter(app_user::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| {
+                (
+                    u.id,
+                    UserRef {
+                        id: u.id,
+                        name: u.name,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Takes `transition` on the case: checks role and guards, then commits the new state, the
+    /// journal event and the outbox rows in one transaction.
+    ///
+    /// # Errors
+    /// [`EngineError::Conflict`] on a stale version; [`EngineError::Refused`] saying why the
+    /// state machine refused; [`EngineError::Invalid`] for an over-long comment.
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+    ) -> Result<CaseView, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        let case = &visible.case;
+        Self::check_version(case, expected_version)?;
+        if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+            return Err(EngineError::invalid(
+                "comment",
+                format!(
+                    "the comment is longer than {MAX_COMMENT_CHARS} characters; shorten it or attach a document"
+                ),
+            ));
+        }
+        let transition = TransitionId::parse(transition)
+            .map_err(|e| EngineError::invalid("transition", e.to_string()))?;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        let facts = CaseFile::load(&self.db, case.id).await?.facts(case);
+        let decision = machine::decide(
+            def,
+            &state.id,
+            &facts,
+            &Self::case_actor(actor, &visible),
+            &transition,
+            comment,
+            self.today(),
+        )?;
+        let label = def
+            .transitions_from(&state.id)
+            .find(|t| t.id == transition)
+            .map(|t| t.label.clone());
+        let now = self.now();
+
+        let txn = self.db.begin().await?;
+        self.bump(
+            &txn,
+            case.id,
+            expected_version,
+            Some((&decision.to, decision.due_date)),
+        )
+        .await?;
+        let event = NewEvent {
+            kind: "transition",
+            actor_user_id: Some(actor.user_id),
+            transition: Some(decision.transition.to_string()),
+            from_state: Some(decision.from.to_string()),
+            to_state: Some(decision.to.to_string()),
+            comment: decision.comment.clone(),
+            payload: json!({ "label": label, "due_date": decision.due_date }),
+        };
+        let event = journal::append(&txn, case.id, event, now).await?;
+        outbox::enqueue(&txn, case, event.id, &decision.notifications, now).await?;
+        txn.commit().await?;
+        self.case(actor, case_id).await
+    }
+
+    fn may_edit(
+        actor: &Actor,
+        visible: &Visible,
+        state: &State,
+        section: Section,
+        editors: &[Role],
+    ) -> Result<(), EngineError> {
+        let (name, action) = match section {
+            Section::Description => (
+                "professional description",
+                "editing the professional description",
+            ),
+            Section::Economics => ("economic assessment", "editing the economic assessment"),
+        };
+        if !state.editable.contains(&section) {
+            return Err(EngineError::NotEditable {
+                section: name,
+                state: state.id.to_string(),
+            });
+        }
+        let roles = Self::case_actor(actor, visible).roles;
+        if editors.iter().any(|r| roles.contains(r)) {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden {
+                action: action.into(),
+                needed: editors.to_vec(),
+            })
+        }
+    }
+
+    /// Stores a new revision of the professional description; every revision is kept, and the
+    /// journal records each changed field with its old and new value.
+    ///
+    /// # Errors
+    /// [`EngineError::NotEditable`] outside the states that allow it; [`EngineError::Forbidden`]
+    /// for the wrong role; [`EngineError::Invalid`] for fields over their limits;
+    /// [`EngineError::Conflict`] on a stale version.
+    pub async fn revise_description(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        description: ProfessionalDescription,
+    ) -> Result<CaseView, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        let case = &visible.case;
+        Self::check_version(case, expected_version)?;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        let mut editors: Vec<Role> = state.actor.into_iter().collect();
+        editors.push(Role::Secretariat);
+        Self::may_edit(actor, &visible, state, Section::Description, &editors)?;
+        let violations = description.limit_violations();
+        if !violations.is_empty() {
+            return Err(EngineError::Invalid(
+                violations
+                    .into_iter()
+                    .map(|(f, m)| FieldError::new(f, m))
+                    .collect(),
+            ));
+        }
+        let file = CaseFile::load(&self.db, case.id).await?;
+        let previous = file
+            .description
+            .as_ref()
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default();
+        let changes = changed_fields(&previous, &description);
+        if changes.is_empty() && file.description.is_some() {
+            return self.view(actor, &visible).await;
+        }
+        let revision = file.description.as_ref().map_or(1, |(r, _)| r.revision + 1);
+        let content = serde_json::to_string(&description)
+            .map_err(|e| EngineError::invalid("description", e.to_string()))?;
+        let now = self.now();
+
+        let txn = self.db.begin().await?;
+        self.bump(&txn, case.id, expected_version, None).await?;
+        description_revision::ActiveModel {
+            case_id: Set(case.id),
+            revision: Set(revision),
+            author_user_id: Set(actor.user_id),
+            content: Set(content),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let event = NewEvent {
+            kind: "description_revised",
+            actor_user_id: Some(actor.user_id),
+            payload: json!({ "revision": revision, "changes": changes }),
+            ..Default::default()
+        };
+        journal::append(&txn, case.id, event, now).await?;
+        txn.commit().await?;
+        self.case(actor, case_id).await
+    }
+
+    /// Replaces the figures of the economic assessment. A change voids every sign-off given on
+    /// the old figures, and the journal says so.
+    ///
+    /// # Errors
+    /// As [`Engine::revise_description`], and [`EngineError::Invalid`] naming each bad line.
+    pub async fn replace_economics(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        lines: Vec<EconomicsLine>,
+    ) -> Result<CaseView, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        let case = &visible.case;
+        Self::check_version(case, expected_version)?;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        Self::may_edit(
+            actor,
+            &visible,
+            state,
+            Section::Economics,
+            &[Role::Economist, Role::Secretariat],
+        )?;
+        let parties: BTreeSet<i64> = organisation::Entity::find()
+            .filter(organisation::Column::RegionId.eq(case.region_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        let problems = economics_problems(&lines, &parties);
+        if !problems.is_empty() {
+            return Err(EngineError::Invalid(problems));
+        }
+        let file = CaseFile::load(&self.db, case.id).await?;
+        let mut sorted = lines.clone();
+        sorted.sort();
+        if sorted == file.lines {
+            return self.view(actor, &visible).await;
+        }
+        let voided: Vec<String> = file
+            .signoffs
+            .iter()
+            .filter(|s| file.signoff_valid(s))
+            .map(|s| s.side.clone())
+            .collect();
+        let now = self.now();
+
+        let txn = self.db.begin().await?;
+        self.bump(&txn, case.id, expected_version, None).await?;
+        economics_line::Entity::delete_many()
+            .filter(economics_line::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
+        for line in &sorted {
+            economics_line::ActiveModel {
+                case_id: Set(case.id),
+                party_id: Set(line.party_id),
+                year: Set(line.year),
+                one_off_costs: Set(line.one_off_costs),
+                running_costs: Set(line.running_costs),
+                savings: Set(line.savings),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let event = NewEvent {
+            kind: "economics_changed",
+            actor_user_id: Some(actor.user_id),
+            payload: json!({ "before": file.lines, "after": sorted, "voided_signoffs": voided }),
+            ..Default::default()
+        };
+        journal::append(&txn, case.id, event, now).await?;
+        txn.commit().await?;
+        self.case(actor, case_id).await
+    }
+
+    /// Records that `side` accepts the current figures.
+    ///
+    /// # Errors
+    /// [`EngineError::NotEditable`] when the state takes no sign-off from that side;
+    /// [`EngineError::Forbidden`] unless the actor is an economist; [`EngineError::Invalid`]
+    /// when there are no figures yet; [`EngineError::Conflict`] on a stale version.
+    pub async fn sign_off_economics(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        side: Side,
+    ) -> Result<CaseView, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        let case = &visible.case;
+        Self::check_version(case, expected_version)?;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        if !state.signoff.contains(&side) {
+            return Err(EngineError::NotEditable {
+                section: "economics sign-off",
+                state: state.id.to_string(),
+            });
+        }
+        if !Self::case_actor(actor, &visible)
+            .roles
+            .contains(&Role::Economist)
+        {
+            return Err(EngineError::Forbidden {
+                action: "signing off the economics".into(),
+                needed: vec![Role::Economist],
+            });
+        }
+        let file = CaseFile::load(&self.db, case.id).await?;
+        if file.lines.is_empty() {
+            return Err(EngineError::invalid(
+                "side",
+                "there are no figures to sign off yet; the economic assessment must be filled in first",
+            ));
+        }
+        let fingerprint = file.fingerprint();
+        let now = self.now();
+
+        let txn = self.db.begin().await?;
+        self.bump(&txn, case.id, expected_version, None).await?;
+        economics_signoff::Entity::delete_many()
+            .filter(economics_signoff::Column::CaseId.eq(case.id))
+            .filter(economics_signoff::Column::Side.eq(side.as_str()))
+            .exec(&txn)
+            .await?;
+        economics_signoff::ActiveModel {
+            case_id: Set(case.id),
+            side: Set(side.as_str().to_owned()),
+            user_id: Set(actor.user_id),
+            fingerprint: Set(fingerprint.clone()),
+            signed_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let event = NewEvent {
+            kind: "economics_signed_off",
+            actor_user_id: Some(actor.user_id),
+            payload: json!({ "side": side, "figures": fingerprint }),
+            ..Default::default()
+        };
+        journal::append(&txn, case.id, event, now).await?;
+        txn.commit().await?;
+        self.case(actor, case_id).await
+    }
+
+    /// The case's journal, oldest first, and whether its hash chain verifies.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] when the actor may not see the case.
+    pub async fn journal(&self, actor: &Actor, case_id: i64) -> Result<JournalView, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        let events = journal::events_of(&self.db, case_id).await?;
+        let chain = journal::verify(&events);
+        let users = self
+            .user_refs(events.iter().filter_map(|e| e.actor_user_id).collect())
+            .await?;
+        Ok(JournalView {
+            case_id,
+            number: visible.case.number,
+            events: events
+                .into_iter()
+                .map(|e| EventView {
+                    seq: e.seq,
+                    occurred_at: e.occurred_at,
+                    actor: e.actor_user_id.and_then(|id| users.get(&id).cloned()),
+                    kind: e.kind,
+                    transition: e.transition,
+                    from_state: e.from_state,
+                    to_state: e.to_state,
+                    comment: e.comment,
+                    details: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+                    hash: e.hash,
+                })
+                .collect(),
+            chain,
+        })
+    }
+
+    /// Verifies one case's hash chain, whoever asks (for operators and tests).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn verify_journal(&self, case_id: i64) -> Result<ChainVerification, EngineError> {
+        Ok(journal::verify(
+            &journal::events_of(&self.db, case_id).await?,
+        ))
+    }
+}
+
+/// The fields that differ between two descriptions, each with its old and new value.
+fn changed_fields(
+    old: &ProfessionalDescription,
+    new: &ProfessionalDescription,
+) -> Vec<serde_json::Value> {
+    let (serde_json::Value::Object(old), serde_json::Value::Object(new)) = (json!(old), json!(new))
+    else {
+        return Vec::new();
+    };
+    new.iter()
+        .filter(|(key, value)| old.get(*key) != Some(value))
+        .map(|(key, value)| json!({ "field": key, "old": old.get(key), "new": value }))
+        .collect()
+}
+
+/// Problems with a set of economic lines, each naming the line and field.
+fn economics_problems(lines: &[EconomicsLine], parties: &BTreeSet<i64>) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    if lines.len() > 1_000 {
+        problems.push(FieldError::new(
+            "lines",
+            "at most 1000 lines; one per party and year",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        for (field, message) in line.violations() {
+            problems.push(FieldError::new(format!("lines[{i}].{field}"), message));
+        }
+        if !parties.contains(&line.party_id) {
+            problems.push(FieldError::new(
+                format!("lines[{i}].party_id"),
+                format!(
+                    "organisation {} is not a party in the case's region",
+                    line.party_id
+                ),
+            ));
+        }
+        if !(2000..=2100).contains(&line.year) {
+            problems.push(FieldError::new(
+                format!("lines[{i}].year"),
+                format!("year {} is outside 2000–2100", line.year),
+            ));
+        }
+        if !seen.insert((line.party_id, line.year)) {
+            problems.push(FieldError::new(
+                format!("lines[{i}]"),
+                format!(
+                    "party {} has two lines for {}; merge them into one",
+                    line.party_id, line.year
+                ),
+            ));
+        }
+    }
+    problems
+}

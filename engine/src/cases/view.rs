@@ -1,0 +1,143 @@
+//! What the engine hands out about a case: views, never entities.
+
+use crate::domain::description::ProfessionalDescription;
+use crate::domain::economics::EconomicsLine;
+use crate::domain::role::Side;
+use crate::domain::text::Label;
+use crate::storage::journal::ChainVerification;
+use crate::workflow::Stage;
+use crate::workflow::guard::GuardFailure;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Whether a task moves between sectors or is a new task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    Transfer,
+    NewTask,
+}
+
+impl CaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::Transfer => "transfer",
+            CaseKind::NewTask => "new_task",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<CaseKind> {
+        match raw {
+            "transfer" => Some(CaseKind::Transfer),
+            "new_task" => Some(CaseKind::NewTask),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> Label {
+        match self {
+            CaseKind::Transfer => Label::new("Opgaveoverdragelse", "Task transfer"),
+            CaseKind::NewTask => Label::new("Ny opgave", "New task"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartyRef {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DescriptionView {
+    pub revision: i32,
+    pub author: UserRef,
+    pub revised_at: DateTime<Utc>,
+    pub content: ProfessionalDescription,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignoffView {
+    pub side: Side,
+    pub by: UserRef,
+    pub signed_at: DateTime<Utc>,
+    /// False once the figures changed after the sign-off.
+    pub valid: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EconomicsView {
+    pub lines: Vec<EconomicsLine>,
+    pub signoffs: Vec<SignoffView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AvailableTransition {
+    pub id: String,
+    pub label: Label,
+    pub to: String,
+    pub requires_comment: bool,
+    /// Guards that do not hold yet, in words; empty when the transition can be taken now.
+    pub blocked_by: Vec<GuardFailure>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkflowRef {
+    pub key: String,
+    pub version: u32,
+}
+
+/// A case as its reader sees it, with the transitions that reader may take now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CaseView {
+    pub id: i64,
+    pub number: String,
+    pub region: String,
+    pub region_name: String,
+    pub title: String,
+    pub kind: CaseKind,
+    pub giving_party: PartyRef,
+    pub receiving_party: PartyRef,
+    pub proposer: UserRef,
+    pub state: String,
+    pub state_label: Label,
+    pub stage: Stage,
+    pub version: i32,
+    pub due_date: Option<NaiveDate>,
+    pub workflow: WorkflowRef,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub description: Option<DescriptionView>,
+    pub economics: EconomicsView,
+    pub available_transitions: Vec<AvailableTransition>,
+}
+
+/// One journal event as read back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventView {
+    pub seq: i32,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Option<UserRef>,
+    pub kind: String,
+    pub transition: Option<String>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub comment: Option<String>,
+    pub details: serde_json::Value,
+    pub hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JournalView {
+    pub case_id: i64,
+    pub number: String,
+    pub events: Vec<EventView>,
+    pub chain: ChainVerification,
+}

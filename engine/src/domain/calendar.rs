@@ -1,0 +1,196 @@
+//! Danish working days: due dates in the workflows count these, not calendar days.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
+
+/// A day of the year a region keeps closed beyond the public holidays (e.g. 24 December).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClosingDay {
+    pub month: u32,
+    pub day: u32,
+}
+
+impl ClosingDay {
+    /// Parses `MM-DD`, e.g. `12-24`.
+    ///
+    /// # Errors
+    /// When the text is not a real month and day.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let invalid = || {
+            format!("closing day `{raw}` is not a month and day; write it as MM-DD, e.g. \"12-24\"")
+        };
+        let (month, day) = raw.split_once('-').ok_or_else(invalid)?;
+        let month: u32 = month.parse().map_err(|_| invalid())?;
+        let day: u32 = day.parse().map_err(|_| invalid())?;
+        // 2024 is a leap year, so 29 February is accepted.
+        NaiveDate::from_ymd_opt(2024, month, day).ok_or_else(invalid)?;
+        Ok(Self { month, day })
+    }
+}
+
+/// The last Sunday of `month` in `year`, at 01:00 UTC: when Danish summer time starts (March)
+/// and ends (October).
+fn last_sunday_0100_utc(year: i32, month: u32) -> NaiveDateTime {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    let last = first_of_next.unwrap_or(NaiveDate::MIN) - Duration::days(1);
+    let back = i64::from(last.weekday().num_days_from_sunday());
+    (last - Duration::days(back))
+        .and_hms_opt(1, 0, 0)
+        .unwrap_or_default()
+}
+
+/// The date in Denmark (CET, CEST in summer) at `now`.
+pub fn danish_date(now: DateTime<Utc>) -> NaiveDate {
+    let utc = now.naive_utc();
+    let summer =
+        utc >= last_sunday_0100_utc(utc.year(), 3) && utc < last_sunday_0100_utc(utc.year(), 10);
+    (utc + Duration::hours(if summer { 2 } else { 1 })).date()
+}
+
+/// Easter Sunday of `year` (Gregorian, anonymous algorithm).
+pub fn easter_sunday(year: i32) -> NaiveDate {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32).unwrap_or(NaiveDate::MIN)
+}
+
+/// Whether `date` is a Danish public holiday (helligdag).
+pub fn is_public_holiday(date: NaiveDate) -> bool {
+    let fixed = matches!((date.month(), date.day()), (1, 1) | (12, 25) | (12, 26));
+    let easter = easter_sunday(date.year());
+    let offset = (date - easter).num_days();
+    // Skærtorsdag, langfredag, påskedag, 2. påskedag, Kristi himmelfart, pinsedag, 2. pinsedag.
+    let easter_based = matches!(offset, -3 | -2 | 0 | 1 | 39 | 49 | 50);
+    // Store bededag (4th Friday after Easter) was abolished as a holiday from 2024.
+    let store_bededag = offset == 26 && date.year() < 2024;
+    fixed || easter_based || store_bededag
+}
+
+/// A working-day calendar: weekends, public holidays and a region's own closing days are off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkingCalendar {
+    closing_days: Vec<ClosingDay>,
+}
+
+impl WorkingCalendar {
+    pub fn new(closing_days: Vec<ClosingDay>) -> Self {
+        Self { closing_days }
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+            && !is_public_holiday(date)
+            && !self
+                .closing_days
+                .iter()
+                .any(|c| c.month == date.month() && c.day == date.day())
+    }
+
+    /// The date `days` working days after `start` (`start` itself does not count).
+    pub fn add_working_days(&self, start: NaiveDate, days: u32) -> NaiveDate {
+        let mut date = start;
+        let mut left = days;
+        while left > 0 {
+            date += Duration::days(1);
+            if self.is_working_day(date) {
+                left -= 1;
+            }
+        }
+        date
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn easter_falls_on_the_published_dates() {
+        assert_eq!(easter_sunday(2026), d(2026, 4, 5));
+        assert_eq!(easter_sunday(2027), d(2027, 3, 28));
+        assert_eq!(easter_sunday(2028), d(2028, 4, 16));
+    }
+
+    #[test]
+    fn the_danish_holidays_of_2026_are_off() {
+        for day in [
+            d(2026, 1, 1),
+            d(2026, 4, 2),
+            d(2026, 4, 3),
+            d(2026, 4, 5),
+            d(2026, 4, 6),
+            d(2026, 5, 14),
+            d(2026, 5, 24),
+            d(2026, 5, 25),
+            d(2026, 12, 25),
+            d(2026, 12, 26),
+        ] {
+            assert!(is_public_holiday(day), "{day} should be a holiday");
+        }
+        // Store bededag 2026 would have been 1 May; it is a working day now.
+        assert!(!is_public_holiday(d(2026, 5, 1)));
+        assert!(is_public_holiday(d(2023, 5, 5)));
+    }
+
+    #[test]
+    fn working_days_skip_weekends_holidays_and_closing_days() {
+        let calendar = WorkingCalendar::new(vec![
+            ClosingDay { month: 12, day: 24 },
+            ClosingDay { month: 12, day: 31 },
+        ]);
+        // Wednesday 23 Dec 2026 + 1 working day: 24 closed, 25-27 off, so Monday 28.
+        assert_eq!(
+            calendar.add_working_days(d(2026, 12, 23), 1),
+            d(2026, 12, 28)
+        );
+        // Thursday 1 April 2027 is skærtorsdag... 2027 Easter is 28 March, so 1 April is an
+        // ordinary Thursday; from Wednesday 24 March 2027, 2 working days lands on 30 March.
+        assert_eq!(calendar.add_working_days(d(2027, 3, 24), 2), d(2027, 3, 30));
+        assert_eq!(
+            calendar.add_working_days(d(2026, 11, 23), 0),
+            d(2026, 11, 23)
+        );
+    }
+
+    #[test]
+    fn the_danish_date_follows_cet_and_cest() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        assert_eq!(danish_date(at("2026-11-23T23:30:00Z")), d(2026, 11, 24));
+        assert_eq!(danish_date(at("2026-11-23T22:30:00Z")), d(2026, 11, 23));
+        assert_eq!(danish_date(at("2026-07-01T22:30:00Z")), d(2026, 7, 2));
+        assert_eq!(danish_date(at("2026-07-01T21:30:00Z")), d(2026, 7, 1));
+    }
+
+    #[test]
+    fn closing_days_are_parsed_as_month_and_day() {
+        assert_eq!(
+            ClosingDay::parse("06-05"),
+            Ok(ClosingDay { month: 6, day: 5 })
+        );
+        assert!(ClosingDay::parse("13-01").is_err());
+        assert!(ClosingDay::parse("juleaften").is_err());
+    }
+}

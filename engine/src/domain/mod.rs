@@ -1,0 +1,8 @@
+//! The domain vocabulary shared by the workflow definitions, the state machine and storage.
+
+pub mod calendar;
+pub mod description;
+pub mod economics;
+pub mod ids;
+pub mod role;
+pub mod text;

@@ -1,0 +1,64 @@
+//! The engine's errors, in domain words. The web crate maps each to an HTTP status in one place.
+
+use crate::domain::role::Role;
+use crate::workflow::machine::Refusal;
+use chrono::NaiveDate;
+use sea_orm::DbErr;
+use serde::Serialize;
+
+/// A problem with one input field, and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// It does not exist, or the actor may not know that it exists.
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The input is wrong; nothing was written.
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// The actor lacks the role the action needs.
+    #[error("{action} needs one of the roles: {}", .needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "))]
+    Forbidden { action: String, needed: Vec<Role> },
+    /// The case changed since the version the actor saw.
+    #[error("the case is at version {current}, not {expected}; reload it and try again")]
+    Conflict { expected: i32, current: i32 },
+    /// The section cannot be edited in the case's current state.
+    #[error("the {section} cannot be changed while the case is in state `{state}`")]
+    NotEditable {
+        section: &'static str,
+        state: String,
+    },
+    /// The state machine refused the transition.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("region {region} has no workflow definition in force on {date}")]
+    NoWorkflow { region: String, date: NaiveDate },
+    #[error(
+        "{file}: version {version} is already stored with other content; raise `version` in the file instead of changing a version cases may use"
+    )]
+    DefinitionChanged { file: String, version: u32 },
+    #[error("a stored case uses workflow definition {0}, which is not loaded from workflows/")]
+    DefinitionMissing(String),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl EngineError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        EngineError::Invalid(vec![FieldError::new(field, message)])
+    }
+}

@@ -1,0 +1,18 @@
+//! Overdrag's engine: the domain of planned and agreed task handover between the Danish health
+//! sectors. It holds the workflow definitions and the pure state machine, the case services and
+//! their storage. It knows nothing of HTTP or pages.
+
+pub mod domain;
+pub mod workflow;
+
+pub mod actor;
+pub mod cases;
+pub mod demo;
+pub mod error;
+pub mod regions;
+pub mod storage;
+pub mod users;
+
+pub use actor::Actor;
+pub use cases::Engine;
+pub use error::{EngineError, FieldError};

@@ -1,0 +1,127 @@
+//! Connecting to the database named by `DATABASE_URL`, and applying the migrations.
+
+use overdrag_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL `{0}` is not supported; use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("the data directory {path} cannot be created or written: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database at {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(DbErr),
+}
+
+/// The SQLite URL of the default database file in `data_dir`.
+pub fn default_sqlite_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("overdrag.db").display()
+    )
+}
+
+/// Hides a password in a URL before it is printed.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens the database: `url` if given, else a SQLite file under `data_dir`, created on first
+/// use. SQLite runs with WAL and `synchronous=FULL`: a decision must survive a power cut.
+///
+/// # Errors
+/// A [`ConnectError`] naming what is wrong with the URL, directory or server.
+pub async fn connect(
+    url: Option<&str>,
+    data_dir: &Path,
+) -> Result<DatabaseConnection, ConnectError> {
+    let url = match url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => url.to_owned(),
+        None => {
+            ensure_writable(data_dir)?;
+            default_sqlite_url(data_dir)
+        }
+    };
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        options.max_connections(4).map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(15))
+        });
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        options.max_connections(32).min_connections(1);
+    } else {
+        return Err(ConnectError::UnsupportedUrl(redacted(&url)));
+    }
+    Database::connect(options)
+        .await
+        .map_err(|source| ConnectError::Connect {
+            url: redacted(&url),
+            source,
+        })
+}
+
+fn ensure_writable(dir: &Path) -> Result<(), ConnectError> {
+    let fail = |source| ConnectError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+/// Applies every pending migration.
+///
+/// # Errors
+/// When a migration fails.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
+    Migrator::up(db, None).await.map_err(ConnectError::Migrate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_print() {
+        assert_eq!(
+            redacted("postgres://app:secret@db/overdrag"),
+            "postgres://app:***@db/overdrag"
+        );
+        assert_eq!(
+            redacted("postgres://app@db/overdrag"),
+            "postgres://app@db/overdrag"
+        );
+        assert_eq!(
+            redacted("sqlite://data/overdrag.db"),
+            "sqlite://data/overdrag.db"
+        );
+    }
+}

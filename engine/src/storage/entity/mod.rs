@@ -1,0 +1,15 @@
+//! The sea-orm entities: the tables as they are stored. Behaviour lives in the services beside
+//! this module, never here; entities never leave the engine.
+
+pub mod api_token;
+pub mod app_user;
+pub mod description_revision;
+pub mod economics_line;
+pub mod economics_signoff;
+pub mod handover_case;
+pub mod journal_event;
+pub mod membership;
+pub mod organisation;
+pub mod outbox;
+pub mod region;
+pub mod workflow_definition;

@@ -1,0 +1,160 @@
+//! The journal: an append-only, hash-chained event log per case. Each event's hash covers the
+//! previous event's hash, so a case file can prove nothing was edited afterwards.
+
+use crate::domain::economics::hex;
+use crate::storage::entity::journal_event;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The hash before the first event of every case.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An event to append.
+#[derive(Clone, Debug, Default)]
+pub struct NewEvent {
+    pub kind: &'static str,
+    pub actor_user_id: Option<i64>,
+    pub transition: Option<String>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub comment: Option<String>,
+    pub payload: serde_json::Value,
+}
+
+/// Timestamps keep microseconds: PostgreSQL stores no more, and the hash must survive storage.
+pub fn storable(now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn digest(event: &journal_event::Model) -> String {
+    let fields = (
+        &event.prev_hash,
+        event.case_id,
+        event.seq,
+        event
+            .occurred_at
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
+        event.actor_user_id,
+        &event.kind,
+        &event.transition,
+        &event.from_state,
+        &event.to_state,
+        &event.comment,
+        &event.payload,
+    );
+    let canonical = serde_json::to_string(&fields).unwrap_or_default();
+    hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+/// Appends `event` to the case's chain. Call it inside the transaction that changes the case,
+/// after the case row is locked by its version update, so appends to one case are serialised.
+///
+/// # Errors
+/// A database error; a concurrent append to the same place fails on the unique (case, seq).
+pub async fn append(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    event: NewEvent,
+    now: DateTime<Utc>,
+) -> Result<journal_event::Model, DbErr> {
+    let last = journal_event::Entity::find()
+        .filter(journal_event::Column::CaseId.eq(case_id))
+        .order_by_desc(journal_event::Column::Seq)
+        .one(db)
+        .await?;
+    let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |l| (l.seq + 1, l.hash));
+    let mut model = journal_event::Model {
+        id: 0,
+        case_id,
+        seq,
+        occurred_at: storable(now),
+        actor_user_id: event.actor_user_id,
+        kind: event.kind.to_owned(),
+        transition: event.transition,
+        from_state: event.from_state,
+        to_state: event.to_state,
+        comment: event.comment,
+        payload: event.payload.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    model.hash = digest(&model);
+    let active = journal_event::ActiveModel {
+        case_id: Set(model.case_id),
+        seq: Set(model.seq),
+        occurred_at: Set(model.occurred_at),
+        actor_user_id: Set(model.actor_user_id),
+        kind: Set(model.kind.clone()),
+        transition: Set(model.transition.clone()),
+        from_state: Set(model.from_state.clone()),
+        to_state: Set(model.to_state.clone()),
+        comment: Set(model.comment.clone()),
+        payload: Set(model.payload.clone()),
+        prev_hash: Set(model.prev_hash.clone()),
+        hash: Set(model.hash.clone()),
+        ..Default::default()
+    };
+    active.insert(db).await
+}
+
+/// The result of checking a case's chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChainVerification {
+    pub verified: bool,
+    pub events: usize,
+    /// The first event that does not fit the chain, and why.
+    pub broken_at: Option<i32>,
+    pub problem: Option<String>,
+}
+
+/// Checks `events` (oldest first) form an unbroken chain from the genesis hash.
+pub fn verify(events: &[journal_event::Model]) -> ChainVerification {
+    let mut prev = GENESIS.to_owned();
+    for (index, event) in events.iter().enumerate() {
+        let expected_seq = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        let problem = if event.seq != expected_seq {
+            Some(format!("event {} is missing from the chain", expected_seq))
+        } else if event.prev_hash != prev {
+            Some("the link to the previous event does not match".to_owned())
+        } else if digest(event) != event.hash {
+            Some("the event's content was changed after it was written".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return ChainVerification {
+                verified: false,
+                events: events.len(),
+                broken_at: Some(event.seq),
+                problem: Some(problem),
+            };
+        }
+        prev = event.hash.clone();
+    }
+    ChainVerification {
+        verified: true,
+        events: events.len(),
+        broken_at: None,
+        problem: None,
+    }
+}
+
+/// Loads a case's journal, oldest first.
+///
+/// # Errors
+/// A database error.
+pub async fn events_of(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Vec<journal_event::Model>, DbErr> {
+    journal_event::Entity::find()
+        .filter(journal_event::Column::CaseId.eq(case_id))
+        .order_by_asc(journal_event::Column::Seq)
+        .all(db)
+        .await
+}

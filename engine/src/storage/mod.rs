@@ -1,0 +1,8 @@
+//! Storage: sea-orm over SQLite (the embedded default) or PostgreSQL, the same code for both.
+
+pub mod db;
+pub mod entity;
+pub mod journal;
+pub(crate) mod numbers;
+pub(crate) mod outbox;
+pub(crate) mod registry;

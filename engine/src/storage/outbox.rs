@@ -1,0 +1,165 @@
+//! Writing mails to the outbox in the transaction that caused them. Recipients are resolved
+//! now, so the mail goes to whoever held the role when the decision was taken.
+
+use crate::domain::role::Side;
+use crate::storage::entity::{app_user, handover_case, membership, organisation, outbox};
+use crate::workflow::definition::{NotifyRule, Recipient};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use std::collections::BTreeMap;
+
+pub const PENDING: &str = "pending";
+pub const FAILED: &str = "failed";
+
+struct Addressee {
+    name: String,
+    language: String,
+}
+
+/// Enqueues one mail per recipient and rule; a person matched by several recipients of one
+/// rule gets one mail. A party without a contact address gets a row marked failed with the
+/// reason, so an admin sees it rather than it vanishing.
+///
+/// # Errors
+/// A database error.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    case: &handover_case::Model,
+    journal_event_id: i64,
+    rules: &[NotifyRule],
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut written = 0;
+    for rule in rules {
+        let mut addressees: BTreeMap<String, Addressee> = BTreeMap::new();
+        let mut unreachable: Vec<String> = Vec::new();
+        for recipient in &rule.to {
+            match recipient {
+                Recipient::Proposer => {
+                    if let Some(user) = app_user::Entity::find_by_id(case.proposer_user_id)
+                        .one(db)
+                        .await?
+                    {
+                        addressees.insert(
+                            user.email.to_lowercase(),
+                            Addressee {
+                                name: user.name,
+                                language: user.language,
+                            },
+                        );
+                    }
+                }
+                Recipient::Role(role) => {
+                    let user_ids: Vec<i64> = membership::Entity::find()
+                        .filter(membership::Column::RegionId.eq(case.region_id))
+                        .filter(membership::Column::Role.eq(role.as_str()))
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .map(|m| m.user_id)
+                        .collect();
+                    for user in app_user::Entity::find()
+                        .filter(app_user::Column::Id.is_in(user_ids))
+                        .all(db)
+                        .await?
+                    {
+                        addressees.insert(
+                            user.email.to_lowercase(),
+                            Addressee {
+                                name: user.name,
+                                language: user.language,
+                            },
+                        );
+                    }
+                }
+                Recipient::Party(side) => {
+                    let party_id = match side {
+                        Side::Giving => case.giving_party_id,
+                        Side::Receiving => case.receiving_party_id,
+                    };
+                    if let Some(party) = organisation::Entity::find_by_id(party_id).one(db).await? {
+                        match party.contact_email {
+                            Some(email) => {
+                                addressees.insert(
+                                    email.to_lowercase(),
+                                    Addressee {
+                                        name: party.name,
+                                        language: "da".into(),
+                                    },
+                                );
+                            }
+                            None => unreachable.push(party.name),
+                        }
+                    }
+                }
+            }
+        }
+        for (email, who) in addressees {
+            row(
+                case,
+                journal_event_id,
+                &rule.template,
+                Some(email),
+                who.name,
+                who.language,
+                PENDING,
+                None,
+                now,
+            )
+            .insert(db)
+            .await?;
+            written += 1;
+        }
+        for name in unreachable {
+            let reason = format!(
+                "{name} har ingen kontaktadresse; tilføj den under organisationer og send mailen igen"
+            );
+            row(
+                case,
+                journal_event_id,
+                &rule.template,
+                None,
+                name,
+                "da".into(),
+                FAILED,
+                Some(reason),
+                now,
+            )
+            .insert(db)
+            .await?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    case: &handover_case::Model,
+    journal_event_id: i64,
+    template: &str,
+    email: Option<String>,
+    name: String,
+    language: String,
+    status: &str,
+    last_error: Option<String>,
+    now: DateTime<Utc>,
+) -> outbox::ActiveModel {
+    outbox::ActiveModel {
+        case_id: Set(case.id),
+        journal_event_id: Set(journal_event_id),
+        template: Set(template.to_owned()),
+        recipient_email: Set(email),
+        recipient_name: Set(name),
+        language: Set(language),
+        status: Set(status.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(last_error),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,156 @@
+//! The fixed vocabulary of guards. A definition combines them; it cannot invent new ones.
+
+use crate::domain::role::Side;
+use crate::domain::text::Label;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A condition a transition may require. Each variant documents what it checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guard {
+    /// Every required field of the professional description is filled in: the task and the
+    /// reason, target group, expected volume, competences, treatment responsibility, quality and
+    /// patient safety, documentation and communication, and the implementation timeline.
+    DescriptionComplete,
+    /// The economic assessment has figures for both the giving and the receiving party.
+    EconomicsComplete,
+    /// Every side the current state names in `signoff` has accepted the current figures; a
+    /// change to the figures after a sign-off voids it.
+    SignoffComplete,
+    /// The actor gave a comment with the action (set `require_comment = true` on a
+    /// transition rather than naming this guard; both mean the same).
+    CommentGiven,
+}
+
+impl Guard {
+    pub const ALL: [Guard; 4] = [
+        Guard::DescriptionComplete,
+        Guard::EconomicsComplete,
+        Guard::SignoffComplete,
+        Guard::CommentGiven,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Guard::DescriptionComplete => "description_complete",
+            Guard::EconomicsComplete => "economics_complete",
+            Guard::SignoffComplete => "signoff_complete",
+            Guard::CommentGiven => "comment_given",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Guard> {
+        Guard::ALL.into_iter().find(|g| g.as_str() == raw)
+    }
+
+    /// What the guard checks, in words, for documentation and the API.
+    pub fn explanation(self) -> Label {
+        match self {
+            Guard::DescriptionComplete => Label::new(
+                "Alle obligatoriske felter i den faglige beskrivelse er udfyldt.",
+                "Every required field of the professional description is filled in.",
+            ),
+            Guard::EconomicsComplete => Label::new(
+                "Den økonomiske konsekvensvurdering har tal for både afgivende og modtagende part.",
+                "The economic assessment has figures for both the giving and the receiving party.",
+            ),
+            Guard::SignoffComplete => Label::new(
+                "Parterne har godkendt de aktuelle økonomiske tal.",
+                "The parties have signed off the current economic figures.",
+            ),
+            Guard::CommentGiven => {
+                Label::new("Der er skrevet en begrundelse.", "A comment is given.")
+            }
+        }
+    }
+}
+
+/// What is known about a case when a guard is checked. Storage computes it; the machine only
+/// reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFacts {
+    /// Danish and English names of the required description fields that are still empty.
+    pub description_missing: Vec<Label>,
+    /// The sides whose party has no figures in the economic assessment yet.
+    pub economics_missing: Vec<Side>,
+    /// The sides whose sign-off holds for the current figures.
+    pub signed_off: BTreeSet<Side>,
+}
+
+/// A guard that does not hold, with the reason in words a proposer understands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GuardFailure {
+    pub guard: Guard,
+    pub message: Label,
+}
+
+/// Checks `guard`; `signoff_sides` are the sides the current state requires, `comment` the
+/// comment given with the action.
+pub fn check(
+    guard: Guard,
+    facts: &CaseFacts,
+    signoff_sides: &[Side],
+    comment: Option<&str>,
+) -> Option<GuardFailure> {
+    let message = match guard {
+        Guard::DescriptionComplete if !facts.description_missing.is_empty() => {
+            let da: Vec<&str> = facts
+                .description_missing
+                .iter()
+                .map(|l| l.da.as_str())
+                .collect();
+            let en: Vec<&str> = facts
+                .description_missing
+                .iter()
+                .map(|l| l.en.as_str())
+                .collect();
+            Label::new(
+                format!("Den faglige beskrivelse mangler: {}.", da.join(", ")),
+                format!("The professional description lacks: {}.", en.join(", ")),
+            )
+        }
+        Guard::EconomicsComplete if !facts.economics_missing.is_empty() => {
+            let da: Vec<&str> = facts.economics_missing.iter().map(|s| s.danish()).collect();
+            let en: Vec<&str> = facts.economics_missing.iter().map(|s| s.as_str()).collect();
+            Label::new(
+                format!(
+                    "Den økonomiske konsekvensvurdering mangler tal for: {}.",
+                    da.join(" og ")
+                ),
+                format!(
+                    "The economic assessment has no figures for the {} party.",
+                    en.join(" and ")
+                ),
+            )
+        }
+        Guard::SignoffComplete => {
+            let missing: Vec<Side> = signoff_sides
+                .iter()
+                .copied()
+                .filter(|s| !facts.signed_off.contains(s))
+                .collect();
+            if missing.is_empty() {
+                return None;
+            }
+            let da: Vec<&str> = missing.iter().map(|s| s.danish()).collect();
+            let en: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            Label::new(
+                format!(
+                    "De økonomiske tal er ikke godkendt af: {}.",
+                    da.join(" og ")
+                ),
+                format!(
+                    "The economic figures are not signed off by the {} party.",
+                    en.join(" and ")
+                ),
+            )
+        }
+        Guard::CommentGiven if comment.is_none_or(|c| c.trim().is_empty()) => Label::new(
+            "Skriv en begrundelse; den sendes til parterne.",
+            "Write a comment; it is sent to the parties.",
+        ),
+        _ => return None,
+    };
+    Some(GuardFailure { guard, message })
+}

@@ -1,0 +1,140 @@
+//! Every definition shipped in `workflows/` is valid against the shipped mail templates, and
+//! follows the health agreements' model.
+
+use overdrag_engine::workflow::set::mail_templates_in;
+use overdrag_engine::workflow::{Stage, WorkflowSet};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn shipped() -> WorkflowSet {
+    let templates = mail_templates_in(&root().join("mail-templates")).unwrap_or_else(|errors| {
+        panic!(
+            "mail templates are broken:\n{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    WorkflowSet::load_dir(&root().join("workflows"), &templates).unwrap_or_else(|errors| {
+        panic!(
+            "shipped definitions are broken:\n{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+#[test]
+fn every_region_has_a_valid_definition() {
+    let set = shipped();
+    let mut regions: Vec<&str> = set
+        .definitions()
+        .iter()
+        .map(|d| d.region.as_str())
+        .collect();
+    regions.sort_unstable();
+    assert_eq!(
+        regions,
+        [
+            "hovedstaden",
+            "midtjylland",
+            "nordjylland",
+            "oestdanmark",
+            "sjaelland",
+            "syddanmark"
+        ]
+    );
+}
+
+#[test]
+fn the_proposer_may_withdraw_until_the_committee_has_decided() {
+    for def in shipped().definitions() {
+        for state in def.states.iter().filter(|s| s.stage <= Stage::Committee) {
+            let withdraw = def
+                .transitions_from(&state.id)
+                .find(|t| t.id.as_str() == "withdraw");
+            let withdraw =
+                withdraw.unwrap_or_else(|| panic!("{}: no withdraw from {}", def.region, state.id));
+            assert!(
+                withdraw.by.iter().any(|r| r.as_str() == "proposer"),
+                "{}: withdraw from {}",
+                def.region,
+                state.id
+            );
+            assert_eq!(
+                def.state(&withdraw.to).map(|s| s.stage),
+                Some(Stage::Withdrawn)
+            );
+        }
+        for state in def.states.iter().filter(|s| s.stage > Stage::Committee) {
+            assert!(
+                !def.transitions_from(&state.id).any(|t| def
+                    .state(&t.to)
+                    .is_some_and(|s| s.stage == Stage::Withdrawn)),
+                "{}: a decided case can be withdrawn from {}",
+                def.region,
+                state.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_steering_group_and_committee_decide_with_the_core_transitions() {
+    for def in shipped().definitions() {
+        let ids_from = |stage: Stage| -> Vec<String> {
+            def.states
+                .iter()
+                .filter(|s| s.stage == stage)
+                .flat_map(|s| def.transitions_from(&s.id).map(|t| t.id.to_string()))
+                .collect()
+        };
+        let steering = ids_from(Stage::SteeringGroup);
+        for id in ["recommend", "reject", "withdraw"] {
+            assert!(
+                steering.iter().any(|t| t == id),
+                "{}: steering group lacks {id}",
+                def.region
+            );
+        }
+        assert!(
+            steering.iter().any(|t| t.starts_with("return")),
+            "{}: steering group cannot return",
+            def.region
+        );
+        let committee = ids_from(Stage::Committee);
+        for id in ["approve", "approve_with_conditions", "reject", "withdraw"] {
+            assert!(
+                committee.iter().any(|t| t == id),
+                "{}: committee lacks {id}",
+                def.region
+            );
+        }
+        assert!(
+            committee.iter().any(|t| t.starts_with("return")),
+            "{}: committee cannot return",
+            def.region
+        );
+    }
+}
+
+#[test]
+fn regions_use_their_own_case_prefixes() {
+    let set = shipped();
+    let mut prefixes: Vec<&str> = set
+        .definitions()
+        .iter()
+        .map(|d| d.case_prefix.as_str())
+        .collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    assert_eq!(prefixes.len(), set.definitions().len());
+}

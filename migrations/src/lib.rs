@@ -1,0 +1,24 @@
+//! Overdrag's schema, for SQLite and PostgreSQL alike, and the public reference data it is
+//! seeded with (regions, municipalities with their kommunekode, hospitals, general practice).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_regions_and_organisations;
+mod m20261123_000002_create_users_and_tokens;
+mod m20261123_000003_create_cases_journal_and_outbox;
+pub mod seed;
+
+/// Runs the migrations in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_regions_and_organisations::Migration),
+            Box::new(m20261123_000002_create_users_and_tokens::Migration),
+            Box::new(m20261123_000003_create_cases_journal_and_outbox::Migration),
+        ]
+    }
+}

@@ -1,0 +1,183 @@
+//! Support for Overdrag's end-to-end tests: a fresh database per test, on SQLite or on
+//! PostgreSQL, with the shipped workflows loaded, and people with roles.
+//!
+//! PostgreSQL tests are `#[ignore]`d so a plain `cargo test` shows them as not run; `.ci/run`
+//! runs them with `--include-ignored` against `OVERDRAG_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). A PostgreSQL test without a server fails,
+//! it never passes silently.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use overdrag_engine::storage::db;
+use overdrag_engine::users::{self, NewUser};
+use overdrag_engine::workflow::WorkflowSet;
+use overdrag_engine::workflow::set::mail_templates_in;
+use overdrag_engine::{Actor, Engine};
+use sea_orm::{ConnectionTrait, Database};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The workflows shipped in `workflows/`, validated against `mail-templates/`.
+pub fn shipped_workflows() -> WorkflowSet {
+    let templates =
+        mail_templates_in(&root().join("mail-templates")).expect("mail templates are valid");
+    WorkflowSet::load_dir(&root().join("workflows"), &templates)
+        .expect("shipped workflows are valid")
+}
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "overdrag_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A fresh, migrated database for one test, and the engine on it.
+#[derive(Debug)]
+pub struct TestDb {
+    pub engine: Engine,
+    pub url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        Self::sqlite_with(shipped_workflows()).await
+    }
+
+    pub async fn sqlite_with(workflows: WorkflowSet) -> Self {
+        let dir = std::env::temp_dir().join(unique_name());
+        let url = db::default_sqlite_url(&dir);
+        let conn = db::connect(None, &dir).await.expect("sqlite opens");
+        db::migrate(&conn)
+            .await
+            .expect("migrations apply on sqlite");
+        let engine = Engine::start(conn, workflows).await.expect("engine starts");
+        Self {
+            engine,
+            url,
+            postgres: None,
+        }
+    }
+
+    pub async fn postgres() -> Self {
+        Self::postgres_with(shipped_workflows()).await
+    }
+
+    pub async fn postgres_with(workflows: WorkflowSet) -> Self {
+        let admin_url = std::env::var("OVERDRAG_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL test needs a server at {admin_url}: {e}"));
+        let name = unique_name();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        let conn = db::connect(Some(&url), std::path::Path::new("data"))
+            .await
+            .expect("postgres connects");
+        db::migrate(&conn)
+            .await
+            .expect("migrations apply on postgres");
+        let engine = Engine::start(conn, workflows).await.expect("engine starts");
+        Self {
+            engine,
+            url,
+            postgres: Some((admin_url, name)),
+        }
+    }
+
+    /// Reopens the same database with other workflow definitions, as a restart would.
+    pub async fn restart_with(
+        &self,
+        workflows: WorkflowSet,
+    ) -> Result<Engine, overdrag_engine::EngineError> {
+        let dir = PathBuf::from("data");
+        let conn = db::connect(Some(&self.url), &dir)
+            .await
+            .expect("reconnects");
+        Engine::start(conn, workflows).await
+    }
+
+    /// Drops a PostgreSQL test database.
+    pub async fn finish(self) {
+        if let Some((admin_url, name)) = self.postgres {
+            self.engine.db().clone().close().await.ok();
+            if let Ok(admin) = Database::connect(&admin_url).await {
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok();
+            }
+        }
+    }
+}
+
+/// Adds a person with `role` in `region` and returns them as an actor.
+pub async fn person(engine: &Engine, email: &str, region: &str, role: &str) -> Actor {
+    let input = NewUser {
+        email: email.into(),
+        name: format!("Test {role}"),
+        region: region.into(),
+        role: role.into(),
+        organisation: None,
+        language: None,
+    };
+    users::add_user(engine.db(), input, chrono::Utc::now())
+        .await
+        .expect("user added")
+        .0
+}
+
+/// The id of the organisation named `name` in `region`.
+pub async fn party(engine: &Engine, region: &str, name: &str) -> i64 {
+    engine
+        .parties(region)
+        .await
+        .expect("parties")
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no party {name} in {region}"))
+        .id
+}
+
+/// Runs the test body on SQLite, and on PostgreSQL as an ignored test.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn on_sqlite() {
+                let db = $crate::TestDb::sqlite().await;
+                super::$name(&db).await;
+                db.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[ignore = "needs PostgreSQL: run with --include-ignored (.ci/run does)"]
+            async fn on_postgres() {
+                let db = $crate::TestDb::postgres().await;
+                super::$name(&db).await;
+                db.finish().await;
+            }
+        }
+    )*};
+}

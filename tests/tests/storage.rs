@@ -1,0 +1,662 @@
+//! The case service on a real database: one transaction per change, optimistic concurrency,
+//! gap-free numbers, the hash-chained journal and the outbox — on SQLite, and on PostgreSQL.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::view::CaseView;
+use overdrag_engine::domain::description::ProfessionalDescription;
+use overdrag_engine::domain::economics::EconomicsLine;
+use overdrag_engine::domain::role::Side;
+use overdrag_engine::storage::entity::{journal_event, outbox};
+use overdrag_engine::workflow::machine::Refusal;
+use overdrag_engine::{Actor, Engine, EngineError};
+use overdrag_tests::{TestDb, on_both_databases, party, person};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::collections::BTreeMap;
+
+struct Syddanmark {
+    proposer: Actor,
+    secretariat: Actor,
+    economist: Actor,
+    steering: Actor,
+    committee: Actor,
+    hospital: i64,
+    odense: i64,
+}
+
+async fn syddanmark(engine: &Engine) -> Syddanmark {
+    Syddanmark {
+        proposer: person(engine, "anne@ouh.dk", "syddanmark", "proposer").await,
+        secretariat: person(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await,
+        economist: person(engine, "lars@rsyd.dk", "syddanmark", "economist").await,
+        steering: person(engine, "jens@rsyd.dk", "syddanmark", "steering_group").await,
+        committee: person(engine, "birgitte@rsyd.dk", "syddanmark", "committee").await,
+        hospital: party(engine, "syddanmark", "Odense Universitetshospital").await,
+        odense: party(engine, "syddanmark", "Odense Kommune").await,
+    }
+}
+
+fn full_description() -> ProfessionalDescription {
+    ProfessionalDescription {
+        task: "IV-antibiotika gives i eget hjem af hjemmesygeplejen.".into(),
+        target_group: "Klinisk stabile voksne.".into(),
+        volume_per_year: Some(420),
+        competences: "Sygeplejersker med kompetence i infusion.".into(),
+        responsibility: "Hospitalet har behandlingsansvaret.".into(),
+        quality_and_safety: "Fælles instruks og døgnåben telefon.".into(),
+        documentation: "MedCom-korrespondance.".into(),
+        timeline: "Opstart 1. april.".into(),
+        ..Default::default()
+    }
+}
+
+async fn new_case(engine: &Engine, s: &Syddanmark) -> CaseView {
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "IV-behandling i eget hjem".into(),
+        kind: "transfer".into(),
+        giving_party_id: s.hospital,
+        receiving_party_id: s.odense,
+    };
+    engine
+        .create_case(&s.proposer, input)
+        .await
+        .expect("case created")
+}
+
+fn figures(s: &Syddanmark, running: i64) -> Vec<EconomicsLine> {
+    (2027..2031)
+        .flat_map(|year| {
+            [
+                EconomicsLine {
+                    party_id: s.hospital,
+                    year,
+                    one_off_costs: 0,
+                    running_costs: 0,
+                    savings: 4_500_000,
+                },
+                EconomicsLine {
+                    party_id: s.odense,
+                    year,
+                    one_off_costs: if year == 2027 { 200_000 } else { 0 },
+                    running_costs: running,
+                    savings: 0,
+                },
+            ]
+        })
+        .collect()
+}
+
+async fn step(
+    engine: &Engine,
+    actor: &Actor,
+    case: &CaseView,
+    transition: &str,
+    comment: Option<&str>,
+) -> CaseView {
+    engine
+        .transition(actor, case.id, case.version, transition, comment)
+        .await
+        .unwrap_or_else(|e| panic!("{transition} from {}: {e}", case.state))
+}
+
+async fn outbox_rows(engine: &Engine, case_id: i64) -> Vec<outbox::Model> {
+    outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case_id))
+        .all(engine.db())
+        .await
+        .unwrap()
+}
+
+async fn a_case_goes_from_draft_to_closed(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let mut case = new_case(engine, &s).await;
+    assert_eq!(case.state, "draft");
+    assert!(
+        case.number.starts_with("SYD-") && case.number.ends_with("-0001"),
+        "{}",
+        case.number
+    );
+
+    case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    case = step(engine, &s.proposer, &case, "submit", None).await;
+    case = step(engine, &s.secretariat, &case, "accept_description", None).await;
+    assert_eq!(case.state, "economic_assessment");
+    assert!(
+        case.due_date.is_some(),
+        "the economic assessment has a deadline"
+    );
+    case = engine
+        .replace_economics(&s.economist, case.id, case.version, figures(&s, 3_900_000))
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Giving)
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Receiving)
+        .await
+        .unwrap();
+    case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    case = step(engine, &s.secretariat, &case, "close_hearing", None).await;
+    case = step(engine, &s.steering, &case, "recommend", None).await;
+    case = step(
+        engine,
+        &s.committee,
+        &case,
+        "approve_with_conditions",
+        Some("Opfølgning efter 12 måneder."),
+    )
+    .await;
+    assert_eq!(case.state, "implementation");
+    case = step(engine, &s.secretariat, &case, "start_follow_up", None).await;
+    case = step(engine, &s.secretariat, &case, "close", None).await;
+    assert_eq!(case.state, "closed");
+    assert!(
+        case.available_transitions.is_empty(),
+        "a closed case offers nothing"
+    );
+
+    let journal = engine.journal(&s.proposer, case.id).await.unwrap();
+    assert!(journal.chain.verified, "{:?}", journal.chain);
+    let kinds: Vec<&str> = journal.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "transition").count(), 9);
+    assert_eq!(kinds[..2], ["created", "description_revised"]);
+    let decision = journal
+        .events
+        .iter()
+        .find(|e| e.transition.as_deref() == Some("approve_with_conditions"))
+        .unwrap();
+    assert_eq!(
+        decision.comment.as_deref(),
+        Some("Opfølgning efter 12 måneder.")
+    );
+    assert_eq!(
+        decision.actor.as_ref().map(|a| a.id),
+        Some(s.committee.user_id)
+    );
+
+    let mails = outbox_rows(engine, case.id).await;
+    let submitted: Vec<_> = mails
+        .iter()
+        .filter(|m| m.template == "case_submitted")
+        .filter_map(|m| m.recipient_email.clone())
+        .collect();
+    assert_eq!(
+        submitted.len(),
+        2,
+        "proposer and secretariat get the submission mail: {submitted:?}"
+    );
+    assert!(
+        submitted.contains(&"anne@ouh.dk".to_owned())
+            && submitted.contains(&"mette@rsyd.dk".to_owned())
+    );
+    // The parties have no contact address in the reference data: the rows say so instead of vanishing.
+    let unreachable = mails
+        .iter()
+        .filter(|m| m.recipient_email.is_none())
+        .collect::<Vec<_>>();
+    assert!(
+        !unreachable.is_empty()
+            && unreachable.iter().all(|m| m.status == "failed"
+                && m.last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("kontaktadresse")))
+    );
+}
+
+async fn a_stale_version_is_refused_with_the_current_version(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let edited = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    let stale = engine
+        .transition(&s.proposer, case.id, case.version, "submit", None)
+        .await;
+    match stale {
+        Err(EngineError::Conflict { expected, current }) => {
+            assert_eq!(expected, case.version);
+            assert_eq!(current, edited.version);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+async fn twenty_concurrent_transitions_yield_one_success(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    let attempts = (0..20).map(|_| {
+        let engine = engine.clone();
+        let proposer = s.proposer.clone();
+        let (id, version) = (case.id, case.version);
+        tokio::spawn(async move {
+            engine
+                .transition(&proposer, id, version, "submit", None)
+                .await
+        })
+    });
+    let mut successes = 0;
+    let mut conflicts = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => successes += 1,
+            Err(EngineError::Conflict { .. }) => conflicts += 1,
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!((successes, conflicts), (1, 19));
+    let journal = engine.journal(&s.proposer, case.id).await.unwrap();
+    assert_eq!(
+        journal
+            .events
+            .iter()
+            .filter(|e| e.kind == "transition")
+            .count(),
+        1
+    );
+    assert!(journal.chain.verified);
+    assert_eq!(
+        outbox_rows(engine, case.id).await.len(),
+        2,
+        "one submission's mails, not twenty"
+    );
+}
+
+async fn case_numbers_are_gap_free_under_concurrency(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let creations = (0..20).map(|_| {
+        let engine = engine.clone();
+        let proposer = s.proposer.clone();
+        let input = NewCase {
+            region: "syddanmark".into(),
+            title: "Blodprøvetagning i hjemmet".into(),
+            kind: "transfer".into(),
+            giving_party_id: s.hospital,
+            receiving_party_id: s.odense,
+        };
+        tokio::spawn(async move { engine.create_case(&proposer, input).await })
+    });
+    let mut numbers = Vec::new();
+    for creation in creations {
+        numbers.push(creation.await.unwrap().expect("created").number);
+    }
+    numbers.sort();
+    let year = engine.today().format("%Y").to_string();
+    let expected: Vec<String> = (1..=20).map(|n| format!("SYD-{year}-{n:04}")).collect();
+    assert_eq!(numbers, expected);
+    // Another region counts on its own.
+    let nord = person(engine, "nord@rn.dk", "nordjylland", "proposer").await;
+    let input = NewCase {
+        region: "nordjylland".into(),
+        title: "Sondeernæring".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "nordjylland", "Aalborg Universitetshospital").await,
+        receiving_party_id: party(engine, "nordjylland", "Aalborg Kommune").await,
+    };
+    assert!(
+        engine
+            .create_case(&nord, input)
+            .await
+            .unwrap()
+            .number
+            .ends_with("-0001")
+    );
+}
+
+async fn a_refused_transition_changes_nothing(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let refused = engine
+        .transition(&s.proposer, case.id, case.version, "submit", None)
+        .await;
+    match refused {
+        Err(EngineError::Refused(Refusal::Blocked { failures, .. })) => {
+            assert_eq!(failures.len(), 1);
+            assert!(
+                failures[0].message.da.contains("Målgruppe"),
+                "{}",
+                failures[0].message.da
+            );
+        }
+        other => panic!("expected the description guard to block, got {other:?}"),
+    }
+    let wrong_role = engine
+        .transition(&s.secretariat, case.id, case.version, "submit", None)
+        .await;
+    assert!(
+        matches!(
+            wrong_role,
+            Err(EngineError::Refused(Refusal::RoleNotAllowed { .. }))
+        ),
+        "{wrong_role:?}"
+    );
+    let return_without_comment = engine
+        .transition(
+            &s.secretariat,
+            case.id,
+            case.version,
+            "return_to_proposer",
+            None,
+        )
+        .await;
+    assert!(matches!(
+        return_without_comment,
+        Err(EngineError::Refused(Refusal::NotAvailable { .. }))
+    ));
+
+    let after = engine.case(&s.proposer, case.id).await.unwrap();
+    assert_eq!(
+        (after.state.as_str(), after.version),
+        ("draft", case.version)
+    );
+    assert_eq!(
+        engine
+            .journal(&s.proposer, case.id)
+            .await
+            .unwrap()
+            .events
+            .len(),
+        1
+    );
+    assert!(outbox_rows(engine, case.id).await.is_empty());
+}
+
+async fn a_return_needs_a_comment(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    let case = step(engine, &s.proposer, &case, "submit", None).await;
+    let refused = engine
+        .transition(
+            &s.secretariat,
+            case.id,
+            case.version,
+            "return_to_proposer",
+            Some("  "),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(EngineError::Refused(Refusal::Blocked { .. }))),
+        "{refused:?}"
+    );
+    let returned = step(
+        engine,
+        &s.secretariat,
+        &case,
+        "return_to_proposer",
+        Some("Uddyb behandlingsansvaret."),
+    )
+    .await;
+    assert_eq!(returned.state, "draft");
+}
+
+async fn another_region_cannot_see_or_move_the_case(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let outsider = person(engine, "sek@rn.dk", "nordjylland", "secretariat").await;
+    assert!(matches!(
+        engine.case(&outsider, case.id).await,
+        Err(EngineError::NotFound { .. })
+    ));
+    assert!(matches!(
+        engine
+            .transition(&outsider, case.id, case.version, "withdraw", None)
+            .await,
+        Err(EngineError::NotFound { .. })
+    ));
+    assert!(matches!(
+        engine.journal(&outsider, case.id).await,
+        Err(EngineError::NotFound { .. })
+    ));
+}
+
+async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let mut case = new_case(engine, &s).await;
+    case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    case = step(engine, &s.proposer, &case, "submit", None).await;
+    case = step(engine, &s.secretariat, &case, "accept_description", None).await;
+    case = engine
+        .replace_economics(&s.economist, case.id, case.version, figures(&s, 3_900_000))
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Giving)
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Receiving)
+        .await
+        .unwrap();
+    assert!(case.economics.signoffs.iter().all(|s| s.valid));
+    case = engine
+        .replace_economics(&s.economist, case.id, case.version, figures(&s, 4_100_000))
+        .await
+        .unwrap();
+    assert!(
+        case.economics.signoffs.iter().all(|s| !s.valid),
+        "old sign-offs no longer hold"
+    );
+    let open = case
+        .available_transitions
+        .iter()
+        .find(|t| t.id == "open_hearing")
+        .unwrap();
+    assert_eq!(open.blocked_by.len(), 1);
+    let journal = engine.journal(&s.economist, case.id).await.unwrap();
+    let change = journal
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "economics_changed")
+        .unwrap();
+    assert_eq!(
+        change.details["voided_signoffs"],
+        serde_json::json!(["giving", "receiving"])
+    );
+    let bad = engine
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            vec![EconomicsLine {
+                party_id: s.odense,
+                year: 2027,
+                one_off_costs: -5,
+                running_costs: 0,
+                savings: 0,
+            }],
+        )
+        .await;
+    match bad {
+        Err(EngineError::Invalid(fields)) => assert_eq!(fields[0].field, "lines[0].one_off_costs"),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+async fn tampering_with_the_journal_is_detected(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    step(
+        engine,
+        &s.proposer,
+        &case,
+        "withdraw",
+        Some("Ikke længere relevant."),
+    )
+    .await;
+    assert!(engine.verify_journal(case.id).await.unwrap().verified);
+    engine
+        .db()
+        .execute_unprepared(&format!(
+            "UPDATE journal_event SET comment = 'Ændret bagefter' WHERE case_id = {} AND seq = 3",
+            case.id
+        ))
+        .await
+        .unwrap();
+    let chain = engine.verify_journal(case.id).await.unwrap();
+    assert!(!chain.verified);
+    assert_eq!(chain.broken_at, Some(3));
+    let count = journal_event::Entity::find()
+        .filter(journal_event::Column::CaseId.eq(case.id))
+        .count(engine.db())
+        .await
+        .unwrap();
+    assert_eq!(count, 3);
+}
+
+async fn a_terminal_case_stays_terminal(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let withdrawn = step(engine, &s.proposer, &case, "withdraw", None).await;
+    assert_eq!(withdrawn.state, "withdrawn");
+    let all: BTreeMap<&str, &Actor> = [
+        ("proposer", &s.proposer),
+        ("secretariat", &s.secretariat),
+        ("steering", &s.steering),
+        ("committee", &s.committee),
+    ]
+    .into();
+    for (who, actor) in all {
+        for transition in [
+            "submit",
+            "withdraw",
+            "approve",
+            "close",
+            "return_to_proposer",
+        ] {
+            let refused = engine
+                .transition(
+                    actor,
+                    case.id,
+                    withdrawn.version,
+                    transition,
+                    Some("forsøg"),
+                )
+                .await;
+            assert!(
+                matches!(
+                    refused,
+                    Err(EngineError::Refused(Refusal::NotAvailable { .. }))
+                ),
+                "{who} {transition}: {refused:?}"
+            );
+        }
+    }
+}
+
+async fn only_the_cases_own_proposer_may_withdraw_it(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = new_case(engine, &s).await;
+    let colleague = person(engine, "kollega@ouh.dk", "syddanmark", "proposer").await;
+    let refused = engine
+        .transition(&colleague, case.id, case.version, "withdraw", None)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(EngineError::Refused(Refusal::RoleNotAllowed { .. }))
+        ),
+        "{refused:?}"
+    );
+    let edit = engine
+        .revise_description(&colleague, case.id, case.version, full_description())
+        .await;
+    assert!(
+        matches!(edit, Err(EngineError::Forbidden { .. })),
+        "{edit:?}"
+    );
+}
+
+async fn bad_input_names_the_field_and_writes_nothing(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: " x ".into(),
+        kind: "move".into(),
+        giving_party_id: s.odense,
+        receiving_party_id: s.odense,
+    };
+    match engine.create_case(&s.proposer, input).await {
+        Err(EngineError::Invalid(fields)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(names, ["title", "kind", "receiving_party"]);
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+    let other_region = party(engine, "nordjylland", "Aalborg Kommune").await;
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "IV-behandling".into(),
+        kind: "transfer".into(),
+        giving_party_id: s.hospital,
+        receiving_party_id: other_region,
+    };
+    assert!(matches!(
+        engine.create_case(&s.proposer, input).await,
+        Err(EngineError::Invalid(_))
+    ));
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "IV-behandling".into(),
+        kind: "transfer".into(),
+        giving_party_id: s.hospital,
+        receiving_party_id: s.odense,
+    };
+    assert!(matches!(
+        engine.create_case(&s.secretariat, input).await,
+        Err(EngineError::Forbidden { .. })
+    ));
+    let cases = overdrag_engine::storage::entity::handover_case::Entity::find()
+        .count(engine.db())
+        .await
+        .unwrap();
+    assert_eq!(cases, 0);
+}
+
+on_both_databases!(
+    a_case_goes_from_draft_to_closed,
+    a_stale_version_is_refused_with_the_current_version,
+    twenty_concurrent_transitions_yield_one_success,
+    case_numbers_are_gap_free_under_concurrency,
+    a_refused_transition_changes_nothing,
+    a_return_needs_a_comment,
+    another_region_cannot_see_or_move_the_case,
+    changing_the_figures_voids_a_signoff,
+    tampering_with_the_journal_is_detected,
+    a_terminal_case_stays_terminal,
+    only_the_cases_own_proposer_may_withdraw_it,
+    bad_input_names_the_field_and_writes_nothing,
+);

@@ -1,0 +1,234 @@
+//! The command line: `serve`, `migrate`, `workflows check|graph`, `users add`, `demo`.
+
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use overdrag_engine::storage::db::{self, ConnectError};
+use overdrag_engine::users::{self, NewUser};
+use overdrag_engine::workflow::definition::DefinitionError;
+use overdrag_engine::workflow::set::mail_templates_in;
+use overdrag_engine::workflow::{WorkflowSet, graph};
+use overdrag_engine::{Engine, EngineError, demo};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "overdrag",
+    version,
+    about = "Overdrag: planned and agreed task handover between the Danish health sectors"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the server (the default when no command is given).
+    Serve {
+        /// Load the demo cases first if the database has no cases yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply the database migrations and stop.
+    Migrate,
+    /// Check or draw the workflow definitions.
+    Workflows {
+        #[command(subcommand)]
+        command: WorkflowsCommand,
+    },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Load realistic sample cases for every region.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkflowsCommand {
+    /// Validate every definition; exit 1 with each problem otherwise.
+    Check {
+        /// The definitions directory (default: OVERDRAG_WORKFLOWS_DIR or `workflows`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Print a region's state machine as Mermaid text, labels in Danish.
+    Graph {
+        /// The region, e.g. syddanmark.
+        region: String,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a user (or a role to an existing one) and print a new API token for them.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The region slug, e.g. syddanmark.
+        #[arg(long)]
+        region: String,
+        /// proposer, secretariat, economist, steering_group, committee or admin.
+        #[arg(long)]
+        role: String,
+        /// The user's organisation in the region, by name.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// da (default) or en.
+        #[arg(long)]
+        language: Option<String>,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{} problem(s) in the workflow definitions:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Workflows(Vec<DefinitionError>),
+    #[error("{0}")]
+    Database(#[from] ConnectError),
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn load_workflows(config: &Config, dir: Option<&Path>) -> Result<WorkflowSet, CliError> {
+    let templates = mail_templates_in(&config.mail_templates_dir).map_err(CliError::Workflows)?;
+    WorkflowSet::load_dir(dir.unwrap_or(&config.workflows_dir), &templates)
+        .map_err(CliError::Workflows)
+}
+
+async fn start_engine(config: &Config) -> Result<Engine, CliError> {
+    let workflows = load_workflows(config, None)?;
+    let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
+    db::migrate(&db).await?;
+    Ok(Engine::start(db, workflows).await?)
+}
+
+/// Runs the command.
+///
+/// # Errors
+/// A [`CliError`] saying what went wrong and what to do.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::from_env();
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            let addr = config.socket_addr().map_err(CliError::Usage)?;
+            let engine = start_engine(&config).await?;
+            if demo {
+                let summary = demo::load_if_empty(&engine).await?;
+                tracing::info!("{summary}");
+            }
+            crate::server::serve(engine, addr)
+                .await
+                .map_err(CliError::Usage)
+        }
+        Command::Migrate => {
+            let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
+            db::migrate(&db).await?;
+            println!("the database is up to date");
+            Ok(())
+        }
+        Command::Workflows {
+            command: WorkflowsCommand::Check { dir },
+        } => {
+            let set = load_workflows(&config, dir.as_deref())?;
+            for def in set.definitions() {
+                let valid_to = def.valid_to.map(|d| format!(" to {d}")).unwrap_or_default();
+                println!(
+                    "ok  {}  {} {} v{}: {} states, {} transitions, valid from {}{valid_to}",
+                    def.file,
+                    def.region,
+                    def.key,
+                    def.version,
+                    def.states.len(),
+                    def.transitions.len(),
+                    def.valid_from
+                );
+            }
+            Ok(())
+        }
+        Command::Workflows {
+            command: WorkflowsCommand::Graph { region, dir },
+        } => {
+            let set = load_workflows(&config, dir.as_deref())?;
+            let today = overdrag_engine::domain::calendar::danish_date(chrono::Utc::now());
+            let def = set
+                .in_force(&region, today)
+                .or_else(|| set.latest(&region))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = set
+                        .definitions()
+                        .iter()
+                        .map(|d| d.region.as_str())
+                        .collect();
+                    CliError::Usage(format!(
+                        "no workflow for region `{region}`; use one of: {}",
+                        known.join(", ")
+                    ))
+                })?;
+            print!("{}", graph::mermaid(def));
+            Ok(())
+        }
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    email,
+                    name,
+                    region,
+                    role,
+                    organisation,
+                    language,
+                },
+        } => {
+            let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
+            db::migrate(&db).await?;
+            let (actor, token) = users::add_user(
+                &db,
+                NewUser {
+                    email,
+                    name,
+                    region,
+                    role,
+                    organisation,
+                    language,
+                },
+                chrono::Utc::now(),
+            )
+            .await?;
+            let roles: Vec<String> = actor
+                .regions
+                .iter()
+                .map(|(r, roles)| {
+                    format!(
+                        "{r}: {}",
+                        roles
+                            .iter()
+                            .map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+                .collect();
+            eprintln!(
+                "user {} <{}> — {}",
+                actor.name,
+                actor.email,
+                roles.join("; ")
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo => {
+            let engine = start_engine(&config).await?;
+            println!("{}", demo::load(&engine).await?);
+            Ok(())
+        }
+    }
+}
