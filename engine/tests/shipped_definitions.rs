@@ -1,36 +1,10 @@
 //! Every definition shipped in `workflows/` is valid against the shipped mail templates, and
 //! follows the health agreements' model.
 
-use overdrag_engine::workflow::set::mail_templates_in;
-use overdrag_engine::workflow::{Stage, WorkflowSet};
-use std::path::PathBuf;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn shipped() -> WorkflowSet {
-    let templates = mail_templates_in(&root().join("mail-templates")).unwrap_or_else(|errors| {
-        panic!(
-            "mail templates are broken:\n{}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
-    WorkflowSet::load_dir(&root().join("workflows"), &templates).unwrap_or_else(|errors| {
-        panic!(
-            "shipped definitions are broken:\n{}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
-}
+use common::shipped;
+use overdrag_engine::workflow::Stage;
 
 #[test]
 fn every_region_has_a_valid_definition() {

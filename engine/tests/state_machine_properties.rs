@@ -1,0 +1,157 @@
+//! Property tests of the pure state machine over every shipped definition: random actors with
+//! random roles try random transitions on cases with random facts.
+
+mod common;
+
+use chrono::NaiveDate;
+use overdrag_engine::domain::role::{Role, Side};
+use overdrag_engine::domain::text::Label;
+use overdrag_engine::workflow::guard::{CaseFacts, Guard};
+use overdrag_engine::workflow::machine::{self, CaseActor, Refusal};
+use overdrag_engine::workflow::{Definition, Stage};
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+/// One attempted action: which transition id (index into the definition's ids), who tries it,
+/// what is true of the case, and whether a comment comes with it.
+#[derive(Clone, Debug)]
+struct Attempt {
+    transition: usize,
+    roles: Vec<Role>,
+    description_complete: bool,
+    economics: Vec<Side>,
+    signed_off: Vec<Side>,
+    comment: bool,
+}
+
+fn attempt() -> impl Strategy<Value = Attempt> {
+    let side = prop_oneof![Just(Side::Giving), Just(Side::Receiving)];
+    (
+        0usize..64,
+        proptest::sample::subsequence(Role::ALL.to_vec(), 0..=3),
+        any::<bool>(),
+        proptest::collection::vec(side.clone(), 0..=2),
+        proptest::collection::vec(side, 0..=2),
+        any::<bool>(),
+    )
+        .prop_map(|(transition, roles, description_complete, economics, signed_off, comment)| Attempt {
+            transition,
+            roles,
+            description_complete,
+            economics,
+            signed_off,
+            comment,
+        })
+}
+
+fn facts(a: &Attempt) -> CaseFacts {
+    CaseFacts {
+        description_missing: if a.description_complete { Vec::new() } else { vec![Label::new("Målgruppe", "Target group")] },
+        economics_missing: [Side::Giving, Side::Receiving].into_iter().filter(|s| !a.economics.contains(s)).collect(),
+        signed_off: a.signed_off.iter().copied().collect(),
+    }
+}
+
+fn transition_ids(def: &Definition) -> Vec<String> {
+    let ids: BTreeSet<String> = def.transitions.iter().map(|t| t.id.to_string()).collect();
+    ids.into_iter().collect()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or(NaiveDate::MIN)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn random_actions_keep_every_case_inside_its_model(attempts in proptest::collection::vec(attempt(), 1..60)) {
+        for def in common::shipped().definitions() {
+            let ids = transition_ids(def);
+            let mut state = def.initial.clone();
+            let mut visited: BTreeSet<Stage> = BTreeSet::from([Stage::Draft]);
+            for a in &attempts {
+                let before = def.state(&state).map(|s| s.stage);
+                prop_assert!(before.is_some(), "{}: undefined state {}", def.region, state);
+                let stage = before.unwrap_or(Stage::Draft);
+                let id = ids[a.transition % ids.len()].parse().unwrap_or_else(|_| def.transitions[0].id.clone());
+                let actor = CaseActor::with_roles(a.roles.iter().copied());
+                let comment = a.comment.then_some("Begrundelse");
+                match machine::decide(def, &state, &facts(a), &actor, &id, comment, today()) {
+                    Ok(decision) => {
+                        prop_assert!(!stage.is_terminal(), "{}: left terminal state {}", def.region, state);
+                        prop_assert_eq!(&decision.from, &state);
+                        let chosen = def.transitions_from(&state).find(|t| t.id == id);
+                        prop_assert!(chosen.is_some_and(|t| t.by.iter().any(|r| a.roles.contains(r))));
+                        state = decision.to;
+                        let after = def.state(&state).map(|s| s.stage);
+                        prop_assert!(after.is_some(), "{}: moved to undefined state {}", def.region, state);
+                        let after = after.unwrap_or(Stage::Draft);
+                        visited.insert(after);
+                        if after.is_approved() {
+                            prop_assert!(visited.contains(&Stage::SteeringGroup), "{}: approved without the steering group", def.region);
+                            prop_assert!(visited.contains(&Stage::Committee), "{}: approved without the committee", def.region);
+                        }
+                    }
+                    Err(Refusal::NotAvailable { .. }) => {
+                        prop_assert!(!def.transitions_from(&state).any(|t| t.id == id));
+                    }
+                    Err(Refusal::RoleNotAllowed { needed, .. }) => {
+                        prop_assert!(needed.iter().all(|r| !a.roles.contains(r)));
+                    }
+                    Err(Refusal::Blocked { failures, .. }) => {
+                        prop_assert!(!failures.is_empty());
+                        let chosen = def.transitions_from(&state).find(|t| t.id == id);
+                        for failure in &failures {
+                            let named = chosen.is_some_and(|t| t.guards.contains(&failure.guard) || (failure.guard == Guard::CommentGiven && t.require_comment));
+                            prop_assert!(named, "{}: failed guard {:?} not on the transition", def.region, failure.guard);
+                        }
+                    }
+                }
+                // Returns to an earlier stage clear the path, so approval must be re-earned.
+                if def.state(&state).is_some_and(|s| s.stage < Stage::SteeringGroup) {
+                    visited.retain(|s| *s < Stage::SteeringGroup);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unblocked_option_can_be_taken(a in attempt(), state_index in 0usize..32) {
+        for def in common::shipped().definitions() {
+            let state = &def.states[state_index % def.states.len()];
+            let actor = CaseActor::with_roles(a.roles.iter().copied());
+            for option in machine::options(def, &state.id, &facts(&a), &actor) {
+                let taken = machine::decide(def, &state.id, &facts(&a), &actor, &option.transition.id, Some("Begrundelse"), today());
+                prop_assert_eq!(taken.is_ok(), option.blocked_by.is_empty(), "{} {} {}", def.region, state.id, option.transition.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn terminal_states_offer_nothing_to_anyone() {
+    let everyone = CaseActor::with_roles(Role::ALL);
+    for def in common::shipped().definitions() {
+        for state in def.states.iter().filter(|s| s.stage.is_terminal()) {
+            assert!(machine::options(def, &state.id, &CaseFacts::default(), &everyone).is_empty(), "{} {}", def.region, state.id);
+        }
+    }
+}
+
+#[test]
+fn a_decision_carries_the_notifications_and_the_due_date() {
+    let set = common::shipped();
+    let def = set.in_force("syddanmark", today()).unwrap_or_else(|| panic!("syddanmark in force"));
+    let facts = CaseFacts::default();
+    let secretariat = CaseActor::with_roles([Role::Secretariat]);
+    let state = def.state_by_str("description_review").map(|s| s.id.clone()).unwrap_or_else(|| def.initial.clone());
+    let decision = machine::decide(def, &state, &facts, &secretariat, &"return_to_proposer".parse().unwrap_or_else(|_| def.transitions[0].id.clone()), Some("Uddyb målgruppen."), today());
+    let decision = decision.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decision.to.as_str(), "draft");
+    assert_eq!(decision.comment.as_deref(), Some("Uddyb målgruppen."));
+    assert_eq!(decision.notifications[0].template, "case_returned");
+    let accepted = machine::decide(def, &state, &CaseFacts::default(), &secretariat, &"accept_description".parse().unwrap_or_else(|_| def.transitions[0].id.clone()), None, today());
+    // Monday 23 November 2026 + 30 working days, skipping 24-26 and 31 December and 1 January.
+    assert_eq!(accepted.map(|d| d.due_date), Ok(NaiveDate::from_ymd_opt(2027, 1, 8)));
+}
