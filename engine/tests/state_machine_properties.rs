@@ -34,20 +34,29 @@ fn attempt() -> impl Strategy<Value = Attempt> {
         proptest::collection::vec(side, 0..=2),
         any::<bool>(),
     )
-        .prop_map(|(transition, roles, description_complete, economics, signed_off, comment)| Attempt {
-            transition,
-            roles,
-            description_complete,
-            economics,
-            signed_off,
-            comment,
-        })
+        .prop_map(
+            |(transition, roles, description_complete, economics, signed_off, comment)| Attempt {
+                transition,
+                roles,
+                description_complete,
+                economics,
+                signed_off,
+                comment,
+            },
+        )
 }
 
 fn facts(a: &Attempt) -> CaseFacts {
     CaseFacts {
-        description_missing: if a.description_complete { Vec::new() } else { vec![Label::new("Målgruppe", "Target group")] },
-        economics_missing: [Side::Giving, Side::Receiving].into_iter().filter(|s| !a.economics.contains(s)).collect(),
+        description_missing: if a.description_complete {
+            Vec::new()
+        } else {
+            vec![Label::new("Målgruppe", "Target group")]
+        },
+        economics_missing: [Side::Giving, Side::Receiving]
+            .into_iter()
+            .filter(|s| !a.economics.contains(s))
+            .collect(),
         signed_off: a.signed_off.iter().copied().collect(),
     }
 }
@@ -134,7 +143,12 @@ fn terminal_states_offer_nothing_to_anyone() {
     let everyone = CaseActor::with_roles(Role::ALL);
     for def in common::shipped().definitions() {
         for state in def.states.iter().filter(|s| s.stage.is_terminal()) {
-            assert!(machine::options(def, &state.id, &CaseFacts::default(), &everyone).is_empty(), "{} {}", def.region, state.id);
+            assert!(
+                machine::options(def, &state.id, &CaseFacts::default(), &everyone).is_empty(),
+                "{} {}",
+                def.region,
+                state.id
+            );
         }
     }
 }
@@ -142,16 +156,44 @@ fn terminal_states_offer_nothing_to_anyone() {
 #[test]
 fn a_decision_carries_the_notifications_and_the_due_date() {
     let set = common::shipped();
-    let def = set.in_force("syddanmark", today()).unwrap_or_else(|| panic!("syddanmark in force"));
+    let def = set
+        .in_force("syddanmark", today())
+        .unwrap_or_else(|| panic!("syddanmark in force"));
     let facts = CaseFacts::default();
     let secretariat = CaseActor::with_roles([Role::Secretariat]);
-    let state = def.state_by_str("description_review").map(|s| s.id.clone()).unwrap_or_else(|| def.initial.clone());
-    let decision = machine::decide(def, &state, &facts, &secretariat, &"return_to_proposer".parse().unwrap_or_else(|_| def.transitions[0].id.clone()), Some("Uddyb målgruppen."), today());
+    let state = def
+        .state_by_str("description_review")
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| def.initial.clone());
+    let decision = machine::decide(
+        def,
+        &state,
+        &facts,
+        &secretariat,
+        &"return_to_proposer"
+            .parse()
+            .unwrap_or_else(|_| def.transitions[0].id.clone()),
+        Some("Uddyb målgruppen."),
+        today(),
+    );
     let decision = decision.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decision.to.as_str(), "draft");
     assert_eq!(decision.comment.as_deref(), Some("Uddyb målgruppen."));
     assert_eq!(decision.notifications[0].template, "case_returned");
-    let accepted = machine::decide(def, &state, &CaseFacts::default(), &secretariat, &"accept_description".parse().unwrap_or_else(|_| def.transitions[0].id.clone()), None, today());
+    let accepted = machine::decide(
+        def,
+        &state,
+        &CaseFacts::default(),
+        &secretariat,
+        &"accept_description"
+            .parse()
+            .unwrap_or_else(|_| def.transitions[0].id.clone()),
+        None,
+        today(),
+    );
     // Monday 23 November 2026 + 30 working days, skipping 24-26 and 31 December and 1 January.
-    assert_eq!(accepted.map(|d| d.due_date), Ok(NaiveDate::from_ymd_opt(2027, 1, 8)));
+    assert_eq!(
+        accepted.map(|d| d.due_date),
+        Ok(NaiveDate::from_ymd_opt(2027, 1, 8))
+    );
 }

@@ -647,7 +647,91 @@ async fn bad_input_names_the_field_and_writes_nothing(db: &TestDb) {
     assert_eq!(cases, 0);
 }
 
+/// The shipped set with an edited Syddanmark file: beside the original (a new version), or
+/// instead of it (a changed version).
+fn with_syddanmark(
+    edit: impl Fn(&str) -> String,
+    keep_original: bool,
+) -> overdrag_engine::workflow::WorkflowSet {
+    let root = overdrag_tests::root();
+    let templates =
+        overdrag_engine::workflow::set::mail_templates_in(&root.join("mail-templates")).unwrap();
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir(root.join("workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        if name.ends_with("syddanmark.toml") {
+            sources.push(("edited/syddanmark.toml".to_owned(), edit(&text)));
+            if !keep_original {
+                continue;
+            }
+        }
+        if name.ends_with(".toml") {
+            sources.push((name, text));
+        }
+    }
+    overdrag_engine::workflow::WorkflowSet::from_sources(&sources, &templates).unwrap()
+}
+
+async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let old = new_case(engine, &s).await;
+    assert_eq!(old.workflow.version, 1);
+    // Version 2 renames the draft state's label and shortens a deadline; it applies to new cases.
+    let v2 = with_syddanmark(
+        |text| {
+            text.replacen("version = 1", "version = 2", 1).replacen(
+                "da = \"Kladde\"",
+                "da = \"Udkast\"",
+                1,
+            )
+        },
+        true,
+    );
+    let restarted = db.restart_with(v2).await.expect("restart with version 2");
+    let new = restarted
+        .create_case(
+            &s.proposer,
+            NewCase {
+                region: "syddanmark".into(),
+                title: "Stomipleje".into(),
+                kind: "transfer".into(),
+                giving_party_id: s.hospital,
+                receiving_party_id: s.odense,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(new.workflow.version, 2);
+    assert_eq!(new.state_label.da, "Udkast");
+    let old = restarted.case(&s.proposer, old.id).await.unwrap();
+    assert_eq!(
+        (old.workflow.version, old.state_label.da.as_str()),
+        (1, "Kladde")
+    );
+    let withdrawn = restarted
+        .transition(&s.proposer, old.id, old.version, "withdraw", None)
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.state, "withdrawn");
+}
+
+async fn a_stored_version_cannot_change_content(db: &TestDb) {
+    let changed = with_syddanmark(
+        |text| text.replacen("due_days = 30", "due_days = 25", 1),
+        false,
+    );
+    match db.restart_with(changed).await {
+        Err(EngineError::DefinitionChanged { version, .. }) => assert_eq!(version, 1),
+        other => panic!("expected the changed definition to be refused, got {other:?}"),
+    }
+}
+
 on_both_databases!(
+    a_case_keeps_the_definition_version_it_started_on,
+    a_stored_version_cannot_change_content,
     a_case_goes_from_draft_to_closed,
     a_stale_version_is_refused_with_the_current_version,
     twenty_concurrent_transitions_yield_one_success,

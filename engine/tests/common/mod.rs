@@ -11,9 +11,23 @@ pub fn root() -> PathBuf {
 
 pub fn shipped() -> WorkflowSet {
     let templates = mail_templates_in(&root().join("mail-templates")).unwrap_or_else(|errors| {
-        panic!("mail templates are broken:\n{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "mail templates are broken:\n{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     });
     WorkflowSet::load_dir(&root().join("workflows"), &templates).unwrap_or_else(|errors| {
-        panic!("shipped definitions are broken:\n{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "shipped definitions are broken:\n{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })
 }

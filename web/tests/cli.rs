@@ -1,0 +1,183 @@
+//! The `overdrag` binary as an operator uses it.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn overdrag(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_overdrag"));
+    command
+        .current_dir(root())
+        .args(args)
+        .env_remove("DATABASE_URL");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("overdrag runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("overdrag-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn workflows_check_prints_a_line_per_valid_definition() {
+    let out = overdrag(&["workflows", "check"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok  ")).count(),
+        6,
+        "{stdout}"
+    );
+    assert!(stdout.contains("syddanmark opgaveoverdragelse v1"));
+}
+
+#[test]
+fn workflows_check_fails_on_a_broken_copy_naming_file_and_line() {
+    let dir = scratch("broken");
+    let original = std::fs::read_to_string(root().join("workflows/syddanmark.toml")).unwrap();
+    std::fs::write(
+        dir.join("syddanmark.toml"),
+        original.replacen("to = \"committee\"", "to = \"comittee\"", 1),
+    )
+    .unwrap();
+    let out = overdrag(&["workflows", "check", "--dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let line = original[..original.find("to = \"committee\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert!(
+        stderr.contains(&format!(
+            "syddanmark.toml:{line}: transition `recommend` goes to unknown state `comittee`"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn workflows_graph_draws_the_region_in_danish() {
+    let out = overdrag(&["workflows", "graph", "syddanmark"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mermaid = text(&out.stdout);
+    assert!(mermaid.contains("stateDiagram-v2"));
+    assert!(
+        mermaid.contains("state \"Økonomisk konsekvensvurdering\" as economic_assessment"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("steering_group --> committee: Indstil til godkendelse"));
+    let unknown = overdrag(&["workflows", "graph", "fyn"], &[]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("no workflow for region `fyn`"));
+}
+
+#[test]
+fn users_add_prints_a_token() {
+    let dir = scratch("users");
+    let data = [("OVERDRAG_DATA_DIR", dir.to_str().unwrap())];
+    let out = overdrag(
+        &[
+            "users",
+            "add",
+            "--email",
+            "mette@rsyd.dk",
+            "--name",
+            "Mette Kjær",
+            "--region",
+            "syddanmark",
+            "--role",
+            "secretariat",
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout);
+    assert!(
+        token.trim().starts_with("odg_") && token.trim().len() == 68,
+        "{token}"
+    );
+    let bad = overdrag(
+        &[
+            "users", "add", "--email", "mette", "--name", "M", "--region", "fyn", "--role", "chief",
+        ],
+        &data,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = text(&bad.stderr);
+    for field in [
+        "email:",
+        "region: unknown region `fyn`",
+        "role: unknown role `chief`",
+    ] {
+        assert!(stderr.contains(field), "{field} missing in {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_database_url_or_data_directory_stops_with_a_clear_message() {
+    let out = overdrag(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://root@localhost/x")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("DATABASE_URL `mysql://root@localhost/x` is not supported"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let file = scratch("not-a-dir").join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    let out = overdrag(
+        &["migrate"],
+        &[("OVERDRAG_DATA_DIR", file.join("data").to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot be created or written"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = overdrag(
+        &["migrate"],
+        &[("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot connect to the database") && !stderr.contains("secret"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_to_start_on_broken_definitions() {
+    let dir = scratch("serve-broken");
+    std::fs::write(dir.join("syddanmark.toml"), "[workflow]\nkey = \"x\"\n").unwrap();
+    let out = overdrag(
+        &["serve"],
+        &[
+            ("OVERDRAG_WORKFLOWS_DIR", dir.to_str().unwrap()),
+            ("OVERDRAG_DATA_DIR", dir.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("syddanmark.toml:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
