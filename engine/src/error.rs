@@ -7,7 +7,7 @@ use sea_orm::DbErr;
 use serde::Serialize;
 
 /// A problem with one input field, and how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod cases;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
 pub mod regions;
 pub mod storage;
 pub mod users;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_regions_and_organisations;
 mod m20261123_000002_create_users_and_tokens;
 mod m20261123_000003_create_cases_journal_and_outbox;
+mod m20261123_000004_add_case_search_and_idempotency;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_regions_and_organisations::Migration),
             Box::new(m20261123_000002_create_users_and_tokens::Migration),
             Box::new(m20261123_000003_create_cases_journal_and_outbox::Migration),
+            Box::new(m20261123_000004_add_case_search_and_idempotency::Migration),
         ]
     }
 }

@@ -364,15 +364,20 @@ async fn a_refused_transition_changes_nothing(db: &TestDb) {
         (after.state.as_str(), after.version),
         ("draft", case.version)
     );
+    // Each refusal is journaled with who tried what, and the chain still verifies.
+    let journal = engine.journal(&s.proposer, case.id).await.unwrap();
+    let refusals: Vec<_> = journal
+        .events
+        .iter()
+        .filter(|e| e.kind == "refused")
+        .collect();
+    assert_eq!((journal.events.len(), refusals.len()), (4, 3));
     assert_eq!(
-        engine
-            .journal(&s.proposer, case.id)
-            .await
-            .unwrap()
-            .events
-            .len(),
-        1
+        refusals[1].actor.as_ref().map(|a| a.id),
+        Some(s.secretariat.user_id)
     );
+    assert_eq!(refusals[1].details["attempted"], "transition submit");
+    assert!(journal.chain.verified);
     assert!(outbox_rows(engine, case.id).await.is_empty());
 }
 

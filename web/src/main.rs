@@ -3,6 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+mod api;
 mod cli;
 mod config;
 mod server;

@@ -8,10 +8,17 @@ use overdrag_engine::Engine;
 use serde_json::json;
 
 pub fn router(engine: Engine) -> Router {
+    let (api, _) = crate::api::routes();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(api)
+        .fallback(not_found)
         .with_state(engine)
+}
+
+async fn not_found() -> crate::api::problem::ApiError {
+    overdrag_engine::EngineError::NotFound { what: "page" }.into()
 }
 
 /// The process is up.

@@ -4,6 +4,7 @@
 //! stale one is refused with the current version.
 
 mod file;
+pub mod list;
 pub mod view;
 
 use crate::actor::Actor;
@@ -228,6 +229,41 @@ impl Engine {
         Err(EngineError::Conflict { expected, current })
     }
 
+    /// Journals that `actor` tried `attempted` on the case and was refused, and hands the
+    /// refusal back. The case's version does not move: a refusal changes nothing else.
+    async fn refused(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        attempted: String,
+        refusal: EngineError,
+    ) -> EngineError {
+        let record = async {
+            let txn = self.db.begin().await?;
+            // Locks the case row: this append and a concurrent change cannot take the same place in the chain.
+            handover_case::Entity::update_many()
+                .col_expr(
+                    handover_case::Column::Version,
+                    Expr::col(handover_case::Column::Version),
+                )
+                .filter(handover_case::Column::Id.eq(case_id))
+                .exec(&txn)
+                .await?;
+            let event = NewEvent {
+                kind: "refused",
+                actor_user_id: Some(actor.user_id),
+                payload: json!({ "attempted": attempted, "reason": refusal.to_string() }),
+                ..Default::default()
+            };
+            journal::append(&txn, case_id, event, self.now()).await?;
+            txn.commit().await
+        };
+        if let Err(error) = record.await {
+            tracing::error!(%error, case_id, "could not journal a refusal");
+        }
+        refusal
+    }
+
     /// Creates a case in the region's workflow in force today, with a gap-free number.
     ///
     /// # Errors
@@ -323,6 +359,7 @@ impl Engine {
             due_date: Set(due_date),
             created_at: Set(now),
             updated_at: Set(now),
+            search_text: Set(list::search_text(&title, &[])),
             ..Default::default()
         }
         .insert(&txn)
@@ -500,15 +537,24 @@ impl Engine {
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
         let facts = CaseFile::load(&self.db, case.id).await?.facts(case);
-        let decision = machine::decide(
+        let actor_on_case = Self::case_actor(actor, &visible);
+        let decision = match machine::decide(
             def,
             &state.id,
             &facts,
-            &Self::case_actor(actor, &visible),
+            &actor_on_case,
             &transition,
             comment,
             self.today(),
-        )?;
+        ) {
+            Ok(decision) => decision,
+            Err(refusal) => {
+                let attempted = format!("transition {transition}");
+                return Err(self
+                    .refused(actor, case.id, attempted, refusal.into())
+                    .await);
+            }
+        };
         let label = def
             .transitions_from(&state.id)
             .find(|t| t.id == transition)
@@ -590,7 +636,17 @@ impl Engine {
         let state = Self::state_of(def, case)?;
         let mut editors: Vec<Role> = state.actor.into_iter().collect();
         editors.push(Role::Secretariat);
-        Self::may_edit(actor, &visible, state, Section::Description, &editors)?;
+        if let Err(refusal) = Self::may_edit(actor, &visible, state, Section::Description, &editors)
+        {
+            return Err(self
+                .refused(
+                    actor,
+                    case.id,
+                    "revise the professional description".into(),
+                    refusal,
+                )
+                .await);
+        }
         let violations = description.limit_violations();
         if !violations.is_empty() {
             return Err(EngineError::Invalid(
@@ -615,8 +671,14 @@ impl Engine {
             .map_err(|e| EngineError::invalid("description", e.to_string()))?;
         let now = self.now();
 
+        let searchable = list::search_text(&case.title, &description.texts());
         let txn = self.db.begin().await?;
         self.bump(&txn, case.id, expected_version, None).await?;
+        handover_case::Entity::update_many()
+            .col_expr(handover_case::Column::SearchText, Expr::value(searchable))
+            .filter(handover_case::Column::Id.eq(case.id))
+            .exec(&txn)
+            .await?;
         description_revision::ActiveModel {
             case_id: Set(case.id),
             revision: Set(revision),
@@ -655,13 +717,17 @@ impl Engine {
         Self::check_version(case, expected_version)?;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        Self::may_edit(
-            actor,
-            &visible,
-            state,
-            Section::Economics,
-            &[Role::Economist, Role::Secretariat],
-        )?;
+        let editors = [Role::Economist, Role::Secretariat];
+        if let Err(refusal) = Self::may_edit(actor, &visible, state, Section::Economics, &editors) {
+            return Err(self
+                .refused(
+                    actor,
+                    case.id,
+                    "change the economic assessment".into(),
+                    refusal,
+                )
+                .await);
+        }
         let parties: BTreeSet<i64> = organisation::Entity::find()
             .filter(organisation::Column::RegionId.eq(case.region_id))
             .all(&self.db)
@@ -735,20 +801,25 @@ impl Engine {
         Self::check_version(case, expected_version)?;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        if !state.signoff.contains(&side) {
-            return Err(EngineError::NotEditable {
+        let refusal = if !state.signoff.contains(&side) {
+            Some(EngineError::NotEditable {
                 section: "economics sign-off",
                 state: state.id.to_string(),
-            });
-        }
-        if !Self::case_actor(actor, &visible)
+            })
+        } else if !Self::case_actor(actor, &visible)
             .roles
             .contains(&Role::Economist)
         {
-            return Err(EngineError::Forbidden {
+            Some(EngineError::Forbidden {
                 action: "signing off the economics".into(),
                 needed: vec![Role::Economist],
-            });
+            })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            let attempted = format!("sign off the economics for the {side} party");
+            return Err(self.refused(actor, case.id, attempted, refusal).await);
         }
         let file = CaseFile::load(&self.db, case.id).await?;
         if file.lines.is_empty() {

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Whether a task moves between sectors or is a new task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
     Transfer,
@@ -42,20 +42,20 @@ impl CaseKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PartyRef {
     pub id: i64,
     pub name: String,
     pub kind: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserRef {
     pub id: i64,
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DescriptionView {
     pub revision: i32,
     pub author: UserRef,
@@ -63,7 +63,7 @@ pub struct DescriptionView {
     pub content: ProfessionalDescription,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SignoffView {
     pub side: Side,
     pub by: UserRef,
@@ -72,13 +72,13 @@ pub struct SignoffView {
     pub valid: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EconomicsView {
     pub lines: Vec<EconomicsLine>,
     pub signoffs: Vec<SignoffView>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AvailableTransition {
     pub id: String,
     pub label: Label,
@@ -88,14 +88,14 @@ pub struct AvailableTransition {
     pub blocked_by: Vec<GuardFailure>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WorkflowRef {
     pub key: String,
     pub version: u32,
 }
 
 /// A case as its reader sees it, with the transitions that reader may take now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: i64,
     pub number: String,
@@ -120,7 +120,7 @@ pub struct CaseView {
 }
 
 /// One journal event as read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i32,
     pub occurred_at: DateTime<Utc>,
@@ -130,11 +130,12 @@ pub struct EventView {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub comment: Option<String>,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
     pub hash: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct JournalView {
     pub case_id: i64,
     pub number: String,

@@ -162,9 +162,9 @@ mod tests {
             calendar.add_working_days(d(2026, 12, 23), 1),
             d(2026, 12, 28)
         );
-        // Thursday 1 April 2027 is skærtorsdag... 2027 Easter is 28 March, so 1 April is an
-        // ordinary Thursday; from Wednesday 24 March 2027, 2 working days lands on 30 March.
-        assert_eq!(calendar.add_working_days(d(2027, 3, 24), 2), d(2027, 3, 30));
+        // Easter 2027 is 28 March: 25, 26 and 29 March are off, so from Wednesday 24 March two
+        // working days land on Wednesday 31 March.
+        assert_eq!(calendar.add_working_days(d(2027, 3, 24), 2), d(2027, 3, 31));
         assert_eq!(
             calendar.add_working_days(d(2026, 11, 23), 0),
             d(2026, 11, 23)

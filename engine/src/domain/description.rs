@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The structured professional description. Every revision is kept in storage; this is the
 /// content of one revision.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProfessionalDescription {
     /// The task, and why it should move.
@@ -135,6 +135,11 @@ impl ProfessionalDescription {
             "evidence" => &self.evidence,
             _ => return None,
         })
+    }
+
+    /// Every text field, in order, for searching.
+    pub fn texts(&self) -> Vec<&str> {
+        FIELDS.iter().filter_map(|f| self.text(f.key)).collect()
     }
 
     /// The required fields that are still empty.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A user-facing text in Danish (the default) and English.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Label {
     pub da: String,
     pub en: String,

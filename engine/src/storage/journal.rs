@@ -103,7 +103,7 @@ pub async fn append(
 }
 
 /// The result of checking a case's chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChainVerification {
     pub verified: bool,
     pub events: usize,

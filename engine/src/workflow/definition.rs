@@ -12,7 +12,7 @@ use std::fmt;
 
 /// Where a state sits in the health agreements' model. States are configurable; their stage is
 /// what the engine reasons about (withdrawal, approval, the order of decisions).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Draft,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// A condition a transition may require. Each variant documents what it checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Guard {
     /// Every required field of the professional description is filled in: the task and the
@@ -79,7 +79,7 @@ pub struct CaseFacts {
 }
 
 /// A guard that does not hold, with the reason in words a proposer understands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GuardFailure {
     pub guard: Guard,
     pub message: Label,

@@ -7,6 +7,7 @@ pub mod description_revision;
 pub mod economics_line;
 pub mod economics_signoff;
 pub mod handover_case;
+pub mod idempotency_key;
 pub mod journal_event;
 pub mod membership;
 pub mod organisation;

@@ -1,0 +1,294 @@
+//! Cases over HTTP: create, read, list, describe, economics, transitions and the journal. Each
+//! handler reads the input, calls one engine operation and returns its view.
+
+use super::auth::Caller;
+use super::idempotent;
+use super::input::ValidJson;
+use super::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use overdrag_engine::Engine;
+use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::list::{CasePage, CaseQuery};
+use overdrag_engine::cases::view::{CaseView, JournalView};
+use overdrag_engine::domain::description::ProfessionalDescription;
+use overdrag_engine::domain::economics::EconomicsLine;
+use overdrag_engine::domain::role::Side;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+/// The `{id}` of a case in the path.
+#[derive(Debug)]
+pub struct CaseId(pub i64);
+
+impl FromRequestParts<Engine> for CaseId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        engine: &Engine,
+    ) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<i64>::from_request_parts(parts, engine)
+            .await
+            .map_err(|_| {
+                ApiError::BadRequest("the case id in the path must be a whole number".into())
+            })?;
+        Ok(CaseId(id))
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCaseInput {
+    /// The region slug, e.g. `syddanmark`.
+    #[validate(length(
+        min = 1,
+        max = 64,
+        message = "name the region by its slug, e.g. syddanmark"
+    ))]
+    pub region: String,
+    #[validate(length(
+        min = 3,
+        max = 200,
+        message = "give the case a title of 3 to 200 characters that names the task"
+    ))]
+    pub title: String,
+    /// `transfer` or `new_task`.
+    pub kind: String,
+    /// Organisation id of the party the task moves from.
+    pub giving_party: i64,
+    /// Organisation id of the party the task moves to.
+    pub receiving_party: i64,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DescriptionInput {
+    /// The case version this edit is based on.
+    #[validate(range(min = 1, message = "state the version of the case you edited"))]
+    pub expected_version: i32,
+    pub description: ProfessionalDescription,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EconomicsInput {
+    #[validate(range(min = 1, message = "state the version of the case you edited"))]
+    pub expected_version: i32,
+    /// One line per party and year, whole kroner.
+    #[validate(length(max = 1000, message = "at most 1000 lines; one per party and year"))]
+    pub lines: Vec<EconomicsLine>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignoffInput {
+    #[validate(range(min = 1, message = "state the version of the case you signed off"))]
+    pub expected_version: i32,
+    pub side: Side,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// The transition id, e.g. `submit` or `recommend`.
+    #[validate(length(
+        min = 1,
+        max = 64,
+        message = "name the transition by its id, e.g. submit"
+    ))]
+    pub transition: String,
+    #[validate(range(min = 1, message = "state the version of the case you acted on"))]
+    pub expected_version: i32,
+    /// Required for returns, rejections and conditional approvals; sent to the parties.
+    #[validate(length(
+        max = 5000,
+        message = "the comment may be at most 5000 characters; attach a document for more"
+    ))]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only this region (slug).
+    pub region: Option<String>,
+    /// Only cases in this state id.
+    pub state: Option<String>,
+    /// Words in the title or the professional description.
+    pub q: Option<String>,
+    /// Only cases where this organisation is a party.
+    pub party: Option<i64>,
+    /// From 1 (default 1).
+    pub page: Option<u64>,
+    /// 1 to 200 (default 20).
+    pub per_page: Option<u64>,
+}
+
+/// Creates a case in the region's workflow in force today. Send `Idempotency-Key` to make
+/// retries safe.
+#[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])), request_body = NewCaseInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a retried request")),
+    responses((status = 201, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_case(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    ValidJson(input): ValidJson<NewCaseInput>,
+) -> Result<Response, ApiError> {
+    let new_case = NewCase {
+        region: input.region.clone(),
+        title: input.title.clone(),
+        kind: input.kind.clone(),
+        giving_party_id: input.giving_party,
+        receiving_party_id: input.receiving_party,
+    };
+    idempotent::run(
+        &engine,
+        &actor,
+        &headers,
+        &input,
+        StatusCode::CREATED,
+        async { Ok(engine.create_case(&actor, new_case).await?) },
+    )
+    .await
+}
+
+/// The case with its content, state, version, due date and the transitions the caller may take.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
+pub async fn get_case(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(engine.case(&actor, id).await?))
+}
+
+/// The caller's cases, filtered and searched, newest first, with the total count.
+#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = CasePage), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_cases(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    query: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<CasePage>, ApiError> {
+    let Query(params) = query.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the query string cannot be read: {}",
+            e.body_text()
+        ))
+    })?;
+    let query = CaseQuery {
+        region: params.region,
+        state: params.state,
+        q: params.q,
+        party: params.party,
+        page: params.page.unwrap_or(1),
+        per_page: params.per_page.unwrap_or(20),
+    };
+    Ok(Json(engine.list_cases(&actor, &query).await?))
+}
+
+/// Stores a new revision of the professional description.
+#[utoipa::path(put, path = "/cases/{id}/description", tag = "cases", security(("bearer" = [])), request_body = DescriptionInput,
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_description(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    ValidJson(input): ValidJson<DescriptionInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        engine
+            .revise_description(&actor, id, input.expected_version, input.description)
+            .await?,
+    ))
+}
+
+/// Replaces the figures of the economic assessment; a change voids earlier sign-offs.
+#[utoipa::path(put, path = "/cases/{id}/economics", tag = "cases", security(("bearer" = [])), request_body = EconomicsInput,
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_economics(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    ValidJson(input): ValidJson<EconomicsInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        engine
+            .replace_economics(&actor, id, input.expected_version, input.lines)
+            .await?,
+    ))
+}
+
+/// Signs off the current figures for one side.
+#[utoipa::path(post, path = "/cases/{id}/economics/signoffs", tag = "cases", security(("bearer" = [])), request_body = SignoffInput,
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn sign_off(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    ValidJson(input): ValidJson<SignoffInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        engine
+            .sign_off_economics(&actor, id, input.expected_version, input.side)
+            .await?,
+    ))
+}
+
+/// Takes a transition. 409 with the current version on a stale one; 422 listing each failed
+/// guard in words; 403 naming the roles that may take it.
+#[utoipa::path(post, path = "/cases/{id}/transitions", tag = "cases", security(("bearer" = [])), request_body = TransitionInput,
+    params(("id" = i64, Path, description = "The case id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a retried request")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn take_transition(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    headers: HeaderMap,
+    ValidJson(input): ValidJson<TransitionInput>,
+) -> Result<Response, ApiError> {
+    let action = async {
+        Ok(engine
+            .transition(
+                &actor,
+                id,
+                input.expected_version,
+                &input.transition,
+                input.comment.as_deref(),
+            )
+            .await?)
+    };
+    idempotent::run(
+        &engine,
+        &actor,
+        &headers,
+        &(id, &input),
+        StatusCode::OK,
+        action,
+    )
+    .await
+}
+
+/// The journal, oldest first, and whether its hash chain verifies.
+#[utoipa::path(get, path = "/cases/{id}/events", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = JournalView), (status = 404, body = Problem)))]
+pub async fn events(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+) -> Result<Json<JournalView>, ApiError> {
+    Ok(Json(engine.journal(&actor, id).await?))
+}

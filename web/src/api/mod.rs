@@ -1,0 +1,65 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`,
+//! which is generated from the handlers themselves: a route cannot exist undocumented.
+
+mod auth;
+pub mod cases;
+mod idempotent;
+mod input;
+pub mod problem;
+mod regions;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use overdrag_engine::Engine;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Overdrag API", description = "Planned and agreed task handover between the Danish health sectors. Errors are application/problem+json (RFC 9457)."),
+    modifiers(&BearerAuth),
+    components(schemas(problem::Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::<Engine>::new()
+        .routes(routes!(regions::list_regions))
+        .routes(routes!(regions::list_parties))
+        .routes(routes!(regions::workflow))
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::put_description))
+        .routes(routes!(cases::put_economics))
+        .routes(routes!(cases::sign_off))
+        .routes(routes!(cases::take_transition))
+        .routes(routes!(cases::events));
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .split_for_parts();
+    let document = openapi.clone();
+    let router = router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(document) }),
+        )
+        .layer(DefaultBodyLimit::max(input::MAX_JSON_BYTES));
+    (router, openapi)
+}
