@@ -147,6 +147,26 @@ pub async fn person(engine: &Engine, email: &str, region: &str, role: &str) -> A
         .0
 }
 
+/// Adds a person with `role` in `region` and returns them with a fresh API token.
+pub async fn person_with_token(
+    engine: &Engine,
+    email: &str,
+    region: &str,
+    role: &str,
+) -> (Actor, String) {
+    let input = NewUser {
+        email: email.into(),
+        name: format!("Test {role}"),
+        region: region.into(),
+        role: role.into(),
+        organisation: None,
+        language: None,
+    };
+    users::add_user(engine.db(), input, chrono::Utc::now())
+        .await
+        .expect("user added")
+}
+
 /// The id of the organisation named `name` in `region`.
 pub async fn party(engine: &Engine, region: &str, name: &str) -> i64 {
     engine

@@ -3,10 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-mod api;
-mod cli;
-mod config;
-mod server;
+use overdrag::cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -17,6 +14,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli::run(args).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,648 @@
+//! The JSON API through the real router on a real database: every endpoint, every refusal and
+//! every kind of bad input — on SQLite, and on PostgreSQL as ignored tests run by `.ci/run`.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use overdrag_tests::{TestDb, on_both_databases, party, person_with_token};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+async fn send(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> Response {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = to_bytes(response.into_body(), 4 * 1024 * 1024)
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(app: &Router, uri: &str, token: &str) -> Response {
+    send(app, Method::GET, uri, Some(token), None, &[]).await
+}
+
+async fn post(app: &Router, uri: &str, token: &str, body: Value) -> Response {
+    send(app, Method::POST, uri, Some(token), Some(body), &[]).await
+}
+
+async fn put(app: &Router, uri: &str, token: &str, body: Value) -> Response {
+    send(app, Method::PUT, uri, Some(token), Some(body), &[]).await
+}
+
+struct World {
+    app: Router,
+    proposer: String,
+    secretariat: String,
+    economist: String,
+    steering: String,
+    committee: String,
+    nordjylland: String,
+    hospital: i64,
+    odense: i64,
+}
+
+async fn world(db: &TestDb) -> World {
+    let engine = &db.engine;
+    World {
+        app: overdrag::server::router(engine.clone()),
+        proposer: person_with_token(engine, "anne@ouh.dk", "syddanmark", "proposer")
+            .await
+            .1,
+        secretariat: person_with_token(engine, "mette@rsyd.dk", "syddanmark", "secretariat")
+            .await
+            .1,
+        economist: person_with_token(engine, "lars@rsyd.dk", "syddanmark", "economist")
+            .await
+            .1,
+        steering: person_with_token(engine, "jens@rsyd.dk", "syddanmark", "steering_group")
+            .await
+            .1,
+        committee: person_with_token(engine, "birgitte@rsyd.dk", "syddanmark", "committee")
+            .await
+            .1,
+        nordjylland: person_with_token(engine, "sek@rn.dk", "nordjylland", "secretariat")
+            .await
+            .1,
+        hospital: party(engine, "syddanmark", "Odense Universitetshospital").await,
+        odense: party(engine, "syddanmark", "Odense Kommune").await,
+    }
+}
+
+fn new_case(w: &World) -> Value {
+    json!({ "region": "syddanmark", "title": "IV-behandling i eget hjem", "kind": "transfer", "giving_party": w.hospital, "receiving_party": w.odense })
+}
+
+fn description() -> Value {
+    json!({
+        "task": "IV-antibiotika gives i eget hjem af hjemmesygeplejen.",
+        "target_group": "Klinisk stabile voksne.",
+        "volume_per_year": 420,
+        "competences": "Sygeplejersker med kompetence i infusion.",
+        "responsibility": "Hospitalet har behandlingsansvaret.",
+        "quality_and_safety": "Fælles instruks og døgnåben telefon.",
+        "documentation": "MedCom-korrespondance.",
+        "timeline": "Opstart 1. april."
+    })
+}
+
+async fn created(w: &World) -> Value {
+    let response = post(&w.app, "/api/v1/cases", &w.proposer, new_case(w)).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    response.body
+}
+
+async fn described(w: &World) -> Value {
+    let case = created(w).await;
+    let uri = format!("/api/v1/cases/{}/description", case["id"]);
+    let response = put(
+        &w.app,
+        &uri,
+        &w.proposer,
+        json!({ "expected_version": case["version"], "description": description() }),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.body
+}
+
+async fn transition(
+    w: &World,
+    token: &str,
+    case: &Value,
+    id: &str,
+    comment: Option<&str>,
+) -> Response {
+    let uri = format!("/api/v1/cases/{}/transitions", case["id"]);
+    post(
+        &w.app,
+        &uri,
+        token,
+        json!({ "transition": id, "expected_version": case["version"], "comment": comment }),
+    )
+    .await
+}
+
+async fn moved(w: &World, token: &str, case: &Value, id: &str, comment: Option<&str>) -> Value {
+    let response = transition(w, token, case, id, comment).await;
+    assert_eq!(response.status, StatusCode::OK, "{id}: {}", response.body);
+    response.body
+}
+
+async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
+    let w = world(db).await;
+    let mut case = described(&w).await;
+    assert_eq!(case["available_transitions"][0]["id"], "submit");
+    case = moved(&w, &w.proposer, &case, "submit", None).await;
+    case = moved(&w, &w.secretariat, &case, "accept_description", None).await;
+    let lines: Vec<Value> = (2027..2031)
+        .flat_map(|year| {
+            [
+                json!({ "party_id": w.hospital, "year": year, "one_off_costs": 0, "running_costs": 0, "savings": 4_500_000 }),
+                json!({ "party_id": w.odense, "year": year, "one_off_costs": 0, "running_costs": 3_900_000, "savings": 0 }),
+            ]
+        })
+        .collect();
+    let economics = format!("/api/v1/cases/{}/economics", case["id"]);
+    let response = put(
+        &w.app,
+        &economics,
+        &w.economist,
+        json!({ "expected_version": case["version"], "lines": lines }),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    case = response.body;
+    for side in ["giving", "receiving"] {
+        let signoffs = format!("/api/v1/cases/{}/economics/signoffs", case["id"]);
+        let response = post(
+            &w.app,
+            &signoffs,
+            &w.economist,
+            json!({ "expected_version": case["version"], "side": side }),
+        )
+        .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        case = response.body;
+    }
+    case = moved(&w, &w.secretariat, &case, "open_hearing", None).await;
+    case = moved(&w, &w.secretariat, &case, "close_hearing", None).await;
+    case = moved(&w, &w.steering, &case, "recommend", None).await;
+    case = moved(&w, &w.committee, &case, "approve", None).await;
+    case = moved(&w, &w.secretariat, &case, "start_follow_up", None).await;
+    case = moved(&w, &w.secretariat, &case, "close", None).await;
+    assert_eq!(case["state"], "closed");
+    assert_eq!(case["state_label"]["da"], "Afsluttet");
+
+    let events = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/events", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(events.status, StatusCode::OK);
+    assert_eq!(events.body["chain"]["verified"], true);
+    let kinds: Vec<&str> = events.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"created"));
+    assert_eq!(kinds.iter().filter(|k| **k == "transition").count(), 8);
+    let approve = events.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["transition"] == "approve")
+        .unwrap();
+    assert_eq!(
+        (approve["from_state"].as_str(), approve["to_state"].as_str()),
+        (Some("committee"), Some("implementation"))
+    );
+    assert_eq!(approve["actor"]["name"], "Test committee");
+}
+
+async fn each_refusal_has_its_status_and_reason(db: &TestDb) {
+    let w = world(db).await;
+    let case = created(&w).await;
+    let blocked = transition(&w, &w.proposer, &case, "submit", None).await;
+    assert_eq!(blocked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(blocked.headers["content-type"], "application/problem+json");
+    assert_eq!(
+        blocked.body["failed_guards"][0]["guard"],
+        "description_complete"
+    );
+    assert!(
+        blocked.body["failed_guards"][0]["message"]["da"]
+            .as_str()
+            .unwrap()
+            .contains("Målgruppe")
+    );
+
+    let wrong_role = transition(&w, &w.secretariat, &case, "submit", None).await;
+    assert_eq!(wrong_role.status, StatusCode::FORBIDDEN);
+    assert_eq!(wrong_role.body["needed_roles"], json!(["proposer"]));
+
+    let not_here = transition(&w, &w.committee, &case, "approve", None).await;
+    assert_eq!(not_here.status, StatusCode::CONFLICT);
+    assert_eq!(
+        not_here.body["type"],
+        "urn:overdrag:problem:transition-not-available"
+    );
+
+    let described = put(
+        &w.app,
+        &format!("/api/v1/cases/{}/description", case["id"]),
+        &w.proposer,
+        json!({ "expected_version": case["version"], "description": description() }),
+    )
+    .await;
+    let stale = transition(&w, &w.proposer, &case, "submit", None).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.body["current_version"], described.body["version"]);
+
+    let events = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/events", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    let refusals = events.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "refused")
+        .count();
+    assert_eq!(
+        refusals, 3,
+        "blocked, wrong role and not available are journaled"
+    );
+}
+
+async fn another_region_can_neither_see_list_nor_move_a_case(db: &TestDb) {
+    let w = world(db).await;
+    let case = created(&w).await;
+    let uri = format!("/api/v1/cases/{}", case["id"]);
+    assert_eq!(
+        get(&w.app, &uri, &w.nordjylland).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&w.app, &format!("{uri}/events"), &w.nordjylland)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let moved = transition(&w, &w.nordjylland, &case, "withdraw", None).await;
+    assert_eq!(moved.status, StatusCode::NOT_FOUND);
+    let listed = get(&w.app, "/api/v1/cases?region=syddanmark", &w.nordjylland).await;
+    assert_eq!(
+        (listed.status, listed.body["total"].as_u64()),
+        (StatusCode::OK, Some(0))
+    );
+    let listed = get(&w.app, "/api/v1/cases", &w.nordjylland).await;
+    assert_eq!(listed.body["total"], 0);
+    assert_eq!(
+        get(&w.app, &uri, &w.secretariat).await.status,
+        StatusCode::OK
+    );
+}
+
+async fn bad_input_gets_a_clear_4xx_and_writes_nothing(db: &TestDb) {
+    let w = world(db).await;
+    let app = &w.app;
+    let cases = "/api/v1/cases";
+    let status = |r: Response| r.status;
+    assert_eq!(
+        send(app, Method::GET, cases, None, None, &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(app, cases, "odg_unknown").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let malformed = send(
+        app,
+        Method::POST,
+        cases,
+        Some(&w.proposer),
+        None,
+        &[("content-type", "application/json")],
+    )
+    .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    let text = send(
+        app,
+        Method::POST,
+        cases,
+        Some(&w.proposer),
+        None,
+        &[("content-type", "text/plain")],
+    )
+    .await;
+    assert_eq!(text.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let huge = json!({ "region": "syddanmark", "title": "x".repeat(1_100_000), "kind": "transfer", "giving_party": 1, "receiving_party": 2 });
+    assert_eq!(
+        status(post(app, cases, &w.proposer, huge).await),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+
+    let mut unknown_field = new_case(&w);
+    unknown_field["priority"] = json!("high");
+    let response = post(app, cases, &w.proposer, unknown_field).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("priority")
+    );
+
+    let mut short = new_case(&w);
+    short["title"] = json!("IV");
+    let response = post(app, cases, &w.proposer, short).await;
+    assert_eq!(response.body["errors"][0]["field"], "title");
+
+    let mut same = new_case(&w);
+    same["receiving_party"] = json!(w.hospital);
+    same["kind"] = json!("move");
+    let response = post(app, cases, &w.proposer, same).await;
+    let fields: Vec<&str> = response.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["kind", "receiving_party"]);
+
+    let mut missing = new_case(&w);
+    missing.as_object_mut().unwrap().remove("giving_party");
+    assert_eq!(
+        status(post(app, cases, &w.proposer, missing).await),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let mut unknown_party = new_case(&w);
+    unknown_party["giving_party"] = json!(999_999);
+    let response = post(app, cases, &w.proposer, unknown_party).await;
+    assert_eq!(response.body["errors"][0]["field"], "giving_party");
+
+    let absurd = get(app, "/api/v1/cases?per_page=100000", &w.proposer).await;
+    assert_eq!(
+        (absurd.status, absurd.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("per_page"))
+    );
+    assert_eq!(
+        get(app, "/api/v1/cases?page=abc", &w.proposer).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(app, "/api/v1/cases/abc", &w.proposer).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(app, "/api/v1/nothing-here", &w.proposer).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let listed = get(app, cases, &w.secretariat).await;
+    assert_eq!(listed.body["total"], 0, "no bad request left a case behind");
+}
+
+async fn a_retried_post_with_an_idempotency_key_creates_one_case(db: &TestDb) {
+    let w = world(db).await;
+    let key = [("idempotency-key", "4f1c2b7e-retry")];
+    let first = send(
+        &w.app,
+        Method::POST,
+        "/api/v1/cases",
+        Some(&w.proposer),
+        Some(new_case(&w)),
+        &key,
+    )
+    .await;
+    let again = send(
+        &w.app,
+        Method::POST,
+        "/api/v1/cases",
+        Some(&w.proposer),
+        Some(new_case(&w)),
+        &key,
+    )
+    .await;
+    assert_eq!(
+        (first.status, again.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(first.body, again.body);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let mut other = new_case(&w);
+    other["title"] = json!("Et andet forslag");
+    let reused = send(
+        &w.app,
+        Method::POST,
+        "/api/v1/cases",
+        Some(&w.proposer),
+        Some(other),
+        &key,
+    )
+    .await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        get(&w.app, "/api/v1/cases", &w.proposer).await.body["total"],
+        1
+    );
+}
+
+async fn twenty_concurrent_transitions_give_one_success_and_nineteen_conflicts(db: &TestDb) {
+    let w = world(db).await;
+    let case = described(&w).await;
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let app = w.app.clone();
+            let token = w.proposer.clone();
+            let body = json!({ "transition": "submit", "expected_version": case["version"] });
+            let uri = format!("/api/v1/cases/{}/transitions", case["id"]);
+            tokio::spawn(async move { post(&app, &uri, &token, body).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        19,
+        "{statuses:?}"
+    );
+}
+
+async fn the_list_filters_searches_and_counts(db: &TestDb) {
+    let w = world(db).await;
+    let first = described(&w).await;
+    moved(&w, &w.proposer, &first, "submit", None).await;
+    let mut other = new_case(&w);
+    other["title"] = json!("Stomipleje efter udskrivelse");
+    other["receiving_party"] = json!(party(&db.engine, "syddanmark", "Svendborg Kommune").await);
+    post(&w.app, "/api/v1/cases", &w.proposer, other).await;
+
+    let all = get(&w.app, "/api/v1/cases?region=syddanmark", &w.secretariat).await;
+    assert_eq!(all.body["total"], 2);
+    assert_eq!(
+        all.body["items"][0]["title"], "Stomipleje efter udskrivelse",
+        "newest first"
+    );
+    let in_review = get(
+        &w.app,
+        "/api/v1/cases?state=description_review",
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(
+        (
+            in_review.body["total"].as_u64(),
+            in_review.body["items"][0]["id"].clone()
+        ),
+        (Some(1), first["id"].clone())
+    );
+    let by_description = get(&w.app, "/api/v1/cases?q=HJEMMESYGEPLEJEN", &w.secretariat).await;
+    assert_eq!(
+        by_description.body["total"], 1,
+        "search covers the description, case-insensitively"
+    );
+    let by_party = get(
+        &w.app,
+        &format!("/api/v1/cases?party={}", w.odense),
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(by_party.body["total"], 1);
+    let paged = get(&w.app, "/api/v1/cases?per_page=1&page=2", &w.secretariat).await;
+    assert_eq!(
+        (
+            paged.body["total"].as_u64(),
+            paged.body["items"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(paged.body["items"][0]["id"], first["id"]);
+}
+
+async fn regions_parties_and_workflows_are_served(db: &TestDb) {
+    let w = world(db).await;
+    let regions = get(&w.app, "/api/v1/regions", &w.proposer).await;
+    let syd = regions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == "syddanmark")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (syd["code"].as_i64(), syd["workflow"]["version"].as_u64()),
+        (Some(1083), Some(1))
+    );
+    let oest = regions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == "oestdanmark")
+        .unwrap()
+        .clone();
+    assert_eq!(oest["valid_from"], "2027-01-01");
+    let parties = get(&w.app, "/api/v1/regions/syddanmark/parties", &w.proposer).await;
+    let municipalities: Vec<&Value> = parties
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "municipality")
+        .collect();
+    assert_eq!(municipalities.len(), 22);
+    assert_eq!(
+        get(&w.app, "/api/v1/regions/fyn/parties", &w.proposer)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let workflow = get(&w.app, "/api/v1/workflows/syddanmark", &w.proposer).await;
+    assert_eq!(
+        workflow.body["bodies"]["steering_group"],
+        "Strategisk Sundhedsstyregruppe"
+    );
+    assert!(
+        workflow.body["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "approve_with_conditions")
+    );
+}
+
+async fn the_openapi_document_lists_every_route(db: &TestDb) {
+    let w = world(db).await;
+    let response = send(&w.app, Method::GET, "/api/v1/openapi.json", None, None, &[]).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let paths = &response.body["paths"];
+    for (method, path) in [
+        ("get", "/api/v1/regions"),
+        ("get", "/api/v1/regions/{region}/parties"),
+        ("get", "/api/v1/workflows/{region}"),
+        ("post", "/api/v1/cases"),
+        ("get", "/api/v1/cases"),
+        ("get", "/api/v1/cases/{id}"),
+        ("put", "/api/v1/cases/{id}/description"),
+        ("put", "/api/v1/cases/{id}/economics"),
+        ("post", "/api/v1/cases/{id}/economics/signoffs"),
+        ("post", "/api/v1/cases/{id}/transitions"),
+        ("get", "/api/v1/cases/{id}/events"),
+    ] {
+        assert!(
+            paths[path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    let documented: usize = paths
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(documented, 11, "a route was added without a test here");
+    assert!(response.body["components"]["schemas"]["Problem"].is_object());
+    assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+on_both_databases!(
+    a_full_case_is_driven_to_closed_over_http,
+    each_refusal_has_its_status_and_reason,
+    another_region_can_neither_see_list_nor_move_a_case,
+    bad_input_gets_a_clear_4xx_and_writes_nothing,
+    a_retried_post_with_an_idempotency_key_creates_one_case,
+    twenty_concurrent_transitions_give_one_success_and_nineteen_conflicts,
+    the_list_filters_searches_and_counts,
+    regions_parties_and_workflows_are_served,
+    the_openapi_document_lists_every_route,
+);
