@@ -183,6 +183,25 @@ pub async fn issue_token(
     Ok(token)
 }
 
+/// Revokes every API token of the user with `email`; returns how many were revoked.
+///
+/// # Errors
+/// [`EngineError::NotFound`] for an unknown email; a database error.
+pub async fn revoke_tokens(db: &impl ConnectionTrait, email: &str, now: DateTime<Utc>) -> Result<u64, EngineError> {
+    let user = app_user::Entity::find()
+        .filter(app_user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or(EngineError::NotFound { what: "user" })?;
+    let revoked = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(api_token::Column::UserId.eq(user.id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(revoked.rows_affected)
+}
+
 /// The actor a token belongs to, if the token is known and not revoked.
 ///
 /// # Errors

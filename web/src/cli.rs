@@ -83,6 +83,11 @@ enum UsersCommand {
         #[arg(long)]
         language: Option<String>,
     },
+    /// Revoke every API token of a user; they get 401 from then on.
+    Revoke {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Why a command failed.
@@ -223,6 +228,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 roles.join("; ")
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Users { command: UsersCommand::Revoke { email } } => {
+            let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
+            db::migrate(&db).await?;
+            let revoked = users::revoke_tokens(&db, &email, chrono::Utc::now()).await?;
+            println!("revoked {revoked} token(s) of {email}");
             Ok(())
         }
         Command::Demo => {

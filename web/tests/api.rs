@@ -334,6 +334,10 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         get(app, cases, "odg_unknown").await.status,
         StatusCode::UNAUTHORIZED
     );
+    let (_, revoked) = person_with_token(&db.engine, "gone@rsyd.dk", "syddanmark", "proposer").await;
+    assert_eq!(get(app, cases, &revoked).await.status, StatusCode::OK);
+    overdrag_engine::users::revoke_tokens(db.engine.db(), "gone@rsyd.dk", chrono::Utc::now()).await.unwrap();
+    assert_eq!(get(app, cases, &revoked).await.status, StatusCode::UNAUTHORIZED);
     let malformed = send(
         app,
         Method::POST,
