@@ -166,6 +166,8 @@ fn description(task: &Task, complete: bool) -> ProfessionalDescription {
     }
 }
 
+const ASSUMPTIONS: &str = "Priser i 2026-niveau. Hospitalets besparelse er opgjort som sparede sengedage à 4.800 kr. Kommunernes driftsudgifter omfatter sygeplejetid, kørsel og utensilier. Engangsudgifter dækker oplæring.";
+
 const DEMO_DOMAIN: &str = "demo.overdrag.invalid";
 
 /// A demo person for each role, per region.
@@ -428,7 +430,7 @@ async fn drive(
                 });
             }
             case = engine
-                .replace_economics(economist, case.id, case.version, lines)
+                .replace_economics(economist, case.id, case.version, lines, Some(ASSUMPTIONS))
                 .await?;
             for side in &state.signoff {
                 case = engine

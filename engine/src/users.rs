@@ -187,14 +187,21 @@ pub async fn issue_token(
 ///
 /// # Errors
 /// [`EngineError::NotFound`] for an unknown email; a database error.
-pub async fn revoke_tokens(db: &impl ConnectionTrait, email: &str, now: DateTime<Utc>) -> Result<u64, EngineError> {
+pub async fn revoke_tokens(
+    db: &impl ConnectionTrait,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, EngineError> {
     let user = app_user::Entity::find()
         .filter(app_user::Column::Email.eq(email.trim().to_lowercase()))
         .one(db)
         .await?
         .ok_or(EngineError::NotFound { what: "user" })?;
     let revoked = api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(api_token::Column::UserId.eq(user.id))
         .filter(api_token::Column::RevokedAt.is_null())
         .exec(db)

@@ -7,6 +7,7 @@ mod m20261123_000001_create_regions_and_organisations;
 mod m20261123_000002_create_users_and_tokens;
 mod m20261123_000003_create_cases_journal_and_outbox;
 mod m20261123_000004_add_case_search_and_idempotency;
+mod m20261123_000005_add_economics_assumptions;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_users_and_tokens::Migration),
             Box::new(m20261123_000003_create_cases_journal_and_outbox::Migration),
             Box::new(m20261123_000004_add_case_search_and_idempotency::Migration),
+            Box::new(m20261123_000005_add_economics_assumptions::Migration),
         ]
     }
 }

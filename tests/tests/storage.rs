@@ -131,7 +131,13 @@ async fn a_case_goes_from_draft_to_closed(db: &TestDb) {
         "the economic assessment has a deadline"
     );
     case = engine
-        .replace_economics(&s.economist, case.id, case.version, figures(&s, 3_900_000))
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(&s, 3_900_000),
+            None,
+        )
         .await
         .unwrap();
     case = engine
@@ -446,7 +452,13 @@ async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
     case = step(engine, &s.proposer, &case, "submit", None).await;
     case = step(engine, &s.secretariat, &case, "accept_description", None).await;
     case = engine
-        .replace_economics(&s.economist, case.id, case.version, figures(&s, 3_900_000))
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(&s, 3_900_000),
+            None,
+        )
         .await
         .unwrap();
     case = engine
@@ -459,7 +471,13 @@ async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
         .unwrap();
     assert!(case.economics.signoffs.iter().all(|s| s.valid));
     case = engine
-        .replace_economics(&s.economist, case.id, case.version, figures(&s, 4_100_000))
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(&s, 4_100_000),
+            None,
+        )
         .await
         .unwrap();
     assert!(
@@ -496,6 +514,7 @@ async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
                 running_costs: 0,
                 savings: 0,
             }],
+            None,
         )
         .await;
     match bad {

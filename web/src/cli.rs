@@ -230,7 +230,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{token}");
             Ok(())
         }
-        Command::Users { command: UsersCommand::Revoke { email } } => {
+        Command::Users {
+            command: UsersCommand::Revoke { email },
+        } => {
             let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
             db::migrate(&db).await?;
             let revoked = users::revoke_tokens(&db, &email, chrono::Utc::now()).await?;

@@ -197,6 +197,32 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
         assert_eq!(response.status, StatusCode::OK, "{}", response.body);
         case = response.body;
     }
+    assert_eq!(case["economics"]["summary"]["total_net"], -2_400_000);
+    assert_eq!(
+        case["economics"]["summary"]["balance"],
+        "savings_exceed_costs"
+    );
+    assert_eq!(
+        case["economics"]["summary"]["sectors"][1]["net_per_citizen_per_year"],
+        9_286
+    );
+    let csv = send(
+        &w.app,
+        Method::GET,
+        &format!("/api/v1/cases/{}/economics.csv", case["id"]),
+        Some(&w.secretariat),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("-oekonomi.csv")
+    );
     case = moved(&w, &w.secretariat, &case, "open_hearing", None).await;
     case = moved(&w, &w.secretariat, &case, "close_hearing", None).await;
     case = moved(&w, &w.steering, &case, "recommend", None).await;
@@ -334,10 +360,16 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         get(app, cases, "odg_unknown").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let (_, revoked) = person_with_token(&db.engine, "gone@rsyd.dk", "syddanmark", "proposer").await;
+    let (_, revoked) =
+        person_with_token(&db.engine, "gone@rsyd.dk", "syddanmark", "proposer").await;
     assert_eq!(get(app, cases, &revoked).await.status, StatusCode::OK);
-    overdrag_engine::users::revoke_tokens(db.engine.db(), "gone@rsyd.dk", chrono::Utc::now()).await.unwrap();
-    assert_eq!(get(app, cases, &revoked).await.status, StatusCode::UNAUTHORIZED);
+    overdrag_engine::users::revoke_tokens(db.engine.db(), "gone@rsyd.dk", chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        get(app, cases, &revoked).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let malformed = send(
         app,
         Method::POST,
@@ -622,6 +654,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("post", "/api/v1/cases/{id}/economics/signoffs"),
         ("post", "/api/v1/cases/{id}/transitions"),
         ("get", "/api/v1/cases/{id}/events"),
+        ("get", "/api/v1/cases/{id}/economics.csv"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -634,7 +667,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 11, "a route was added without a test here");
+    assert_eq!(documented, 12, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }

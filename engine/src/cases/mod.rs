@@ -3,7 +3,9 @@
 //! and any outbox rows commit together or not at all. A change states the version it saw; a
 //! stale one is refused with the current version.
 
+mod exports;
 mod file;
+pub use exports::Export;
 pub mod list;
 pub mod view;
 
@@ -11,6 +13,7 @@ use crate::actor::Actor;
 use crate::domain::calendar::danish_date;
 use crate::domain::description::ProfessionalDescription;
 use crate::domain::economics::EconomicsLine;
+use crate::domain::economics_summary::{self, PartyInfo, Sector};
 use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::{Role, Side};
 use crate::error::{EngineError, FieldError};
@@ -44,6 +47,9 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Longest comment accepted with a transition.
 pub const MAX_COMMENT_CHARS: usize = 5_000;
+
+/// Longest text of assumptions behind the economics.
+pub const MAX_ASSUMPTIONS_CHARS: usize = 10_000;
 
 /// A case to create.
 #[derive(Clone, Debug)]
@@ -409,8 +415,10 @@ impl Engine {
                 name: String::new(),
             })
         };
+        let mut party_ids: BTreeSet<i64> = file.lines.iter().map(|l| l.party_id).collect();
+        party_ids.extend([case.giving_party_id, case.receiving_party_id]);
         let parties: BTreeMap<i64, organisation::Model> = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in([case.giving_party_id, case.receiving_party_id]))
+            .filter(organisation::Column::Id.is_in(party_ids))
             .all(&self.db)
             .await?
             .into_iter()
@@ -475,6 +483,22 @@ impl Engine {
                         })
                     })
                     .collect(),
+                assumptions: case.economics_assumptions.clone(),
+                summary: economics_summary::summarise(
+                    &file.lines,
+                    &parties
+                        .values()
+                        .map(|o| PartyInfo {
+                            id: o.id,
+                            name: o.name.clone(),
+                            sector: Sector::of_kind(&o.kind),
+                        })
+                        .collect::<Vec<_>>(),
+                    file.description
+                        .as_ref()
+                        .and_then(|(_, d)| d.volume_per_year),
+                    def.fair_balance_percent,
+                ),
             },
             available_transitions: options
                 .into_iter()
@@ -711,6 +735,7 @@ impl Engine {
         case_id: i64,
         expected_version: i32,
         lines: Vec<EconomicsLine>,
+        assumptions: Option<&str>,
     ) -> Result<CaseView, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
@@ -735,26 +760,46 @@ impl Engine {
             .into_iter()
             .map(|o| o.id)
             .collect();
-        let problems = economics_problems(&lines, &parties);
+        let mut problems = economics_problems(&lines, &parties);
+        if assumptions.is_some_and(|a| a.chars().count() > MAX_ASSUMPTIONS_CHARS) {
+            problems.push(FieldError::new("assumptions", format!("write the assumptions in at most {MAX_ASSUMPTIONS_CHARS} characters; attach a document for more")));
+        }
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));
         }
         let file = CaseFile::load(&self.db, case.id).await?;
         let mut sorted = lines.clone();
         sorted.sort();
-        if sorted == file.lines {
+        let new_assumptions = assumptions
+            .map(|a| a.trim().to_owned())
+            .filter(|a| *a != case.economics_assumptions);
+        if sorted == file.lines && new_assumptions.is_none() {
             return self.view(actor, &visible).await;
         }
-        let voided: Vec<String> = file
-            .signoffs
-            .iter()
-            .filter(|s| file.signoff_valid(s))
-            .map(|s| s.side.clone())
-            .collect();
+        // Sign-offs hold for figures, not for the assumptions: only new figures void them.
+        let voided: Vec<String> = if sorted == file.lines {
+            Vec::new()
+        } else {
+            file.signoffs
+                .iter()
+                .filter(|s| file.signoff_valid(s))
+                .map(|s| s.side.clone())
+                .collect()
+        };
         let now = self.now();
 
         let txn = self.db.begin().await?;
         self.bump(&txn, case.id, expected_version, None).await?;
+        if let Some(text) = &new_assumptions {
+            handover_case::Entity::update_many()
+                .col_expr(
+                    handover_case::Column::EconomicsAssumptions,
+                    Expr::value(text.as_str()),
+                )
+                .filter(handover_case::Column::Id.eq(case.id))
+                .exec(&txn)
+                .await?;
+        }
         economics_line::Entity::delete_many()
             .filter(economics_line::Column::CaseId.eq(case.id))
             .exec(&txn)
@@ -775,7 +820,12 @@ impl Engine {
         let event = NewEvent {
             kind: "economics_changed",
             actor_user_id: Some(actor.user_id),
-            payload: json!({ "before": file.lines, "after": sorted, "voided_signoffs": voided }),
+            payload: json!({
+                "before": file.lines,
+                "after": sorted,
+                "voided_signoffs": voided,
+                "assumptions": new_assumptions.as_ref().map(|new| json!({ "old": case.economics_assumptions, "new": new })),
+            }),
             ..Default::default()
         };
         journal::append(&txn, case.id, event, now).await?;

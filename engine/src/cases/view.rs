@@ -76,6 +76,10 @@ pub struct SignoffView {
 pub struct EconomicsView {
     pub lines: Vec<EconomicsLine>,
     pub signoffs: Vec<SignoffView>,
+    /// The assumptions behind the figures, as free text.
+    pub assumptions: String,
+    /// Totals per party, sector and period, and the fair-balance indicator.
+    pub summary: crate::domain::economics_summary::EconomicsSummary,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod description;
 pub mod economics;
+pub mod economics_summary;
 pub mod ids;
 pub mod role;
 pub mod text;

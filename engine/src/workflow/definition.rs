@@ -218,6 +218,8 @@ pub struct Definition {
     pub initial: StateId,
     /// Years the economic assessment covers.
     pub agreement_years: u32,
+    /// Per cent by which added costs and savings may differ and still count as balanced.
+    pub fair_balance_percent: u32,
     pub bodies: Bodies,
     pub hearing: Option<HearingRule>,
     #[serde(skip)]

@@ -30,6 +30,8 @@ pub(super) struct RawWorkflow {
     #[serde(default)]
     pub closing_days: Vec<Spanned<String>>,
     pub agreement_years: Option<Spanned<i64>>,
+    /// Per cent by which costs and savings may differ and still count as balanced.
+    pub fair_balance_percent: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -192,6 +192,19 @@ fn build(
                 None
             }),
     };
+    let fair_balance_percent = match &w.fair_balance_percent {
+        None => Some(10),
+        Some(percent) => u32::try_from(*percent.get_ref())
+            .ok()
+            .filter(|p| *p <= 100)
+            .or_else(|| {
+                problems.at(
+                    percent.span(),
+                    "`fair_balance_percent` must be a whole per cent from 0 to 100",
+                );
+                None
+            }),
+    };
     let closing_days: Vec<ClosingDay> = w
         .closing_days
         .iter()
@@ -236,6 +249,7 @@ fn build(
         case_prefix: prefix.clone(),
         initial: initial?,
         agreement_years: agreement_years?,
+        fair_balance_percent: fair_balance_percent?,
         bodies: bodies?,
         hearing,
         calendar: WorkingCalendar::new(closing_days),

@@ -83,6 +83,12 @@ pub struct EconomicsInput {
     /// One line per party and year, whole kroner.
     #[validate(length(max = 1000, message = "at most 1000 lines; one per party and year"))]
     pub lines: Vec<EconomicsLine>,
+    /// The assumptions behind the figures; left as it is when absent.
+    #[validate(length(
+        max = 10000,
+        message = "write the assumptions in at most 10000 characters; attach a document for more"
+    ))]
+    pub assumptions: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -225,7 +231,13 @@ pub async fn put_economics(
 ) -> Result<Json<CaseView>, ApiError> {
     Ok(Json(
         engine
-            .replace_economics(&actor, id, input.expected_version, input.lines)
+            .replace_economics(
+                &actor,
+                id,
+                input.expected_version,
+                input.lines,
+                input.assumptions.as_deref(),
+            )
             .await?,
     ))
 }
@@ -291,4 +303,37 @@ pub async fn events(
     CaseId(id): CaseId,
 ) -> Result<Json<JournalView>, ApiError> {
     Ok(Json(engine.journal(&actor, id).await?))
+}
+
+/// The economic assessment as CSV: a row per party and year, sector totals, the total and the
+/// assumptions; semicolon-separated UTF-8 for Excel in a Danish locale.
+#[utoipa::path(get, path = "/cases/{id}/economics.csv", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
+pub async fn economics_csv(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+) -> Result<Response, ApiError> {
+    Ok(download(engine.economics_csv(&actor, id).await?))
+}
+
+/// A file as a download.
+fn download(export: overdrag_engine::cases::Export) -> Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        export.file_name.replace(['"', '\\'], "_")
+    );
+    let mut response = export.bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(export.content_type),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }

@@ -48,6 +48,7 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::put_description))
         .routes(routes!(cases::put_economics))
+        .routes(routes!(cases::economics_csv))
         .routes(routes!(cases::sign_off))
         .routes(routes!(cases::take_transition))
         .routes(routes!(cases::events));

@@ -23,6 +23,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    #[sea_orm(column_type = "Text")]
+    pub economics_assumptions: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
