@@ -655,6 +655,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("post", "/api/v1/cases/{id}/transitions"),
         ("get", "/api/v1/cases/{id}/events"),
         ("get", "/api/v1/cases/{id}/economics.csv"),
+        ("get", "/api/v1/cases/{id}/description/revisions"),
+        ("get", "/api/v1/cases/{id}/description/diff"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -667,12 +669,74 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 12, "a route was added without a test here");
+    assert_eq!(documented, 14, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+async fn every_description_revision_is_kept_and_compared(db: &TestDb) {
+    let w = world(db).await;
+    let case = described(&w).await;
+    let mut changed = description();
+    changed["target_group"] = json!("Klinisk stabile voksne over 18 år.");
+    changed["evidence"] = json!("Erfaringer fra Region Midtjylland.");
+    let uri = format!("/api/v1/cases/{}/description", case["id"]);
+    let revised = put(
+        &w.app,
+        &uri,
+        &w.proposer,
+        json!({ "expected_version": case["version"], "description": changed }),
+    )
+    .await;
+    assert_eq!(revised.body["description"]["revision"], 2);
+    let revisions = get(&w.app, &format!("{uri}/revisions"), &w.secretariat).await;
+    assert_eq!(revisions.body.as_array().map(Vec::len), Some(2));
+    assert_eq!(revisions.body[0]["author"]["name"], "Test proposer");
+    let diff = get(&w.app, &format!("{uri}/diff?from=1&to=2"), &w.secretariat).await;
+    assert_eq!(diff.status, StatusCode::OK);
+    let fields: Vec<&str> = diff.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["target_group", "evidence"]);
+    assert_eq!(diff.body["changes"][0]["old"], "Klinisk stabile voksne.");
+    assert_eq!(diff.body["changes"][0]["label"]["da"], "Målgruppe");
+    assert_eq!(
+        get(&w.app, &format!("{uri}/diff?from=1&to=9"), &w.secretariat)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&w.app, &format!("{uri}/diff?from=x"), &w.secretariat)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let events = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/events", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    let last = events.body["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["kind"], "description_revised");
+    assert_eq!(
+        last["details"]["changes"][0]["field"], "evidence",
+        "the journal holds each changed field with old and new value"
+    );
+    assert_eq!(last["details"]["changes"].as_array().map(Vec::len), Some(2));
+}
+
 on_both_databases!(
+    every_description_revision_is_kept_and_compared,
     a_full_case_is_driven_to_closed_over_http,
     each_refusal_has_its_status_and_reason,
     another_region_can_neither_see_list_nor_move_a_case,

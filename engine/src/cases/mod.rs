@@ -7,6 +7,7 @@ mod exports;
 mod file;
 pub use exports::Export;
 pub mod list;
+pub mod revisions;
 pub mod view;
 
 use crate::actor::Actor;

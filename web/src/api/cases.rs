@@ -14,6 +14,7 @@ use axum::response::Response;
 use overdrag_engine::Engine;
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::list::{CasePage, CaseQuery};
+use overdrag_engine::cases::revisions::{DescriptionDiff, RevisionSummary};
 use overdrag_engine::cases::view::{CaseView, JournalView};
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
@@ -336,4 +337,48 @@ fn download(export: overdrag_engine::cases::Export) -> Response {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
+}
+
+/// Every revision of the professional description, oldest first.
+#[utoipa::path(get, path = "/cases/{id}/description/revisions", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = [RevisionSummary]), (status = 404, body = Problem)))]
+pub async fn description_revisions(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+) -> Result<Json<Vec<RevisionSummary>>, ApiError> {
+    Ok(Json(engine.description_revisions(&actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffParams {
+    /// The older revision number.
+    pub from: i32,
+    /// The newer revision number.
+    pub to: i32,
+}
+
+/// What changed in the professional description between two revisions, field by field.
+#[utoipa::path(get, path = "/cases/{id}/description/diff", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id"), DiffParams),
+    responses((status = 200, body = DescriptionDiff), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn description_diff(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    query: Result<Query<DiffParams>, QueryRejection>,
+) -> Result<Json<DescriptionDiff>, ApiError> {
+    let Query(params) = query.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "give the revisions as ?from=1&to=2: {}",
+            e.body_text()
+        ))
+    })?;
+    Ok(Json(
+        engine
+            .description_diff(&actor, id, params.from, params.to)
+            .await?,
+    ))
 }

@@ -47,6 +47,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::put_description))
+        .routes(routes!(cases::description_revisions))
+        .routes(routes!(cases::description_diff))
         .routes(routes!(cases::put_economics))
         .routes(routes!(cases::economics_csv))
         .routes(routes!(cases::sign_off))
