@@ -53,11 +53,24 @@ for side in giving receiving; do
 done
 step "$secretariat" open_hearing
 step "$secretariat" close_hearing
+agenda() { # body: plan a meeting in three weeks and place the case on its agenda
+  local held deadline
+  held=$(date -d "+21 days" +%F); deadline=$(date -d "+11 days" +%F)
+  call POST /api/v1/meetings "$secretariat" "{\"region\":\"syddanmark\",\"body\":\"$1\",\"title\":\"Møde i $1\",\"held_on\":\"$held\",\"material_deadline\":\"$deadline\"}"; expect 201
+  meeting=$(echo "$body" | field "['id']")
+  call POST "/api/v1/meetings/$meeting/agenda" "$secretariat" "{\"case_id\":$id}"; expect 200
+  version=$((version + 1))
+}
+call POST "/api/v1/cases/$id/transitions" "$steering" "{\"transition\":\"recommend\",\"expected_version\":$version}"; expect 422
+agenda steering_group
 call POST "/api/v1/cases/$id/transitions" "$steering" "{\"transition\":\"recommend\",\"expected_version\":$((version - 1))}"; expect 409
 step "$steering" recommend
+agenda committee
 step "$committee" approve_with_conditions "Opfølgning på kvalitet og økonomi efter 12 måneder."
 step "$secretariat" start_follow_up
 step "$secretariat" close
+call GET "/api/v1/meetings/$meeting/minutes" "$secretariat"; expect 200
+echo "minutes: $(echo "$body" | field "['decisions'][0]['decision']")" >&2
 call GET "/api/v1/cases/$id/events" "$secretariat"; expect 200
 echo "journal: $(echo "$body" | field "['chain']")" >&2
 [ "$(echo "$body" | field "['chain']['verified']")" = "True" ] || { echo "the journal does not verify" >&2; exit 1; }

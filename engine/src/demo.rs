@@ -3,6 +3,7 @@
 //! engine's own operations, so the journal and outbox are what real use would leave.
 
 use crate::actor::Actor;
+use crate::cases::meetings::NewMeeting;
 use crate::cases::{Engine, NewCase};
 use crate::domain::description::ProfessionalDescription;
 use crate::domain::economics::EconomicsLine;
@@ -13,6 +14,7 @@ use crate::storage::entity::{handover_case, organisation, region};
 use crate::users::{self, NewUser};
 use crate::workflow::Stage;
 use crate::workflow::definition::{Definition, Section, Transition};
+use crate::workflow::guard::Guard;
 use chrono::{Datelike, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use std::collections::{BTreeMap, VecDeque};
@@ -229,9 +231,20 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
         let people = people(engine, region).await?;
         let parties = parties(engine, region).await?;
         let mut by_stage: BTreeMap<String, usize> = BTreeMap::new();
+        let mut meetings = Meetings::default();
         for (i, task) in TASKS.iter().enumerate() {
             let target = &def.states[i % def.states.len()].id;
-            let case = drive(engine, def, &people, &parties, i, task, target).await?;
+            let case = drive(
+                engine,
+                def,
+                &people,
+                &parties,
+                &mut meetings,
+                i,
+                task,
+                target,
+            )
+            .await?;
             *by_stage.entry(case).or_default() += 1;
         }
         let states: Vec<String> = by_stage.iter().map(|(s, n)| format!("{s} {n}")).collect();
@@ -369,11 +382,61 @@ fn comment_for(transition: &str) -> &'static str {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The region's coming meeting of each body, created on first use, and which cases went on it.
+#[derive(Default)]
+struct Meetings {
+    ids: BTreeMap<Stage, i64>,
+    placed: std::collections::BTreeSet<(i64, Stage)>,
+}
+
+impl Meetings {
+    async fn of(
+        &mut self,
+        engine: &Engine,
+        secretariat: &Actor,
+        def: &Definition,
+        stage: Stage,
+    ) -> Result<i64, EngineError> {
+        if let Some(id) = self.ids.get(&stage) {
+            return Ok(*id);
+        }
+        let (body, title, weeks) = if stage == Stage::Committee {
+            ("committee", format!("Møde i {}", def.bodies.committee), 6)
+        } else {
+            (
+                "steering_group",
+                format!("Møde i {}", def.bodies.steering_group),
+                3,
+            )
+        };
+        let held_on = engine.today() + chrono::Duration::weeks(weeks);
+        let input = NewMeeting {
+            region: def.region.to_string(),
+            body: body.into(),
+            title,
+            held_on,
+            material_deadline: held_on - chrono::Duration::days(10),
+        };
+        let id = engine.create_meeting(secretariat, input).await?.id;
+        self.ids.insert(stage, id);
+        Ok(id)
+    }
+
+    fn placed(&self, case_id: i64, stage: Stage) -> bool {
+        self.placed.contains(&(case_id, stage))
+    }
+
+    fn mark(&mut self, case_id: i64, stage: Stage) {
+        self.placed.insert((case_id, stage));
+    }
+}
+
 async fn drive(
     engine: &Engine,
     def: &Definition,
     people: &BTreeMap<Role, Actor>,
     parties: &Parties,
+    meetings: &mut Meetings,
     index: usize,
     task: &Task,
     target: &StateId,
@@ -437,6 +500,16 @@ async fn drive(
                     .sign_off_economics(economist, case.id, case.version, *side)
                     .await?;
             }
+        }
+        if transition.guards.contains(&Guard::OnAgenda) && !meetings.placed(case.id, state.stage) {
+            let meeting = meetings
+                .of(engine, &people[&Role::Secretariat], def, state.stage)
+                .await?;
+            engine
+                .place_on_agenda(&people[&Role::Secretariat], meeting, case.id, false)
+                .await?;
+            meetings.mark(case.id, state.stage);
+            case = engine.case(proposer, case.id).await?;
         }
         let actor = transition
             .by

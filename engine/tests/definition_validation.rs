@@ -169,8 +169,8 @@ fn a_missing_label_is_refused() {
 #[test]
 fn a_return_without_a_comment_is_refused() {
     let (text, errors) = errors_after(
-        "to = \"steering_group\"\nby = [\"committee\"]\nrequire_comment = true",
-        "to = \"steering_group\"\nby = [\"committee\"]",
+        "to = \"steering_group\"\nby = [\"committee\"]\nguards = [\"on_agenda\"]\nrequire_comment = true",
+        "to = \"steering_group\"\nby = [\"committee\"]\nguards = [\"on_agenda\"]",
     );
     assert_one(
         &errors,
@@ -182,8 +182,8 @@ fn a_return_without_a_comment_is_refused() {
 #[test]
 fn approval_that_bypasses_the_committee_is_refused() {
     let (_, errors) = errors_after(
-        "from = \"committee\"\nto = \"implementation\"\nby = [\"committee\"]\nnotify",
-        "from = [\"committee\", \"steering_group\"]\nto = \"implementation\"\nby = [\"committee\"]\nnotify",
+        "from = \"committee\"\nto = \"implementation\"\nby = [\"committee\"]\nguards = [\"on_agenda\"]\nnotify",
+        "from = [\"committee\", \"steering_group\"]\nto = \"implementation\"\nby = [\"committee\"]\nguards = [\"on_agenda\"]\nnotify",
     );
     assert!(
         errors
@@ -221,5 +221,18 @@ fn the_file_must_be_named_after_its_region() {
             .iter()
             .any(|e| e.message.contains("does not match the file name")),
         "{errors:?}"
+    );
+}
+
+#[test]
+fn the_agenda_guard_belongs_to_the_deciding_bodies() {
+    let (text, errors) = errors_after(
+        "guards = [\"economics_complete\", \"signoff_complete\"]",
+        "guards = [\"economics_complete\", \"signoff_complete\", \"on_agenda\"]",
+    );
+    assert_one(
+        &errors,
+        line_of(&text, "id = \"open_hearing\""),
+        &["`on_agenda` from state `economic_assessment`"],
     );
 }

@@ -21,26 +21,38 @@ struct Attempt {
     description_complete: bool,
     economics: Vec<Side>,
     signed_off: Vec<Side>,
+    on_agenda: Vec<Stage>,
     comment: bool,
 }
 
 fn attempt() -> impl Strategy<Value = Attempt> {
     let side = prop_oneof![Just(Side::Giving), Just(Side::Receiving)];
+    let body = prop_oneof![Just(Stage::SteeringGroup), Just(Stage::Committee)];
     (
         0usize..64,
         proptest::sample::subsequence(Role::ALL.to_vec(), 0..=3),
         any::<bool>(),
         proptest::collection::vec(side.clone(), 0..=2),
         proptest::collection::vec(side, 0..=2),
+        proptest::collection::vec(body, 0..=2),
         any::<bool>(),
     )
         .prop_map(
-            |(transition, roles, description_complete, economics, signed_off, comment)| Attempt {
+            |(
                 transition,
                 roles,
                 description_complete,
                 economics,
                 signed_off,
+                on_agenda,
+                comment,
+            )| Attempt {
+                transition,
+                roles,
+                description_complete,
+                economics,
+                signed_off,
+                on_agenda,
                 comment,
             },
         )
@@ -58,6 +70,7 @@ fn facts(a: &Attempt) -> CaseFacts {
             .filter(|s| !a.economics.contains(s))
             .collect(),
         signed_off: a.signed_off.iter().copied().collect(),
+        on_agenda: a.on_agenda.iter().copied().collect(),
     }
 }
 

@@ -8,6 +8,7 @@ mod m20261123_000002_create_users_and_tokens;
 mod m20261123_000003_create_cases_journal_and_outbox;
 mod m20261123_000004_add_case_search_and_idempotency;
 mod m20261123_000005_add_economics_assumptions;
+mod m20261123_000006_create_meetings_and_agendas;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_cases_journal_and_outbox::Migration),
             Box::new(m20261123_000004_add_case_search_and_idempotency::Migration),
             Box::new(m20261123_000005_add_economics_assumptions::Migration),
+            Box::new(m20261123_000006_create_meetings_and_agendas::Migration),
         ]
     }
 }

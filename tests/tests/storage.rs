@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
@@ -100,6 +101,24 @@ async fn step(
         .unwrap_or_else(|e| panic!("{transition} from {}: {e}", case.state))
 }
 
+/// Plans a meeting of `body` in two weeks and places the case on its agenda.
+async fn put_on_agenda(engine: &Engine, s: &Syddanmark, case: &CaseView, body: &str) -> CaseView {
+    let held_on = engine.today() + chrono::Duration::days(14);
+    let input = NewMeeting {
+        region: "syddanmark".into(),
+        body: body.into(),
+        title: format!("Møde i {body}"),
+        held_on,
+        material_deadline: held_on - chrono::Duration::days(7),
+    };
+    let meeting = engine.create_meeting(&s.secretariat, input).await.unwrap();
+    engine
+        .place_on_agenda(&s.secretariat, meeting.id, case.id, false)
+        .await
+        .unwrap();
+    engine.case(&s.proposer, case.id).await.unwrap()
+}
+
 async fn outbox_rows(engine: &Engine, case_id: i64) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::CaseId.eq(case_id))
@@ -150,7 +169,9 @@ async fn a_case_goes_from_draft_to_closed(db: &TestDb) {
         .unwrap();
     case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
     case = step(engine, &s.secretariat, &case, "close_hearing", None).await;
+    case = put_on_agenda(engine, &s, &case, "steering_group").await;
     case = step(engine, &s.steering, &case, "recommend", None).await;
+    case = put_on_agenda(engine, &s, &case, "committee").await;
     case = step(
         engine,
         &s.committee,
@@ -753,7 +774,140 @@ async fn a_stored_version_cannot_change_content(db: &TestDb) {
     }
 }
 
+async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let today = engine.today();
+    let plan = |body: &str, held_in: i64, deadline_in: i64| NewMeeting {
+        region: "syddanmark".into(),
+        body: body.into(),
+        title: "Strategisk Sundhedsstyregruppe, møde 4".into(),
+        held_on: today + chrono::Duration::days(held_in),
+        material_deadline: today + chrono::Duration::days(deadline_in),
+    };
+    let mut case = new_case(engine, &s).await;
+    let meeting = engine
+        .create_meeting(&s.secretariat, plan("steering_group", 10, 5))
+        .await
+        .unwrap();
+    let early = engine
+        .place_on_agenda(&s.secretariat, meeting.id, case.id, false)
+        .await;
+    assert!(
+        matches!(&early, Err(EngineError::Invalid(f)) if f[0].message.contains("only cases awaiting the steering group")),
+        "{early:?}"
+    );
+    assert!(matches!(
+        engine
+            .create_meeting(&s.proposer, plan("steering_group", 10, 5))
+            .await,
+        Err(EngineError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        engine
+            .create_meeting(&s.secretariat, plan("steering_group", 10, 12))
+            .await,
+        Err(EngineError::Invalid(_))
+    ));
+
+    case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    case = step(engine, &s.proposer, &case, "submit", None).await;
+    case = step(engine, &s.secretariat, &case, "accept_description", None).await;
+    case = engine
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(&s, 3_900_000),
+            None,
+        )
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Giving)
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Receiving)
+        .await
+        .unwrap();
+    case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    case = step(engine, &s.secretariat, &case, "close_hearing", None).await;
+    let blocked = engine
+        .transition(&s.steering, case.id, case.version, "recommend", None)
+        .await;
+    match blocked {
+        Err(EngineError::Refused(Refusal::Blocked { failures, .. })) => {
+            assert!(failures[0].message.da.contains("dagsordenen"))
+        }
+        other => panic!("expected the agenda guard to block, got {other:?}"),
+    }
+    // The material deadline has passed: only an override places it, and the journal says so.
+    let late = engine
+        .create_meeting(&s.secretariat, plan("steering_group", 3, -1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        engine
+            .place_on_agenda(&s.secretariat, late.id, case.id, false)
+            .await,
+        Err(EngineError::Invalid(_))
+    ));
+    let placed = engine
+        .place_on_agenda(&s.secretariat, late.id, case.id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (placed.agenda.len(), placed.agenda[0].after_deadline),
+        (1, true)
+    );
+    assert_eq!(placed.body_name, "Strategisk Sundhedsstyregruppe");
+    let case = engine.case(&s.steering, case.id).await.unwrap();
+    let recommended = step(engine, &s.steering, &case, "recommend", None).await;
+    assert_eq!(recommended.state, "committee");
+    // On the committee's side, the steering group's agenda does not count.
+    let approve = recommended
+        .available_transitions
+        .iter()
+        .find(|t| t.id == "approve");
+    assert!(approve.is_none(), "only committee members see approve");
+    let seen = engine.case(&s.committee, case.id).await.unwrap();
+    assert_eq!(
+        seen.available_transitions
+            .iter()
+            .find(|t| t.id == "approve")
+            .map(|t| t.blocked_by.len()),
+        Some(1)
+    );
+
+    let minutes = engine.minutes(&s.secretariat, late.id).await.unwrap();
+    assert_eq!(minutes.decisions.len(), 1);
+    assert_eq!(minutes.decisions[0].decision, "recommend");
+    let journal = engine.journal(&s.secretariat, case.id).await.unwrap();
+    let placement = journal
+        .events
+        .iter()
+        .find(|e| e.kind == "placed_on_agenda")
+        .unwrap();
+    assert_eq!(placement.details["after_deadline"], true);
+    let decision = journal
+        .events
+        .iter()
+        .find(|e| e.transition.as_deref() == Some("recommend"))
+        .unwrap();
+    assert_eq!(decision.details["meeting"]["id"], late.id);
+    let outsider = person(engine, "sek@rn.dk", "nordjylland", "secretariat").await;
+    assert!(matches!(
+        engine.meeting(&outsider, late.id).await,
+        Err(EngineError::NotFound { .. })
+    ));
+}
+
 on_both_databases!(
+    bodies_decide_only_cases_on_their_agenda,
     a_case_keeps_the_definition_version_it_started_on,
     a_stored_version_cannot_change_content,
     a_case_goes_from_draft_to_closed,

@@ -161,6 +161,29 @@ async fn moved(w: &World, token: &str, case: &Value, id: &str, comment: Option<&
     response.body
 }
 
+/// Plans a meeting of `body` and places the case on its agenda; returns the case as it is now.
+async fn on_agenda(w: &World, case: &Value, body: &str) -> Value {
+    let held_on = (chrono::Utc::now().date_naive() + chrono::Duration::days(21)).to_string();
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(11)).to_string();
+    let meeting = post(&w.app, "/api/v1/meetings", &w.secretariat, json!({ "region": "syddanmark", "body": body, "title": "Møde", "held_on": held_on, "material_deadline": deadline })).await;
+    assert_eq!(meeting.status, StatusCode::CREATED, "{}", meeting.body);
+    let placed = post(
+        &w.app,
+        &format!("/api/v1/meetings/{}/agenda", meeting.body["id"]),
+        &w.secretariat,
+        json!({ "case_id": case["id"] }),
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await
+    .body
+}
+
 async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
     let w = world(db).await;
     let mut case = described(&w).await;
@@ -225,13 +248,36 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
     );
     case = moved(&w, &w.secretariat, &case, "open_hearing", None).await;
     case = moved(&w, &w.secretariat, &case, "close_hearing", None).await;
+    let refused = transition(&w, &w.steering, &case, "recommend", None).await;
+    assert_eq!(refused.body["failed_guards"][0]["guard"], "on_agenda");
+    case = on_agenda(&w, &case, "steering_group").await;
     case = moved(&w, &w.steering, &case, "recommend", None).await;
+    case = on_agenda(&w, &case, "committee").await;
     case = moved(&w, &w.committee, &case, "approve", None).await;
     case = moved(&w, &w.secretariat, &case, "start_follow_up", None).await;
     case = moved(&w, &w.secretariat, &case, "close", None).await;
     assert_eq!(case["state"], "closed");
     assert_eq!(case["state_label"]["da"], "Afsluttet");
 
+    let meetings = get(&w.app, "/api/v1/meetings?region=syddanmark", &w.committee).await;
+    assert_eq!(meetings.body.as_array().map(Vec::len), Some(2));
+    let committee_meeting = meetings
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "committee")
+        .unwrap()
+        .clone();
+    assert_eq!(committee_meeting["body_name"], "Sundhedssamarbejdsudvalget");
+    let minutes = get(
+        &w.app,
+        &format!("/api/v1/meetings/{}/minutes", committee_meeting["id"]),
+        &w.committee,
+    )
+    .await;
+    assert_eq!(minutes.body["decisions"][0]["decision"], "approve");
+    assert_eq!(minutes.body["decisions"][0]["number"], case["number"]);
     let events = get(
         &w.app,
         &format!("/api/v1/cases/{}/events", case["id"]),
@@ -657,6 +703,11 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("get", "/api/v1/cases/{id}/economics.csv"),
         ("get", "/api/v1/cases/{id}/description/revisions"),
         ("get", "/api/v1/cases/{id}/description/diff"),
+        ("post", "/api/v1/meetings"),
+        ("get", "/api/v1/meetings"),
+        ("get", "/api/v1/meetings/{id}"),
+        ("post", "/api/v1/meetings/{id}/agenda"),
+        ("get", "/api/v1/meetings/{id}/minutes"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -669,7 +720,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 14, "a route was added without a test here");
+    assert_eq!(documented, 19, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }

@@ -1,20 +1,36 @@
 //! The stored content of a case that guards read: the latest description revision, the
-//! economic figures and the sign-offs.
+//! economic figures, the sign-offs and the meeting agendas the case stands on.
 
 use crate::domain::description::ProfessionalDescription;
 use crate::domain::economics::{EconomicsLine, figures_fingerprint};
 use crate::domain::role::Side;
 use crate::domain::text::Label;
 use crate::storage::entity::{
-    description_revision, economics_line, economics_signoff, handover_case,
+    agenda_item, description_revision, economics_line, economics_signoff, handover_case,
+    journal_event, meeting,
 };
+use crate::workflow::Stage;
 use crate::workflow::guard::CaseFacts;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 pub(crate) struct CaseFile {
     pub description: Option<(description_revision::Model, ProfessionalDescription)>,
     pub lines: Vec<EconomicsLine>,
     pub signoffs: Vec<economics_signoff::Model>,
+    /// Every agenda the case was placed on, with its meeting, oldest first.
+    pub agenda: Vec<(agenda_item::Model, meeting::Model)>,
+    /// When the case entered its current state.
+    pub entered_state_at: Option<DateTime<Utc>>,
+}
+
+/// The stage a body's meetings decide in.
+pub(crate) fn stage_of_body(body: &str) -> Option<Stage> {
+    match body {
+        "steering_group" => Some(Stage::SteeringGroup),
+        "committee" => Some(Stage::Committee),
+        _ => None,
+    }
 }
 
 impl CaseFile {
@@ -55,10 +71,38 @@ impl CaseFile {
             .filter(economics_signoff::Column::CaseId.eq(case_id))
             .all(db)
             .await?;
+        let items = agenda_item::Entity::find()
+            .filter(agenda_item::Column::CaseId.eq(case_id))
+            .order_by_asc(agenda_item::Column::PlacedAt)
+            .all(db)
+            .await?;
+        let meetings = meeting::Entity::find()
+            .filter(meeting::Column::Id.is_in(items.iter().map(|i| i.meeting_id)))
+            .all(db)
+            .await?;
+        let agenda = items
+            .into_iter()
+            .filter_map(|item| {
+                meetings
+                    .iter()
+                    .find(|m| m.id == item.meeting_id)
+                    .cloned()
+                    .map(|m| (item, m))
+            })
+            .collect();
+        let entered_state_at = journal_event::Entity::find()
+            .filter(journal_event::Column::CaseId.eq(case_id))
+            .filter(journal_event::Column::Kind.is_in(["created", "transition"]))
+            .order_by_desc(journal_event::Column::Seq)
+            .one(db)
+            .await?
+            .map(|e| e.occurred_at);
         Ok(Self {
             description,
             lines,
             signoffs,
+            agenda,
+            entered_state_at,
         })
     }
 
@@ -69,6 +113,19 @@ impl CaseFile {
     /// Whether a sign-off still holds: it was given on exactly the current figures.
     pub fn signoff_valid(&self, signoff: &economics_signoff::Model) -> bool {
         !self.lines.is_empty() && signoff.fingerprint == self.fingerprint()
+    }
+
+    /// The meeting of the body deciding in `stage` whose agenda the case was placed on since it
+    /// reached its current state (the latest such placement).
+    pub fn current_meeting(&self, stage: Stage) -> Option<&meeting::Model> {
+        self.agenda
+            .iter()
+            .filter(|(item, meeting)| {
+                stage_of_body(&meeting.body) == Some(stage)
+                    && self.entered_state_at.is_none_or(|at| item.placed_at >= at)
+            })
+            .map(|(_, meeting)| meeting)
+            .next_back()
     }
 
     pub fn facts(&self, case: &handover_case::Model) -> CaseFacts {
@@ -94,6 +151,10 @@ impl CaseFile {
                 .iter()
                 .filter(|s| self.signoff_valid(s))
                 .filter_map(|s| s.side.parse::<Side>().ok())
+                .collect(),
+            on_agenda: [Stage::SteeringGroup, Stage::Committee]
+                .into_iter()
+                .filter(|s| self.current_meeting(*s).is_some())
                 .collect(),
         }
     }

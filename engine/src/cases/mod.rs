@@ -7,6 +7,7 @@ mod exports;
 mod file;
 pub use exports::Export;
 pub mod list;
+pub mod meetings;
 pub mod revisions;
 pub mod view;
 
@@ -561,7 +562,8 @@ impl Engine {
             .map_err(|e| EngineError::invalid("transition", e.to_string()))?;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        let facts = CaseFile::load(&self.db, case.id).await?.facts(case);
+        let file = CaseFile::load(&self.db, case.id).await?;
+        let facts = file.facts(case);
         let actor_on_case = Self::case_actor(actor, &visible);
         let decision = match machine::decide(
             def,
@@ -584,6 +586,15 @@ impl Engine {
             .transitions_from(&state.id)
             .find(|t| t.id == transition)
             .map(|t| t.label.clone());
+        // A body's decision records the meeting it was taken at.
+        let decided_at_meeting = def
+            .transitions_from(&state.id)
+            .find(|t| t.id == transition)
+            .is_some_and(|t| t.guards.contains(&crate::workflow::guard::Guard::OnAgenda));
+        let meeting = decided_at_meeting
+            .then(|| file.current_meeting(state.stage))
+            .flatten()
+            .map(|m| json!({ "id": m.id, "title": m.title, "held_on": m.held_on, "body": m.body }));
         let now = self.now();
 
         let txn = self.db.begin().await?;
@@ -601,7 +612,7 @@ impl Engine {
             from_state: Some(decision.from.to_string()),
             to_state: Some(decision.to.to_string()),
             comment: decision.comment.clone(),
-            payload: json!({ "label": label, "due_date": decision.due_date }),
+            payload: json!({ "label": label, "due_date": decision.due_date, "meeting": meeting }),
         };
         let event = journal::append(&txn, case.id, event, now).await?;
         outbox::enqueue(&txn, case, event.id, &decision.notifications, now).await?;

@@ -18,16 +18,20 @@ pub enum Guard {
     /// Every side the current state names in `signoff` has accepted the current figures; a
     /// change to the figures after a sign-off voids it.
     SignoffComplete,
+    /// The case is on the agenda of a meeting of the body that decides in the current state
+    /// (the steering group or the committee), placed there after the case reached that state.
+    OnAgenda,
     /// The actor gave a comment with the action (set `require_comment = true` on a
     /// transition rather than naming this guard; both mean the same).
     CommentGiven,
 }
 
 impl Guard {
-    pub const ALL: [Guard; 4] = [
+    pub const ALL: [Guard; 5] = [
         Guard::DescriptionComplete,
         Guard::EconomicsComplete,
         Guard::SignoffComplete,
+        Guard::OnAgenda,
         Guard::CommentGiven,
     ];
 
@@ -36,6 +40,7 @@ impl Guard {
             Guard::DescriptionComplete => "description_complete",
             Guard::EconomicsComplete => "economics_complete",
             Guard::SignoffComplete => "signoff_complete",
+            Guard::OnAgenda => "on_agenda",
             Guard::CommentGiven => "comment_given",
         }
     }
@@ -59,6 +64,10 @@ impl Guard {
                 "Parterne har godkendt de aktuelle økonomiske tal.",
                 "The parties have signed off the current economic figures.",
             ),
+            Guard::OnAgenda => Label::new(
+                "Sagen er sat på dagsordenen for et møde i det organ, der skal beslutte.",
+                "The case is on the agenda of a meeting of the deciding body.",
+            ),
             Guard::CommentGiven => {
                 Label::new("Der er skrevet en begrundelse.", "A comment is given.")
             }
@@ -76,6 +85,8 @@ pub struct CaseFacts {
     pub economics_missing: Vec<Side>,
     /// The sides whose sign-off holds for the current figures.
     pub signed_off: BTreeSet<Side>,
+    /// The deciding stages (steering group, committee) on whose meeting agenda the case stands.
+    pub on_agenda: BTreeSet<crate::workflow::Stage>,
 }
 
 /// A guard that does not hold, with the reason in words a proposer understands.
@@ -85,14 +96,14 @@ pub struct GuardFailure {
     pub message: Label,
 }
 
-/// Checks `guard`; `signoff_sides` are the sides the current state requires, `comment` the
-/// comment given with the action.
+/// Checks `guard` for a case in `state`; `comment` is the comment given with the action.
 pub fn check(
     guard: Guard,
     facts: &CaseFacts,
-    signoff_sides: &[Side],
+    state: &crate::workflow::State,
     comment: Option<&str>,
 ) -> Option<GuardFailure> {
+    let signoff_sides = state.signoff.as_slice();
     let message = match guard {
         Guard::DescriptionComplete if !facts.description_missing.is_empty() => {
             let da: Vec<&str> = facts
@@ -143,6 +154,21 @@ pub fn check(
                 format!(
                     "The economic figures are not signed off by the {} party.",
                     en.join(" and ")
+                ),
+            )
+        }
+        Guard::OnAgenda if !facts.on_agenda.contains(&state.stage) => {
+            let (da, en) = if state.stage == crate::workflow::Stage::Committee {
+                ("udvalgets", "the committee's")
+            } else {
+                ("styregruppens", "the steering group's")
+            };
+            Label::new(
+                format!(
+                    "Sagen er ikke sat på dagsordenen for et af {da} møder; sekretariatet sætter den på."
+                ),
+                format!(
+                    "The case is not on the agenda of one of {en} meetings; the secretariat places it there."
                 ),
             )
         }

@@ -88,10 +88,9 @@ fn failures(
     comment: Option<&str>,
     with_comment: bool,
 ) -> Vec<GuardFailure> {
-    let signoff = def
-        .state(state)
-        .map(|s| s.signoff.as_slice())
-        .unwrap_or_default();
+    let Some(state) = def.state(state) else {
+        return Vec::new();
+    };
     let mut guards: Vec<Guard> = transition.guards.clone();
     if transition.require_comment && !guards.contains(&Guard::CommentGiven) {
         guards.push(Guard::CommentGiven);
@@ -99,7 +98,7 @@ fn failures(
     guards
         .into_iter()
         .filter(|g| with_comment || *g != Guard::CommentGiven)
-        .filter_map(|g| guard::check(g, facts, signoff, comment))
+        .filter_map(|g| guard::check(g, facts, state, comment))
         .collect()
 }
 

@@ -469,6 +469,15 @@ fn transitions(
                 problems.at(t.id.span(), format!("transition `{id}` checks `signoff_complete` but state `{}` names no `signoff` sides; add signoff = [\"giving\", \"receiving\"] to the state", state.id));
             }
         }
+        if guards.contains(&Guard::OnAgenda) {
+            for state in from
+                .iter()
+                .filter_map(|f| find(f.as_str()))
+                .filter(|s| !matches!(s.stage, Stage::SteeringGroup | Stage::Committee))
+            {
+                problems.at(t.id.span(), format!("transition `{id}` checks `on_agenda` from state `{}`, which is not a steering_group or committee stage; only those bodies hold meetings", state.id));
+            }
+        }
         let require_comment = t.require_comment || guards.contains(&Guard::CommentGiven);
         if let Some(target) = to {
             for source in from.iter().filter_map(|f| find(f.as_str())) {

@@ -5,6 +5,7 @@ mod auth;
 pub mod cases;
 mod idempotent;
 mod input;
+mod meetings;
 pub mod problem;
 mod regions;
 
@@ -53,7 +54,11 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::economics_csv))
         .routes(routes!(cases::sign_off))
         .routes(routes!(cases::take_transition))
-        .routes(routes!(cases::events));
+        .routes(routes!(cases::events))
+        .routes(routes!(meetings::create_meeting, meetings::list_meetings))
+        .routes(routes!(meetings::get_meeting))
+        .routes(routes!(meetings::place_on_agenda))
+        .routes(routes!(meetings::minutes));
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

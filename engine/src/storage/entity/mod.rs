@@ -1,6 +1,7 @@
 //! The sea-orm entities: the tables as they are stored. Behaviour lives in the services beside
 //! this module, never here; entities never leave the engine.
 
+pub mod agenda_item;
 pub mod api_token;
 pub mod app_user;
 pub mod description_revision;
@@ -9,6 +10,7 @@ pub mod economics_signoff;
 pub mod handover_case;
 pub mod idempotency_key;
 pub mod journal_event;
+pub mod meeting;
 pub mod membership;
 pub mod organisation;
 pub mod outbox;

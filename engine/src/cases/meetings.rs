@@ -1,0 +1,437 @@
+//! Meetings of a region's steering group and committee, their ordered agendas, and minutes.
+//! A case goes on an agenda only while it awaits that body, and before the material deadline
+//! unless the secretariat overrides it — which the journal records.
+
+use super::file::stage_of_body;
+use super::view::UserRef;
+use super::{Engine, Visible};
+use crate::actor::Actor;
+use crate::domain::role::Role;
+use crate::domain::text::Label;
+use crate::error::{EngineError, FieldError};
+use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
+use crate::storage::journal::{self, NewEvent};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// A meeting to plan.
+#[derive(Clone, Debug)]
+pub struct NewMeeting {
+    pub region: String,
+    /// `steering_group` or `committee`.
+    pub body: String,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub material_deadline: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgendaEntry {
+    pub position: i32,
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub state: String,
+    pub state_label: Label,
+    /// Placed after the material deadline by the secretariat's override.
+    pub after_deadline: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MeetingView {
+    pub id: i64,
+    pub region: String,
+    pub body: String,
+    /// The region's own name for the body.
+    pub body_name: String,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub material_deadline: NaiveDate,
+    pub agenda: Vec<AgendaEntry>,
+}
+
+/// One decision taken at a meeting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MinuteEntry {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub decision: String,
+    pub decision_label: Option<Label>,
+    pub comment: Option<String>,
+    pub decided_by: Option<UserRef>,
+    pub decided_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Minutes {
+    pub meeting: MeetingView,
+    pub decisions: Vec<MinuteEntry>,
+}
+
+fn body_label(body: &str) -> &'static str {
+    if body == "committee" {
+        "the committee"
+    } else {
+        "the steering group"
+    }
+}
+
+impl Engine {
+    /// Plans a meeting of a body of the region.
+    ///
+    /// # Errors
+    /// [`EngineError::Forbidden`] unless the actor is the region's secretariat;
+    /// [`EngineError::Invalid`] naming each bad field.
+    pub async fn create_meeting(
+        &self,
+        actor: &Actor,
+        input: NewMeeting,
+    ) -> Result<MeetingView, EngineError> {
+        let region = region::Entity::find()
+            .filter(region::Column::Slug.eq(input.region.trim()))
+            .one(&self.db)
+            .await?;
+        let Some(region) = region else {
+            return Err(EngineError::invalid(
+                "region",
+                format!("unknown region `{}`", input.region),
+            ));
+        };
+        if !actor.has_role(&region.slug, Role::Secretariat) {
+            return Err(EngineError::Forbidden {
+                action: format!("planning meetings in {}", region.name),
+                needed: vec![Role::Secretariat],
+            });
+        }
+        let mut problems = Vec::new();
+        if stage_of_body(&input.body).is_none() {
+            problems.push(FieldError::new(
+                "body",
+                format!(
+                    "unknown body `{}`; use steering_group or committee",
+                    input.body
+                ),
+            ));
+        }
+        let title = input.title.trim().to_owned();
+        if !(3..=200).contains(&title.chars().count()) {
+            problems.push(FieldError::new(
+                "title",
+                "give the meeting a title of 3 to 200 characters",
+            ));
+        }
+        if input.held_on < self.today() {
+            problems.push(FieldError::new(
+                "held_on",
+                "the meeting date has passed; plan meetings from today on",
+            ));
+        }
+        if input.material_deadline > input.held_on {
+            problems.push(FieldError::new(
+                "material_deadline",
+                "the material deadline must be on or before the meeting date",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(EngineError::Invalid(problems));
+        }
+        let created = meeting::ActiveModel {
+            region_id: Set(region.id),
+            body: Set(input.body.clone()),
+            title: Set(title),
+            held_on: Set(input.held_on),
+            material_deadline: Set(input.material_deadline),
+            created_at: Set(self.now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        self.meeting(actor, created.id).await
+    }
+
+    async fn visible_meeting(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+    ) -> Result<(meeting::Model, region::Model), EngineError> {
+        const NOT_FOUND: EngineError = EngineError::NotFound { what: "meeting" };
+        let meeting = meeting::Entity::find_by_id(meeting_id)
+            .one(&self.db)
+            .await?
+            .ok_or(NOT_FOUND)?;
+        let region = region::Entity::find_by_id(meeting.region_id)
+            .one(&self.db)
+            .await?
+            .ok_or(NOT_FOUND)?;
+        actor.roles_in(&region.slug).ok_or(NOT_FOUND)?;
+        Ok((meeting, region))
+    }
+
+    /// The meetings of the region the actor is a member of, soonest first.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for a region the actor is not a member of.
+    pub async fn meetings(
+        &self,
+        actor: &Actor,
+        region: &str,
+    ) -> Result<Vec<MeetingView>, EngineError> {
+        let region = region::Entity::find()
+            .filter(region::Column::Slug.eq(region))
+            .one(&self.db)
+            .await?;
+        let region = region
+            .filter(|r| actor.roles_in(&r.slug).is_some())
+            .ok_or(EngineError::NotFound { what: "region" })?;
+        let meetings = meeting::Entity::find()
+            .filter(meeting::Column::RegionId.eq(region.id))
+            .order_by_asc(meeting::Column::HeldOn)
+            .all(&self.db)
+            .await?;
+        let mut views = Vec::with_capacity(meetings.len());
+        for meeting in meetings {
+            views.push(self.meeting_view(meeting, &region).await?);
+        }
+        Ok(views)
+    }
+
+    /// One meeting with its agenda in order.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] when the actor may not see it.
+    pub async fn meeting(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+    ) -> Result<MeetingView, EngineError> {
+        let (meeting, region) = self.visible_meeting(actor, meeting_id).await?;
+        self.meeting_view(meeting, &region).await
+    }
+
+    async fn meeting_view(
+        &self,
+        meeting: meeting::Model,
+        region: &region::Model,
+    ) -> Result<MeetingView, EngineError> {
+        let items = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(meeting.id))
+            .order_by_asc(agenda_item::Column::Position)
+            .all(&self.db)
+            .await?;
+        let cases = handover_case::Entity::find()
+            .filter(handover_case::Column::Id.is_in(items.iter().map(|i| i.case_id)))
+            .all(&self.db)
+            .await?;
+        let mut agenda = Vec::with_capacity(items.len());
+        for item in items {
+            let Some(case) = cases.iter().find(|c| c.id == item.case_id) else {
+                continue;
+            };
+            let state_label = self
+                .definition_of(case)
+                .ok()
+                .and_then(|d| d.state_by_str(&case.state))
+                .map_or_else(|| Label::new(&case.state, &case.state), |s| s.label.clone());
+            agenda.push(AgendaEntry {
+                position: item.position,
+                case_id: case.id,
+                number: case.number.clone(),
+                title: case.title.clone(),
+                state: case.state.clone(),
+                state_label,
+                after_deadline: item.after_deadline,
+            });
+        }
+        let def = self
+            .workflows
+            .in_force(&region.slug, meeting.held_on)
+            .or_else(|| self.workflows.latest(&region.slug));
+        let body_name = def.map_or_else(String::new, |d| {
+            if meeting.body == "committee" {
+                d.bodies.committee.clone()
+            } else {
+                d.bodies.steering_group.clone()
+            }
+        });
+        Ok(MeetingView {
+            id: meeting.id,
+            region: region.slug.clone(),
+            body: meeting.body,
+            body_name,
+            title: meeting.title,
+            held_on: meeting.held_on,
+            material_deadline: meeting.material_deadline,
+            agenda,
+        })
+    }
+
+    /// Places a case last on a meeting's agenda. Only a case awaiting that body qualifies, and
+    /// only before the material deadline unless `override_deadline` — the journal records it.
+    ///
+    /// # Errors
+    /// [`EngineError::Forbidden`] unless the actor is the secretariat; [`EngineError::Invalid`]
+    /// saying why the case cannot go on this agenda.
+    pub async fn place_on_agenda(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        case_id: i64,
+        override_deadline: bool,
+    ) -> Result<MeetingView, EngineError> {
+        let (meeting, region) = self.visible_meeting(actor, meeting_id).await?;
+        let visible: Visible = self.visible(actor, case_id).await?;
+        if !visible.roles.contains(&Role::Secretariat) {
+            let refusal = EngineError::Forbidden {
+                action: "placing cases on an agenda".into(),
+                needed: vec![Role::Secretariat],
+            };
+            return Err(self
+                .refused(
+                    actor,
+                    case_id,
+                    format!("place the case on the agenda of meeting {}", meeting.id),
+                    refusal,
+                )
+                .await);
+        }
+        let case = &visible.case;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        let today = self.today();
+        let problem = if case.region_id != region.id {
+            Some(FieldError::new(
+                "case_id",
+                "the case belongs to another region than the meeting",
+            ))
+        } else if stage_of_body(&meeting.body) != Some(state.stage) {
+            Some(FieldError::new(
+                "case_id",
+                format!(
+                    "the case is in state `{}`; only cases awaiting {} go on its agenda",
+                    state.id,
+                    body_label(&meeting.body)
+                ),
+            ))
+        } else if meeting.held_on < today {
+            Some(FieldError::new(
+                "meeting",
+                "the meeting has been held; place the case on a coming meeting",
+            ))
+        } else if today > meeting.material_deadline && !override_deadline {
+            Some(FieldError::new(
+                "meeting",
+                format!(
+                    "the material deadline {} has passed; the secretariat may place the case anyway with override_deadline",
+                    meeting.material_deadline
+                ),
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(EngineError::Invalid(vec![problem]));
+        }
+        let existing = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(meeting.id))
+            .all(&self.db)
+            .await?;
+        if existing.iter().any(|i| i.case_id == case.id) {
+            return Err(EngineError::invalid(
+                "case_id",
+                "the case is already on this agenda",
+            ));
+        }
+        let after_deadline = today > meeting.material_deadline;
+        let now = self.now();
+
+        let txn = self.db.begin().await?;
+        // The case's facts change (the on_agenda guard), so its version moves on.
+        handover_case::Entity::update_many()
+            .col_expr(
+                handover_case::Column::Version,
+                Expr::col(handover_case::Column::Version).add(1),
+            )
+            .col_expr(handover_case::Column::UpdatedAt, Expr::value(now))
+            .filter(handover_case::Column::Id.eq(case.id))
+            .exec(&txn)
+            .await?;
+        let position = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(meeting.id))
+            .all(&txn)
+            .await?
+            .iter()
+            .map(|i| i.position)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        agenda_item::ActiveModel {
+            meeting_id: Set(meeting.id),
+            case_id: Set(case.id),
+            position: Set(position),
+            placed_by: Set(actor.user_id),
+            placed_at: Set(now),
+            after_deadline: Set(after_deadline),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let event = NewEvent {
+            kind: "placed_on_agenda",
+            actor_user_id: Some(actor.user_id),
+            payload: json!({
+                "meeting": { "id": meeting.id, "title": meeting.title, "held_on": meeting.held_on, "body": meeting.body },
+                "position": position,
+                "after_deadline": after_deadline,
+            }),
+            ..Default::default()
+        };
+        journal::append(&txn, case.id, event, now).await?;
+        txn.commit().await?;
+        self.meeting(actor, meeting.id).await
+    }
+
+    /// The decisions taken at a meeting, in agenda order.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] when the actor may not see the meeting.
+    pub async fn minutes(&self, actor: &Actor, meeting_id: i64) -> Result<Minutes, EngineError> {
+        let meeting = self.meeting(actor, meeting_id).await?;
+        let case_ids: Vec<i64> = meeting.agenda.iter().map(|a| a.case_id).collect();
+        let events = journal_event::Entity::find()
+            .filter(journal_event::Column::CaseId.is_in(case_ids))
+            .filter(journal_event::Column::Kind.eq("transition"))
+            .order_by_asc(journal_event::Column::Id)
+            .all(&self.db)
+            .await?;
+        let users = self
+            .user_refs(events.iter().filter_map(|e| e.actor_user_id).collect())
+            .await?;
+        let mut decisions = Vec::new();
+        for entry in &meeting.agenda {
+            for event in events.iter().filter(|e| e.case_id == entry.case_id) {
+                let payload: serde_json::Value =
+                    serde_json::from_str(&event.payload).unwrap_or_default();
+                if payload["meeting"]["id"].as_i64() != Some(meeting.id) {
+                    continue;
+                }
+                decisions.push(MinuteEntry {
+                    case_id: entry.case_id,
+                    number: entry.number.clone(),
+                    title: entry.title.clone(),
+                    decision: event.transition.clone().unwrap_or_default(),
+                    decision_label: serde_json::from_value(payload["label"].clone()).ok(),
+                    comment: event.comment.clone(),
+                    decided_by: event.actor_user_id.and_then(|id| users.get(&id).cloned()),
+                    decided_at: event.occurred_at,
+                });
+            }
+        }
+        Ok(Minutes { meeting, decisions })
+    }
+}

@@ -1,0 +1,155 @@
+//! Meetings of the steering group and committee over HTTP: plan them, place cases on their
+//! agendas, read the minutes.
+
+use super::auth::Caller;
+use super::input::ValidJson;
+use super::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::NaiveDate;
+use overdrag_engine::Engine;
+use overdrag_engine::cases::meetings::{MeetingView, Minutes, NewMeeting};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+/// The `{id}` of a meeting in the path.
+#[derive(Debug)]
+pub struct MeetingId(pub i64);
+
+impl FromRequestParts<Engine> for MeetingId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        engine: &Engine,
+    ) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<i64>::from_request_parts(parts, engine)
+            .await
+            .map_err(|_| {
+                ApiError::BadRequest("the meeting id in the path must be a whole number".into())
+            })?;
+        Ok(MeetingId(id))
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeetingInput {
+    #[validate(length(
+        min = 1,
+        max = 64,
+        message = "name the region by its slug, e.g. syddanmark"
+    ))]
+    pub region: String,
+    /// `steering_group` or `committee`.
+    pub body: String,
+    #[validate(length(
+        min = 3,
+        max = 200,
+        message = "give the meeting a title of 3 to 200 characters"
+    ))]
+    pub title: String,
+    pub held_on: NaiveDate,
+    /// The last day cases can be placed on the agenda without an override.
+    pub material_deadline: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaInput {
+    pub case_id: i64,
+    /// Place the case although the material deadline has passed (journaled).
+    #[serde(default)]
+    pub override_deadline: bool,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeetingsParams {
+    /// The region slug.
+    pub region: String,
+}
+
+/// Plans a meeting of the region's steering group or committee.
+#[utoipa::path(post, path = "/meetings", tag = "meetings", security(("bearer" = [])), request_body = NewMeetingInput,
+    responses((status = 201, body = MeetingView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_meeting(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    ValidJson(input): ValidJson<NewMeetingInput>,
+) -> Result<(StatusCode, Json<MeetingView>), ApiError> {
+    let meeting = NewMeeting {
+        region: input.region,
+        body: input.body,
+        title: input.title,
+        held_on: input.held_on,
+        material_deadline: input.material_deadline,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(engine.create_meeting(&actor, meeting).await?),
+    ))
+}
+
+/// The region's meetings, soonest first, each with its agenda.
+#[utoipa::path(get, path = "/meetings", tag = "meetings", security(("bearer" = [])), params(MeetingsParams),
+    responses((status = 200, body = [MeetingView]), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_meetings(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    query: Result<Query<MeetingsParams>, QueryRejection>,
+) -> Result<Json<Vec<MeetingView>>, ApiError> {
+    let Query(params) = query.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "name the region as ?region=syddanmark: {}",
+            e.body_text()
+        ))
+    })?;
+    Ok(Json(engine.meetings(&actor, &params.region).await?))
+}
+
+/// One meeting with its agenda in order.
+#[utoipa::path(get, path = "/meetings/{id}", tag = "meetings", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = MeetingView), (status = 404, body = Problem)))]
+pub async fn get_meeting(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+) -> Result<Json<MeetingView>, ApiError> {
+    Ok(Json(engine.meeting(&actor, id).await?))
+}
+
+/// Places a case last on the agenda: only a case awaiting this body, and before the material
+/// deadline unless `override_deadline`.
+#[utoipa::path(post, path = "/meetings/{id}/agenda", tag = "meetings", security(("bearer" = [])), request_body = AgendaInput,
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn place_on_agenda(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+    ValidJson(input): ValidJson<AgendaInput>,
+) -> Result<Json<MeetingView>, ApiError> {
+    Ok(Json(
+        engine
+            .place_on_agenda(&actor, id, input.case_id, input.override_deadline)
+            .await?,
+    ))
+}
+
+/// The decisions taken at the meeting, in agenda order.
+#[utoipa::path(get, path = "/meetings/{id}/minutes", tag = "meetings", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = Minutes), (status = 404, body = Problem)))]
+pub async fn minutes(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+) -> Result<Json<Minutes>, ApiError> {
+    Ok(Json(engine.minutes(&actor, id).await?))
+}
