@@ -52,6 +52,14 @@ for side in giving receiving; do
   version=$(echo "$body" | field "['version']")
 done
 step "$secretariat" open_hearing
+call POST "/api/v1/cases/$id/hearing" "$secretariat" "{}"; expect 201
+tokens=$(echo "$body" | python3 -c "import json,sys; print(' '.join(l['token'] for l in json.load(sys.stdin)['links']))")
+echo "hearing opened for $(echo "$tokens" | wc -w) parties" >&2
+for token in $tokens; do
+  status=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/hearing-links/$token" -H "Content-Type: application/json" -d '{"answer":"agree"}')
+  [ "$status" = 200 ] || { echo "a hearing answer got HTTP $status" >&2; exit 1; }
+done
+version=$((version + 1 + $(echo "$tokens" | wc -w)))
 step "$secretariat" close_hearing
 agenda() { # body: plan a meeting in three weeks and place the case on its agenda
   local held deadline

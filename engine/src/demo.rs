@@ -3,6 +3,7 @@
 //! engine's own operations, so the journal and outbox are what real use would leave.
 
 use crate::actor::Actor;
+use crate::cases::hearings::HearingAnswer;
 use crate::cases::meetings::NewMeeting;
 use crate::cases::{Engine, NewCase};
 use crate::domain::description::ProfessionalDescription;
@@ -500,6 +501,25 @@ async fn drive(
                     .sign_off_economics(economist, case.id, case.version, *side)
                     .await?;
             }
+        }
+        if transition.guards.contains(&Guard::HearingClosed) {
+            let secretariat = &people[&Role::Secretariat];
+            let opened = engine.open_hearing(secretariat, case.id, None).await?;
+            // Every party answers through its personal link; one municipality has remarks.
+            for (n, link) in opened.links.iter().enumerate() {
+                let (answer, text) = if n == 1 {
+                    (
+                        HearingAnswer::AgreeWithRemarks,
+                        Some("Vi bakker op, men ønsker en fælles evaluering efter et år."),
+                    )
+                } else {
+                    (HearingAnswer::Agree, None)
+                };
+                engine
+                    .answer_hearing_by_link(&link.token, answer, text)
+                    .await?;
+            }
+            case = engine.case(proposer, case.id).await?;
         }
         if transition.guards.contains(&Guard::OnAgenda) && !meetings.placed(case.id, state.stage) {
             let meeting = meetings

@@ -6,7 +6,8 @@ mod common;
 use chrono::NaiveDate;
 use overdrag_engine::domain::role::{Role, Side};
 use overdrag_engine::domain::text::Label;
-use overdrag_engine::workflow::guard::{CaseFacts, Guard};
+use overdrag_engine::workflow::definition::Quorum;
+use overdrag_engine::workflow::guard::{CaseFacts, Guard, HearingFacts};
 use overdrag_engine::workflow::machine::{self, CaseActor, Refusal};
 use overdrag_engine::workflow::{Definition, Stage};
 use proptest::prelude::*;
@@ -22,29 +23,32 @@ struct Attempt {
     economics: Vec<Side>,
     signed_off: Vec<Side>,
     on_agenda: Vec<Stage>,
+    /// None: no hearing opened; Some(true): everyone answered; Some(false): still running.
+    hearing_closed: Option<bool>,
     comment: bool,
 }
 
 fn attempt() -> impl Strategy<Value = Attempt> {
     let side = prop_oneof![Just(Side::Giving), Just(Side::Receiving)];
     let body = prop_oneof![Just(Stage::SteeringGroup), Just(Stage::Committee)];
-    (
-        0usize..64,
-        proptest::sample::subsequence(Role::ALL.to_vec(), 0..=3),
+    let facts = (
         any::<bool>(),
         proptest::collection::vec(side.clone(), 0..=2),
         proptest::collection::vec(side, 0..=2),
         proptest::collection::vec(body, 0..=2),
+        proptest::option::of(any::<bool>()),
+    );
+    (
+        0usize..64,
+        proptest::sample::subsequence(Role::ALL.to_vec(), 0..=3),
+        facts,
         any::<bool>(),
     )
         .prop_map(
             |(
                 transition,
                 roles,
-                description_complete,
-                economics,
-                signed_off,
-                on_agenda,
+                (description_complete, economics, signed_off, on_agenda, hearing_closed),
                 comment,
             )| Attempt {
                 transition,
@@ -53,6 +57,7 @@ fn attempt() -> impl Strategy<Value = Attempt> {
                 economics,
                 signed_off,
                 on_agenda,
+                hearing_closed,
                 comment,
             },
         )
@@ -71,6 +76,13 @@ fn facts(a: &Attempt) -> CaseFacts {
             .collect(),
         signed_off: a.signed_off.iter().copied().collect(),
         on_agenda: a.on_agenda.iter().copied().collect(),
+        hearing: a.hearing_closed.map(|closed| HearingFacts {
+            parties: 22,
+            answered: if closed { 22 } else { 3 },
+            deadline: today(),
+            deadline_passed: false,
+            quorum: Quorum::Majority,
+        }),
     }
 }
 

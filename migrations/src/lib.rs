@@ -9,6 +9,7 @@ mod m20261123_000003_create_cases_journal_and_outbox;
 mod m20261123_000004_add_case_search_and_idempotency;
 mod m20261123_000005_add_economics_assumptions;
 mod m20261123_000006_create_meetings_and_agendas;
+mod m20261123_000007_create_hearings;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_add_case_search_and_idempotency::Migration),
             Box::new(m20261123_000005_add_economics_assumptions::Migration),
             Box::new(m20261123_000006_create_meetings_and_agendas::Migration),
+            Box::new(m20261123_000007_create_hearings::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::hearings::HearingAnswer;
 use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
 use overdrag_engine::domain::description::ProfessionalDescription;
@@ -119,6 +120,21 @@ async fn put_on_agenda(engine: &Engine, s: &Syddanmark, case: &CaseView, body: &
     engine.case(&s.proposer, case.id).await.unwrap()
 }
 
+/// Opens the case's hearing and lets every heard party agree through its link.
+async fn hear_everyone(engine: &Engine, s: &Syddanmark, case: &CaseView) -> CaseView {
+    let opened = engine
+        .open_hearing(&s.secretariat, case.id, None)
+        .await
+        .unwrap();
+    for link in &opened.links {
+        engine
+            .answer_hearing_by_link(&link.token, HearingAnswer::Agree, None)
+            .await
+            .unwrap();
+    }
+    engine.case(&s.proposer, case.id).await.unwrap()
+}
+
 async fn outbox_rows(engine: &Engine, case_id: i64) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::CaseId.eq(case_id))
@@ -168,6 +184,7 @@ async fn a_case_goes_from_draft_to_closed(db: &TestDb) {
         .await
         .unwrap();
     case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    case = hear_everyone(engine, &s, &case).await;
     case = step(engine, &s.secretariat, &case, "close_hearing", None).await;
     case = put_on_agenda(engine, &s, &case, "steering_group").await;
     case = step(engine, &s.steering, &case, "recommend", None).await;
@@ -835,6 +852,7 @@ async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {
         .await
         .unwrap();
     case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    case = hear_everyone(engine, &s, &case).await;
     case = step(engine, &s.secretariat, &case, "close_hearing", None).await;
     let blocked = engine
         .transition(&s.steering, case.id, case.version, "recommend", None)
@@ -906,7 +924,188 @@ async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {
     ));
 }
 
+async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let mut case = new_case(engine, &s).await;
+    case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    case = step(engine, &s.proposer, &case, "submit", None).await;
+    case = step(engine, &s.secretariat, &case, "accept_description", None).await;
+    case = engine
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(&s, 3_900_000),
+            None,
+        )
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Giving)
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&s.economist, case.id, case.version, Side::Receiving)
+        .await
+        .unwrap();
+    case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    let blocked = |case: &CaseView| {
+        case.available_transitions
+            .iter()
+            .find(|t| t.id == "close_hearing")
+            .map(|t| {
+                t.blocked_by
+                    .iter()
+                    .map(|f| f.message.da.clone())
+                    .collect::<Vec<_>>()
+            })
+    };
+    let seen = engine.case(&s.secretariat, case.id).await.unwrap();
+    assert!(
+        blocked(&seen).unwrap()[0].contains("ikke sendt ud"),
+        "{:?}",
+        blocked(&seen)
+    );
+    assert!(matches!(
+        engine.open_hearing(&s.proposer, case.id, None).await,
+        Err(EngineError::Forbidden { .. })
+    ));
+
+    let opened = engine
+        .open_hearing(&s.secretariat, case.id, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        opened.links.len(),
+        22,
+        "all 22 municipalities of Syddanmark are heard"
+    );
+    assert!(
+        opened
+            .links
+            .iter()
+            .all(|l| l.token.starts_with("hrg_") && l.token.len() == 68)
+    );
+    assert!(matches!(
+        engine.open_hearing(&s.secretariat, case.id, None).await,
+        Err(EngineError::Invalid(_))
+    ));
+    let objection = engine
+        .answer_hearing_by_link(&opened.links[0].token, HearingAnswer::Object, None)
+        .await;
+    assert!(
+        matches!(&objection, Err(EngineError::Invalid(f)) if f[0].field == "text"),
+        "{objection:?}"
+    );
+    // Eleven municipalities other than Odense answer by link; Odense answers below: 12 of 22.
+    for link in opened
+        .links
+        .iter()
+        .filter(|l| l.party.name != "Odense Kommune")
+        .take(11)
+    {
+        engine
+            .answer_hearing_by_link(&link.token, HearingAnswer::Agree, None)
+            .await
+            .unwrap();
+    }
+    // A member of a heard municipality answers as a logged-in user.
+    let odense_user = overdrag_engine::users::add_user(
+        engine.db(),
+        overdrag_engine::users::NewUser {
+            email: "hanne@odense.dk".into(),
+            name: "Hanne Friis".into(),
+            region: "syddanmark".into(),
+            role: "proposer".into(),
+            organisation: Some("Odense Kommune".into()),
+            language: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .0;
+    let heard = engine
+        .answer_hearing_as_member(
+            &odense_user,
+            case.id,
+            HearingAnswer::AgreeWithRemarks,
+            Some("Kræver oplæring af nattevagten."),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        heard
+            .parties
+            .iter()
+            .find(|p| p.party.name == "Odense Kommune")
+            .and_then(|p| p.answer),
+        Some(HearingAnswer::AgreeWithRemarks)
+    );
+    let answered = heard.answered;
+    assert_eq!(answered, 12);
+    assert!(
+        !heard.closed,
+        "the deadline has not passed and not everyone answered"
+    );
+    let seen = engine.case(&s.secretariat, case.id).await.unwrap();
+    assert!(blocked(&seen).unwrap()[0].contains("løber til"));
+
+    // After the deadline: the majority answered, so the hearing is closed; late answers are refused.
+    let after = opened
+        .hearing
+        .deadline
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc()
+        + chrono::Duration::days(1);
+    let later = engine
+        .clone()
+        .with_clock(std::sync::Arc::new(move || after));
+    let late = later
+        .answer_hearing_by_link(&opened.links[21].token, HearingAnswer::Agree, None)
+        .await;
+    assert!(
+        matches!(&late, Err(EngineError::Invalid(f)) if f[0].message.contains("no longer accepted")),
+        "{late:?}"
+    );
+    let invitation = later
+        .hearing_invitation(&opened.links[21].token)
+        .await
+        .unwrap();
+    assert_eq!(
+        (invitation.open, invitation.case_number.as_str()),
+        (false, case.number.as_str())
+    );
+    let case = later.case(&s.secretariat, case.id).await.unwrap();
+    assert_eq!(blocked(&case).map(|b| b.len()), Some(0));
+    let closed = later
+        .transition(&s.secretariat, case.id, case.version, "close_hearing", None)
+        .await
+        .unwrap();
+    assert_eq!(closed.state, "steering_group");
+    let journal = engine.journal(&s.secretariat, case.id).await.unwrap();
+    assert_eq!(
+        journal
+            .events
+            .iter()
+            .filter(|e| e.kind == "hearing_answered")
+            .count(),
+        answered
+    );
+    assert!(journal.chain.verified);
+    assert!(matches!(
+        engine.hearing_invitation("hrg_guess").await,
+        Err(EngineError::NotFound { .. })
+    ));
+}
+
 on_both_databases!(
+    a_hearing_closes_on_its_quorum_and_refuses_late_answers,
     bodies_decide_only_cases_on_their_agenda,
     a_case_keeps_the_definition_version_it_started_on,
     a_stored_version_cannot_change_content,

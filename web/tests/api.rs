@@ -247,6 +247,51 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
             .contains("-oekonomi.csv")
     );
     case = moved(&w, &w.secretariat, &case, "open_hearing", None).await;
+    let opened = post(
+        &w.app,
+        &format!("/api/v1/cases/{}/hearing", case["id"]),
+        &w.secretariat,
+        json!({}),
+    )
+    .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
+    let links = opened.body["links"].as_array().unwrap().clone();
+    assert_eq!(links.len(), 22);
+    for (n, link) in links.iter().enumerate() {
+        let uri = format!("/api/v1/hearing-links/{}", link["token"].as_str().unwrap());
+        let seen = send(&w.app, Method::GET, &uri, None, None, &[]).await;
+        assert_eq!(
+            (seen.status, seen.body["open"].as_bool()),
+            (StatusCode::OK, Some(true))
+        );
+        let answer = if n == 0 {
+            json!({ "answer": "object", "text": "Kapaciteten i nattevagten rækker ikke." })
+        } else {
+            json!({ "answer": "agree" })
+        };
+        let answered = send(&w.app, Method::POST, &uri, None, Some(answer), &[]).await;
+        assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    }
+    let hearing = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/hearing", case["id"]),
+        &w.proposer,
+    )
+    .await;
+    assert_eq!(
+        (
+            hearing.body["answered"].as_u64(),
+            hearing.body["closed"].as_bool()
+        ),
+        (Some(22), Some(true))
+    );
+    case = get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await
+    .body;
     case = moved(&w, &w.secretariat, &case, "close_hearing", None).await;
     let refused = transition(&w, &w.steering, &case, "recommend", None).await;
     assert_eq!(refused.body["failed_guards"][0]["guard"], "on_agenda");
@@ -708,6 +753,11 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("get", "/api/v1/meetings/{id}"),
         ("post", "/api/v1/meetings/{id}/agenda"),
         ("get", "/api/v1/meetings/{id}/minutes"),
+        ("post", "/api/v1/cases/{id}/hearing"),
+        ("get", "/api/v1/cases/{id}/hearing"),
+        ("post", "/api/v1/cases/{id}/hearing/answers"),
+        ("get", "/api/v1/hearing-links/{token}"),
+        ("post", "/api/v1/hearing-links/{token}"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -720,7 +770,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 19, "a route was added without a test here");
+    assert_eq!(documented, 24, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }

@@ -6,11 +6,14 @@ use crate::domain::economics::{EconomicsLine, figures_fingerprint};
 use crate::domain::role::Side;
 use crate::domain::text::Label;
 use crate::storage::entity::{
-    agenda_item, description_revision, economics_line, economics_signoff, handover_case,
-    journal_event, meeting,
+    agenda_item, description_revision, economics_line, economics_signoff, handover_case, hearing,
+    hearing_party, journal_event, meeting,
 };
 use crate::workflow::Stage;
+use crate::workflow::definition::Quorum;
 use crate::workflow::guard::CaseFacts;
+use crate::workflow::guard::HearingFacts;
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
@@ -22,6 +25,8 @@ pub(crate) struct CaseFile {
     pub agenda: Vec<(agenda_item::Model, meeting::Model)>,
     /// When the case entered its current state.
     pub entered_state_at: Option<DateTime<Utc>>,
+    /// The case's latest hearing and its parties.
+    pub hearing: Option<(hearing::Model, Vec<hearing_party::Model>)>,
 }
 
 /// The stage a body's meetings decide in.
@@ -97,12 +102,29 @@ impl CaseFile {
             .one(db)
             .await?
             .map(|e| e.occurred_at);
+        let hearing = match hearing::Entity::find()
+            .filter(hearing::Column::CaseId.eq(case_id))
+            .order_by_desc(hearing::Column::Id)
+            .one(db)
+            .await?
+        {
+            Some(h) => {
+                let parties = hearing_party::Entity::find()
+                    .filter(hearing_party::Column::HearingId.eq(h.id))
+                    .order_by_asc(hearing_party::Column::Id)
+                    .all(db)
+                    .await?;
+                Some((h, parties))
+            }
+            None => None,
+        };
         Ok(Self {
             description,
             lines,
             signoffs,
             agenda,
             entered_state_at,
+            hearing,
         })
     }
 
@@ -128,7 +150,27 @@ impl CaseFile {
             .next_back()
     }
 
-    pub fn facts(&self, case: &handover_case::Model) -> CaseFacts {
+    /// The hearing's progress on `today`, if a hearing was opened since the case reached its
+    /// current state.
+    pub fn hearing_facts(&self, today: NaiveDate) -> Option<HearingFacts> {
+        let (hearing, parties) = self.hearing.as_ref()?;
+        if self
+            .entered_state_at
+            .is_some_and(|at| hearing.opened_at < at)
+        {
+            return None;
+        }
+        Some(HearingFacts {
+            parties: u32::try_from(parties.len()).unwrap_or(u32::MAX),
+            answered: u32::try_from(parties.iter().filter(|p| p.answer.is_some()).count())
+                .unwrap_or(u32::MAX),
+            deadline: hearing.deadline,
+            deadline_passed: today > hearing.deadline,
+            quorum: Quorum::from_stored(&hearing.quorum),
+        })
+    }
+
+    pub fn facts(&self, case: &handover_case::Model, today: NaiveDate) -> CaseFacts {
         let empty = ProfessionalDescription::default();
         let description = self.description.as_ref().map_or(&empty, |(_, d)| d);
         let has_figures = |party: i64| self.lines.iter().any(|l| l.party_id == party);
@@ -156,6 +198,7 @@ impl CaseFile {
                 .into_iter()
                 .filter(|s| self.current_meeting(*s).is_some())
                 .collect(),
+            hearing: self.hearing_facts(today),
         }
     }
 }

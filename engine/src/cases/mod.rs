@@ -6,6 +6,7 @@
 mod exports;
 mod file;
 pub use exports::Export;
+pub mod hearings;
 pub mod list;
 pub mod meetings;
 pub mod revisions;
@@ -402,7 +403,7 @@ impl Engine {
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
         let file = CaseFile::load(&self.db, case.id).await?;
-        let facts = file.facts(case);
+        let facts = file.facts(case, self.today());
         let options = machine::options(def, &state.id, &facts, &Self::case_actor(actor, visible));
 
         let mut user_ids: BTreeSet<i64> = file.signoffs.iter().map(|s| s.user_id).collect();
@@ -563,7 +564,7 @@ impl Engine {
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
         let file = CaseFile::load(&self.db, case.id).await?;
-        let facts = file.facts(case);
+        let facts = file.facts(case, self.today());
         let actor_on_case = Self::case_actor(actor, &visible);
         let decision = match machine::decide(
             def,

@@ -156,6 +156,28 @@ pub enum Quorum {
     AtLeast(u32),
 }
 
+impl Quorum {
+    /// The rule as stored with a hearing: `all`, `majority` or `at_least:N`.
+    pub fn stored(self) -> String {
+        match self {
+            Quorum::All => "all".into(),
+            Quorum::Majority => "majority".into(),
+            Quorum::AtLeast(n) => format!("at_least:{n}"),
+        }
+    }
+
+    /// Reads a stored rule; an unreadable one demands every answer.
+    pub fn from_stored(raw: &str) -> Quorum {
+        match raw {
+            "majority" => Quorum::Majority,
+            other => other
+                .strip_prefix("at_least:")
+                .and_then(|n| n.parse().ok())
+                .map_or(Quorum::All, Quorum::AtLeast),
+        }
+    }
+}
+
 /// The hearing of affected parties, where a region holds one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HearingRule {

@@ -21,17 +21,21 @@ pub enum Guard {
     /// The case is on the agenda of a meeting of the body that decides in the current state
     /// (the steering group or the committee), placed there after the case reached that state.
     OnAgenda,
+    /// The hearing was opened, and either every heard party has answered, or the deadline has
+    /// passed and the workflow's quorum (all, a majority or a number of answers) is met.
+    HearingClosed,
     /// The actor gave a comment with the action (set `require_comment = true` on a
     /// transition rather than naming this guard; both mean the same).
     CommentGiven,
 }
 
 impl Guard {
-    pub const ALL: [Guard; 5] = [
+    pub const ALL: [Guard; 6] = [
         Guard::DescriptionComplete,
         Guard::EconomicsComplete,
         Guard::SignoffComplete,
         Guard::OnAgenda,
+        Guard::HearingClosed,
         Guard::CommentGiven,
     ];
 
@@ -41,6 +45,7 @@ impl Guard {
             Guard::EconomicsComplete => "economics_complete",
             Guard::SignoffComplete => "signoff_complete",
             Guard::OnAgenda => "on_agenda",
+            Guard::HearingClosed => "hearing_closed",
             Guard::CommentGiven => "comment_given",
         }
     }
@@ -68,6 +73,10 @@ impl Guard {
                 "Sagen er sat på dagsordenen for et møde i det organ, der skal beslutte.",
                 "The case is on the agenda of a meeting of the deciding body.",
             ),
+            Guard::HearingClosed => Label::new(
+                "Høringen er afsluttet: alle har svaret, eller fristen er udløbet og nok parter har svaret.",
+                "The hearing is over: everyone answered, or the deadline passed with enough answers.",
+            ),
             Guard::CommentGiven => {
                 Label::new("Der er skrevet en begrundelse.", "A comment is given.")
             }
@@ -87,6 +96,35 @@ pub struct CaseFacts {
     pub signed_off: BTreeSet<Side>,
     /// The deciding stages (steering group, committee) on whose meeting agenda the case stands.
     pub on_agenda: BTreeSet<crate::workflow::Stage>,
+    /// The case's hearing, once opened.
+    pub hearing: Option<HearingFacts>,
+}
+
+/// How far the case's hearing has come.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HearingFacts {
+    pub parties: u32,
+    pub answered: u32,
+    pub deadline: chrono::NaiveDate,
+    pub deadline_passed: bool,
+    pub quorum: crate::workflow::definition::Quorum,
+}
+
+impl HearingFacts {
+    /// Whether enough parties have answered for the quorum.
+    pub fn quorum_met(&self) -> bool {
+        use crate::workflow::definition::Quorum;
+        match self.quorum {
+            Quorum::All => self.answered >= self.parties,
+            Quorum::Majority => self.answered * 2 > self.parties,
+            Quorum::AtLeast(n) => self.answered >= n.min(self.parties),
+        }
+    }
+
+    /// The hearing is over and the case may move on.
+    pub fn closed(&self) -> bool {
+        self.answered >= self.parties || (self.deadline_passed && self.quorum_met())
+    }
 }
 
 /// A guard that does not hold, with the reason in words a proposer understands.
@@ -171,6 +209,34 @@ pub fn check(
                     "The case is not on the agenda of one of {en} meetings; the secretariat places it there."
                 ),
             )
+        }
+        Guard::HearingClosed if !facts.hearing.as_ref().is_some_and(HearingFacts::closed) => {
+            match &facts.hearing {
+                None => Label::new(
+                    "Høringen er ikke sendt ud endnu; sekretariatet åbner den.",
+                    "The hearing has not been opened yet; the secretariat opens it.",
+                ),
+                Some(h) if h.deadline_passed => Label::new(
+                    format!(
+                        "Høringsfristen {} er udløbet, men kun {} af {} parter har svaret; det er ikke nok.",
+                        h.deadline, h.answered, h.parties
+                    ),
+                    format!(
+                        "The hearing deadline {} has passed, but only {} of {} parties answered; that is not enough.",
+                        h.deadline, h.answered, h.parties
+                    ),
+                ),
+                Some(h) => Label::new(
+                    format!(
+                        "Høringen løber til {}; {} af {} parter har svaret.",
+                        h.deadline, h.answered, h.parties
+                    ),
+                    format!(
+                        "The hearing runs until {}; {} of {} parties have answered.",
+                        h.deadline, h.answered, h.parties
+                    ),
+                ),
+            }
         }
         Guard::CommentGiven if comment.is_none_or(|c| c.trim().is_empty()) => Label::new(
             "Skriv en begrundelse; den sendes til parterne.",

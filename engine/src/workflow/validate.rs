@@ -469,6 +469,15 @@ fn transitions(
                 problems.at(t.id.span(), format!("transition `{id}` checks `signoff_complete` but state `{}` names no `signoff` sides; add signoff = [\"giving\", \"receiving\"] to the state", state.id));
             }
         }
+        if guards.contains(&Guard::HearingClosed) {
+            for state in from
+                .iter()
+                .filter_map(|f| find(f.as_str()))
+                .filter(|s| s.stage != Stage::Hearing)
+            {
+                problems.at(t.id.span(), format!("transition `{id}` checks `hearing_closed` from state `{}`, which is not a hearing stage", state.id));
+            }
+        }
         if guards.contains(&Guard::OnAgenda) {
             for state in from
                 .iter()

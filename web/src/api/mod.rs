@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod cases;
+mod hearings;
 mod idempotent;
 mod input;
 mod meetings;
@@ -55,6 +56,9 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::sign_off))
         .routes(routes!(cases::take_transition))
         .routes(routes!(cases::events))
+        .routes(routes!(hearings::open_hearing, hearings::get_hearing))
+        .routes(routes!(hearings::answer_as_member))
+        .routes(routes!(hearings::invitation, hearings::answer_by_link))
         .routes(routes!(meetings::create_meeting, meetings::list_meetings))
         .routes(routes!(meetings::get_meeting))
         .routes(routes!(meetings::place_on_agenda))

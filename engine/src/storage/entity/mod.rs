@@ -8,6 +8,8 @@ pub mod description_revision;
 pub mod economics_line;
 pub mod economics_signoff;
 pub mod handover_case;
+pub mod hearing;
+pub mod hearing_party;
 pub mod idempotency_key;
 pub mod journal_event;
 pub mod meeting;
