@@ -500,7 +500,7 @@ impl Engine {
 }
 
 /// Moves the case's version on and locks its row: the guards' facts changed.
-async fn touch(
+pub(super) async fn touch(
     txn: &DatabaseTransaction,
     case_id: i64,
     now: DateTime<Utc>,

@@ -12,7 +12,6 @@ use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -352,15 +351,7 @@ impl Engine {
 
         let txn = self.db.begin().await?;
         // The case's facts change (the on_agenda guard), so its version moves on.
-        handover_case::Entity::update_many()
-            .col_expr(
-                handover_case::Column::Version,
-                Expr::col(handover_case::Column::Version).add(1),
-            )
-            .col_expr(handover_case::Column::UpdatedAt, Expr::value(now))
-            .filter(handover_case::Column::Id.eq(case.id))
-            .exec(&txn)
-            .await?;
+        super::hearings::touch(&txn, case.id, now).await?;
         let position = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .all(&txn)
