@@ -758,6 +758,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("post", "/api/v1/cases/{id}/hearing/answers"),
         ("get", "/api/v1/hearing-links/{token}"),
         ("post", "/api/v1/hearing-links/{token}"),
+        ("put", "/api/v1/cases/{id}/classification"),
+        ("put", "/api/v1/cases/{id}/references/{party_id}"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -770,7 +772,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 24, "a route was added without a test here");
+    assert_eq!(documented, 26, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -836,7 +838,83 @@ async fn every_description_revision_is_kept_and_compared(db: &TestDb) {
     assert_eq!(last["details"]["changes"].as_array().map(Vec::len), Some(2));
 }
 
+async fn the_case_is_classified_and_carries_each_partys_reference(db: &TestDb) {
+    let w = world(db).await;
+    let case = created(&w).await;
+    assert_eq!(
+        (case["public"].as_bool(), case["kle"].is_null()),
+        (Some(true), true)
+    );
+    let uri = format!("/api/v1/cases/{}/classification", case["id"]);
+    let by_proposer = put(
+        &w.app,
+        &uri,
+        &w.proposer,
+        json!({ "expected_version": case["version"], "public": false, "kle": "29.30.00" }),
+    )
+    .await;
+    assert_eq!(by_proposer.status, StatusCode::FORBIDDEN);
+    let bad = put(
+        &w.app,
+        &uri,
+        &w.secretariat,
+        json!({ "expected_version": case["version"], "public": false, "kle": "29.3" }),
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("kle"))
+    );
+    let classified = put(
+        &w.app,
+        &uri,
+        &w.secretariat,
+        json!({ "expected_version": case["version"], "public": false, "kle": "29.30.00G01" }),
+    )
+    .await;
+    assert_eq!(
+        (
+            classified.body["public"].as_bool(),
+            classified.body["kle"].as_str()
+        ),
+        (Some(false), Some("29.30.00G01"))
+    );
+    let reference = format!("/api/v1/cases/{}/references/{}", case["id"], w.odense);
+    let recorded = put(&w.app, &reference, &w.secretariat, json!({ "expected_version": classified.body["version"], "reference": "27.12.04-G01-1234-26" })).await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    assert_eq!(
+        recorded.body["external_references"][0]["party"]["name"],
+        "Odense Kommune"
+    );
+    assert_eq!(
+        recorded.body["external_references"][0]["reference"],
+        "27.12.04-G01-1234-26"
+    );
+    let events = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/events", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    let classified_event = events.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "classified")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        classified_event["details"]["changes"][0],
+        json!({ "field": "public", "old": true, "new": false })
+    );
+    assert_eq!(
+        classified_event["details"]["changes"][1]["new"],
+        "29.30.00G01"
+    );
+}
+
 on_both_databases!(
+    the_case_is_classified_and_carries_each_partys_reference,
     every_description_revision_is_kept_and_compared,
     a_full_case_is_driven_to_closed_over_http,
     each_refusal_has_its_status_and_reason,

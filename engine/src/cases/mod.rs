@@ -6,6 +6,7 @@
 mod exports;
 mod file;
 pub use exports::Export;
+pub mod classification;
 pub mod hearings;
 pub mod list;
 pub mod meetings;
@@ -513,6 +514,9 @@ impl Engine {
                     blocked_by: o.blocked_by,
                 })
                 .collect(),
+            public: case.public,
+            kle: case.kle.clone(),
+            external_references: self.external_references(case.id).await?,
         })
     }
 

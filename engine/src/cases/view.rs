@@ -121,6 +121,12 @@ pub struct CaseView {
     pub description: Option<DescriptionView>,
     pub economics: EconomicsView,
     pub available_transitions: Vec<AvailableTransition>,
+    /// Open (åben) to the public, or closed (lukket): closed cases stay off public pages.
+    pub public: bool,
+    /// The KLE classification, e.g. 29.30.00.
+    pub kle: Option<String>,
+    /// Each party's own ESDH case number.
+    pub external_references: Vec<super::classification::ExternalReferenceView>,
 }
 
 /// One journal event as read back.

@@ -382,3 +382,74 @@ pub async fn description_diff(
             .await?,
     ))
 }
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassificationInput {
+    #[validate(range(min = 1, message = "state the version of the case you edited"))]
+    pub expected_version: i32,
+    /// Open (true) or closed (false) to the public.
+    pub public: bool,
+    /// KLE number, e.g. `29.30.00`; null removes it.
+    pub kle: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceInput {
+    #[validate(range(min = 1, message = "state the version of the case you edited"))]
+    pub expected_version: i32,
+    /// The party's own ESDH case number.
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "write the case number as it appears in your ESDH system, 1 to 100 characters"
+    ))]
+    pub reference: String,
+}
+
+/// Sets whether the case is open to the public and its KLE classification (secretariat).
+#[utoipa::path(put, path = "/cases/{id}/classification", tag = "cases", security(("bearer" = [])), request_body = ClassificationInput,
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn classify(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    ValidJson(input): ValidJson<ClassificationInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        engine
+            .classify(
+                &actor,
+                id,
+                input.expected_version,
+                input.public,
+                input.kle.as_deref(),
+            )
+            .await?,
+    ))
+}
+
+/// Records a party's own ESDH case number (a member of that party, or the secretariat).
+#[utoipa::path(put, path = "/cases/{id}/references/{party_id}", tag = "cases", security(("bearer" = [])), request_body = ReferenceInput,
+    params(("id" = i64, Path, description = "The case id"), ("party_id" = i64, Path, description = "The organisation")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_reference(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    Path((id, party_id)): Path<(i64, i64)>,
+    ValidJson(input): ValidJson<ReferenceInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        engine
+            .record_external_reference(
+                &actor,
+                id,
+                input.expected_version,
+                party_id,
+                &input.reference,
+            )
+            .await?,
+    ))
+}

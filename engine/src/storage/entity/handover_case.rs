@@ -25,6 +25,8 @@ pub struct Model {
     pub search_text: String,
     #[sea_orm(column_type = "Text")]
     pub economics_assumptions: String,
+    pub public: bool,
+    pub kle: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

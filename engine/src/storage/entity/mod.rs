@@ -7,6 +7,7 @@ pub mod app_user;
 pub mod description_revision;
 pub mod economics_line;
 pub mod economics_signoff;
+pub mod external_reference;
 pub mod handover_case;
 pub mod hearing;
 pub mod hearing_party;
