@@ -55,6 +55,9 @@ pub enum EngineError {
     DefinitionMissing(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    /// The document store could not be read or written.
+    #[error("document store: {0}")]
+    Storage(String),
 }
 
 impl EngineError {

@@ -63,7 +63,10 @@ impl TestDb {
         db::migrate(&conn)
             .await
             .expect("migrations apply on sqlite");
-        let engine = Engine::start(conn, workflows).await.expect("engine starts");
+        let engine = Engine::start(conn, workflows)
+            .await
+            .expect("engine starts")
+            .with_document_store(std::env::temp_dir().join(unique_name()));
         Self {
             engine,
             url,
@@ -97,7 +100,10 @@ impl TestDb {
         db::migrate(&conn)
             .await
             .expect("migrations apply on postgres");
-        let engine = Engine::start(conn, workflows).await.expect("engine starts");
+        let engine = Engine::start(conn, workflows)
+            .await
+            .expect("engine starts")
+            .with_document_store(std::env::temp_dir().join(unique_name()));
         Self {
             engine,
             url,

@@ -113,7 +113,9 @@ async fn start_engine(config: &Config) -> Result<Engine, CliError> {
     let workflows = load_workflows(config, None)?;
     let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
     db::migrate(&db).await?;
-    Ok(Engine::start(db, workflows).await?)
+    Ok(Engine::start(db, workflows)
+        .await?
+        .with_document_store(config.data_dir.join("documents")))
 }
 
 /// Runs the command.

@@ -760,6 +760,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("post", "/api/v1/hearing-links/{token}"),
         ("put", "/api/v1/cases/{id}/classification"),
         ("put", "/api/v1/cases/{id}/references/{party_id}"),
+        ("post", "/api/v1/cases/{id}/documents"),
+        ("get", "/api/v1/cases/{id}/documents/{document_id}"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -772,7 +774,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 26, "a route was added without a test here");
+    assert_eq!(documented, 28, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -913,7 +915,96 @@ async fn the_case_is_classified_and_carries_each_partys_reference(db: &TestDb) {
     );
 }
 
+async fn upload(app: &Router, token: &str, case: &Value, name: &str, bytes: Vec<u8>) -> Response {
+    let uri = format!("/api/v1/cases/{}/documents?file_name={name}", case["id"]);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(bytes))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = serde_json::from_slice(&to_bytes(response.into_body(), 1 << 20).await.unwrap())
+        .unwrap_or(Value::Null);
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn documents_are_typed_by_content_and_stored_once(db: &TestDb) {
+    let w = world(db).await;
+    let case = created(&w).await;
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF".to_vec();
+    let added = upload(
+        &w.app,
+        &w.proposer,
+        &case,
+        "..%2F..%2Fnotat%20om%20IV.exe",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    assert_eq!(added.body["file_name"], "notat om IV.pdf");
+    assert_eq!(added.body["content_type"], "application/pdf");
+    let fake = upload(
+        &w.app,
+        &w.proposer,
+        &case,
+        "rapport.pdf",
+        b"MZ\x90 not a pdf".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (fake.status, fake.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("file"))
+    );
+    let huge = upload(
+        &w.app,
+        &w.proposer,
+        &case,
+        "stor.pdf",
+        vec![b'%'; 21 * 1024 * 1024],
+    )
+    .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let outsider = upload(&w.app, &w.nordjylland, &case, "x.pdf", pdf.clone()).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+    let download = send(
+        &w.app,
+        Method::GET,
+        &format!(
+            "/api/v1/cases/{}/documents/{}",
+            case["id"], added.body["id"]
+        ),
+        Some(&w.secretariat),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.headers["content-type"], "application/pdf");
+    assert!(
+        download.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("notat om IV.pdf")
+    );
+    let seen = get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(seen.body["documents"].as_array().map(Vec::len), Some(1));
+    assert_eq!(seen.body["documents"][0]["size"], pdf.len());
+}
+
 on_both_databases!(
+    documents_are_typed_by_content_and_stored_once,
     the_case_is_classified_and_carries_each_partys_reference,
     every_description_revision_is_kept_and_compared,
     a_full_case_is_driven_to_closed_over_http,

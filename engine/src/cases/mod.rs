@@ -7,6 +7,7 @@ mod exports;
 mod file;
 pub use exports::Export;
 pub mod classification;
+pub mod documents;
 pub mod hearings;
 pub mod list;
 pub mod meetings;
@@ -73,6 +74,7 @@ pub struct Engine {
     definition_ids: BTreeMap<DefinitionKey, i64>,
     definition_keys: BTreeMap<i64, DefinitionKey>,
     clock: Clock,
+    documents: crate::storage::documents::DocumentStore,
 }
 
 impl std::fmt::Debug for Engine {
@@ -109,7 +111,15 @@ impl Engine {
             definition_ids,
             definition_keys,
             clock: Arc::new(Utc::now),
+            documents: crate::storage::documents::DocumentStore::new("data/documents"),
         })
+    }
+
+    /// Keeps document bytes under `dir` (content-addressed).
+    #[must_use]
+    pub fn with_document_store(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.documents = crate::storage::documents::DocumentStore::new(dir);
+        self
     }
 
     /// Uses `clock` for the time from now on.
@@ -517,6 +527,7 @@ impl Engine {
             public: case.public,
             kle: case.kle.clone(),
             external_references: self.external_references(case.id).await?,
+            documents: self.document_views(case.id).await?,
         })
     }
 

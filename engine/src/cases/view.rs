@@ -127,6 +127,8 @@ pub struct CaseView {
     pub kle: Option<String>,
     /// Each party's own ESDH case number.
     pub external_references: Vec<super::classification::ExternalReferenceView>,
+    /// Attached documents, oldest first.
+    pub documents: Vec<super::documents::DocumentView>,
 }
 
 /// One journal event as read back.

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod description;
+pub mod document;
 pub mod economics;
 pub mod economics_summary;
 pub mod ids;

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use overdrag_engine::Engine;
 use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::documents::{DocumentView, MAX_DOCUMENT_BYTES};
 use overdrag_engine::cases::list::{CasePage, CaseQuery};
 use overdrag_engine::cases::revisions::{DescriptionDiff, RevisionSummary};
 use overdrag_engine::cases::view::{CaseView, JournalView};
@@ -452,4 +453,51 @@ pub async fn record_reference(
             )
             .await?,
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentParams {
+    /// The document's file name; it is made safe and given the extension of the detected type.
+    pub file_name: String,
+}
+
+/// Attaches a document, sent as the raw request body (at most 20 MiB). PDF, DOCX, XLSX, PNG
+/// and JPEG are accepted, judged by the content, not the name.
+#[utoipa::path(post, path = "/cases/{id}/documents", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id"), DocumentParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = DocumentView), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_document(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    query: Result<Query<DocumentParams>, QueryRejection>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
+    let Query(params) =
+        query.map_err(|_| ApiError::BadRequest("name the file as ?file_name=notat.pdf".into()))?;
+    let bytes = axum::body::to_bytes(body, MAX_DOCUMENT_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge(MAX_DOCUMENT_BYTES))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            engine
+                .add_document(&actor, id, &params.file_name, &bytes)
+                .await?,
+        ),
+    ))
+}
+
+/// A document's bytes as a download.
+#[utoipa::path(get, path = "/cases/{id}/documents/{document_id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id"), ("document_id" = i64, Path, description = "The document id")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn get_document(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    Path((id, document_id)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    Ok(download(engine.document(&actor, id, document_id).await?))
 }

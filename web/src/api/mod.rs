@@ -56,6 +56,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::sign_off))
         .routes(routes!(cases::take_transition))
         .routes(routes!(cases::events))
+        .routes(routes!(cases::add_document))
+        .routes(routes!(cases::get_document))
         .routes(routes!(cases::classify))
         .routes(routes!(cases::record_reference))
         .routes(routes!(hearings::open_hearing, hearings::get_hearing))

@@ -139,7 +139,10 @@ impl ApiError {
                     "unavailable",
                     "The database is unavailable",
                 ),
-                E::Database(_) | E::DefinitionChanged { .. } | E::DefinitionMissing(_) => (
+                E::Database(_)
+                | E::DefinitionChanged { .. }
+                | E::DefinitionMissing(_)
+                | E::Storage(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
                     "Internal error",

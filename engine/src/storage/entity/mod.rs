@@ -5,6 +5,7 @@ pub mod agenda_item;
 pub mod api_token;
 pub mod app_user;
 pub mod description_revision;
+pub mod document;
 pub mod economics_line;
 pub mod economics_signoff;
 pub mod external_reference;
