@@ -72,6 +72,8 @@ struct World {
     nordjylland: String,
     hospital: i64,
     odense: i64,
+    svendborg: i64,
+    nyborg: i64,
 }
 
 async fn world(db: &TestDb) -> World {
@@ -98,6 +100,8 @@ async fn world(db: &TestDb) -> World {
             .1,
         hospital: party(engine, "syddanmark", "Odense Universitetshospital").await,
         odense: party(engine, "syddanmark", "Odense Kommune").await,
+        svendborg: party(engine, "syddanmark", "Svendborg Kommune").await,
+        nyborg: party(engine, "syddanmark", "Nyborg Kommune").await,
     }
 }
 
@@ -188,13 +192,31 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
     let w = world(db).await;
     let mut case = described(&w).await;
     assert_eq!(case["available_transitions"][0]["id"], "submit");
+    let attached = upload(
+        &w.app,
+        &w.proposer,
+        &case,
+        "Faglig%20vurdering.pdf",
+        b"%PDF-1.7 faglig vurdering".to_vec(),
+    )
+    .await;
+    assert_eq!(attached.status, StatusCode::CREATED);
+    case = get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.proposer,
+    )
+    .await
+    .body;
     case = moved(&w, &w.proposer, &case, "submit", None).await;
     case = moved(&w, &w.secretariat, &case, "accept_description", None).await;
     let lines: Vec<Value> = (2027..2031)
         .flat_map(|year| {
             [
                 json!({ "party_id": w.hospital, "year": year, "one_off_costs": 0, "running_costs": 0, "savings": 4_500_000 }),
-                json!({ "party_id": w.odense, "year": year, "one_off_costs": 0, "running_costs": 3_900_000, "savings": 0 }),
+                json!({ "party_id": w.odense, "year": year, "one_off_costs": 0, "running_costs": 2_200_000, "savings": 0 }),
+                json!({ "party_id": w.svendborg, "year": year, "one_off_costs": 0, "running_costs": 900_000, "savings": 0 }),
+                json!({ "party_id": w.nyborg, "year": year, "one_off_costs": 0, "running_costs": 800_000, "savings": 0 }),
             ]
         })
         .collect();
@@ -303,6 +325,70 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
     case = moved(&w, &w.secretariat, &case, "close", None).await;
     assert_eq!(case["state"], "closed");
     assert_eq!(case["state_label"]["da"], "Afsluttet");
+
+    let zip = send_raw(
+        &w.app,
+        &format!("/api/v1/cases/{}/export.zip", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(zip.0, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.1)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut archive
+                .by_name(name)
+                .unwrap_or_else(|_| panic!("{name} missing")),
+            &mut text,
+        )
+        .unwrap();
+        text
+    };
+    let decision = read("beslutningsdokument.html");
+    for heading in [
+        "Resumé",
+        "Indstilling",
+        "Sagsfremstilling",
+        "Økonomiske konsekvenser",
+        "Beslutning",
+    ] {
+        assert!(
+            decision.contains(&format!(">{heading}</h2>")),
+            "{heading} missing"
+        );
+    }
+    assert!(decision.contains("at opgaven «IV-behandling i eget hjem» overdrages fra Odense Universitetshospital til Odense Kommune"));
+    assert!(
+        decision.contains("-18.000.000") && decision.contains("-2.400.000"),
+        "the economics table in kroner"
+    );
+    assert!(decision.contains("Godkend"), "the committee's decision");
+    for party in [
+        "Odense Kommune",
+        "Svendborg Kommune",
+        "Nyborg Kommune",
+        "Odense Universitetshospital",
+    ] {
+        assert!(
+            decision.contains(party),
+            "{party} missing from the economics table"
+        );
+    }
+    assert!(read("journal-verifikation.txt").contains("er intakt"));
+    let journal_rows = read("journal.csv").lines().count() - 1;
+    assert_eq!(journal_rows, events_count(&w, &case).await);
+    let everything: Value = serde_json::from_str(&read("case.json")).unwrap();
+    assert_eq!(everything["case"]["number"], case["number"]);
+    assert_eq!(everything["hearing"]["answered"], 22);
+    assert!(read("oekonomi.csv").contains("Odense Kommune"));
+    assert_eq!(
+        read(&format!(
+            "bilag/{}-Faglig vurdering.pdf",
+            attached.body["id"]
+        )),
+        "%PDF-1.7 faglig vurdering"
+    );
 
     let meetings = get(&w.app, "/api/v1/meetings?region=syddanmark", &w.committee).await;
     assert_eq!(meetings.body.as_array().map(Vec::len), Some(2));
@@ -762,6 +848,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("put", "/api/v1/cases/{id}/references/{party_id}"),
         ("post", "/api/v1/cases/{id}/documents"),
         ("get", "/api/v1/cases/{id}/documents/{document_id}"),
+        ("get", "/api/v1/cases/{id}/decision-document"),
+        ("get", "/api/v1/cases/{id}/export.zip"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -774,7 +862,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 28, "a route was added without a test here");
+    assert_eq!(documented, 30, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -913,6 +1001,32 @@ async fn the_case_is_classified_and_carries_each_partys_reference(db: &TestDb) {
         classified_event["details"]["changes"][1]["new"],
         "29.30.00G01"
     );
+}
+
+async fn send_raw(app: &Router, uri: &str, token: &str) -> (StatusCode, Vec<u8>) {
+    let request = Request::builder()
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    (
+        response.status(),
+        to_bytes(response.into_body(), 64 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+}
+
+async fn events_count(w: &World, case: &Value) -> usize {
+    let events = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/events", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    events.body["events"].as_array().map_or(0, Vec::len)
 }
 
 async fn upload(app: &Router, token: &str, case: &Value, name: &str, bytes: Vec<u8>) -> Response {

@@ -7,6 +7,7 @@ mod exports;
 mod file;
 pub use exports::Export;
 pub mod classification;
+pub mod decision;
 pub mod documents;
 pub mod hearings;
 pub mod list;

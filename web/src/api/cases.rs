@@ -501,3 +501,43 @@ pub async fn get_document(
 ) -> Result<Response, ApiError> {
     Ok(download(engine.document(&actor, id, document_id).await?))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionParams {
+    /// Render it as an item of this meeting's agenda.
+    pub meeting: Option<i64>,
+}
+
+/// The decision document in the Danish agenda format (Resumé, Indstilling, Sagsfremstilling,
+/// Økonomiske konsekvenser, Beslutning) as printable HTML.
+#[utoipa::path(get, path = "/cases/{id}/decision-document", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id"), DecisionParams),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem)))]
+pub async fn decision_document(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    query: Result<Query<DecisionParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) =
+        query.map_err(|_| ApiError::BadRequest("give the meeting as ?meeting=ID".into()))?;
+    let mut response = download(engine.decision_document(&actor, id, params.meeting).await?);
+    response
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_DISPOSITION);
+    Ok(response)
+}
+
+/// The whole case file as one ZIP: case.json, the decision document, economics and journal as
+/// CSV, every attachment, and the journal's hash-chain verification.
+#[utoipa::path(get, path = "/cases/{id}/export.zip", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn export_case_file(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+) -> Result<Response, ApiError> {
+    Ok(download(engine.case_file_zip(&actor, id).await?))
+}

@@ -57,6 +57,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::take_transition))
         .routes(routes!(cases::events))
         .routes(routes!(cases::add_document))
+        .routes(routes!(cases::decision_document))
+        .routes(routes!(cases::export_case_file))
         .routes(routes!(cases::get_document))
         .routes(routes!(cases::classify))
         .routes(routes!(cases::record_reference))

@@ -1,0 +1,344 @@
+//! The decision document in the Danish agenda format — Resumé, Indstilling, Sagsfremstilling,
+//! Økonomiske konsekvenser, Beslutning — as printable HTML, rendered with handlebars in strict
+//! mode from `engine/templates/decision-document.hbs`.
+
+use super::hearings::{HearingAnswer, HearingView};
+use super::meetings::MeetingView;
+use super::view::{CaseKind, CaseView, JournalView};
+use crate::domain::description::FIELDS;
+use crate::domain::economics_summary::{Balance, Sector};
+use crate::error::EngineError;
+use chrono::{Datelike, NaiveDate};
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+const TEMPLATE: &str = include_str!("../../templates/decision-document.hbs");
+
+#[derive(Serialize)]
+struct Context {
+    region_name: String,
+    number: String,
+    title: String,
+    kind: String,
+    giving_party: String,
+    receiving_party: String,
+    state: String,
+    meeting: Option<MeetingContext>,
+    summary: String,
+    recommendations: Vec<String>,
+    description: Vec<FieldText>,
+    hearing: Option<HearingContext>,
+    economics: EconomicsContext,
+    decisions: Vec<DecisionLine>,
+}
+
+#[derive(Serialize)]
+struct MeetingContext {
+    body_name: String,
+    title: String,
+    held_on: String,
+}
+
+#[derive(Serialize)]
+struct FieldText {
+    label: &'static str,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct HearingContext {
+    answered: usize,
+    parties: usize,
+    deadline: String,
+    agree: usize,
+    remarks: usize,
+    objections: usize,
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    amounts: Vec<String>,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct EconomicsContext {
+    years: Vec<i32>,
+    rows: Vec<Row>,
+    sectors: Vec<Row>,
+    total: String,
+    balance: String,
+    assumptions: String,
+}
+
+#[derive(Serialize)]
+struct DecisionLine {
+    date: String,
+    label: String,
+    meeting: Option<String>,
+    comment: Option<String>,
+}
+
+/// Whole kroner with Danish thousands separators: `-1.234.567`.
+pub fn kroner(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    if amount < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// A date the Danish way: `23. november 2026`.
+pub fn danish_date(date: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!(
+        "{}. {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
+fn registry() -> Result<&'static Handlebars<'static>, EngineError> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut registry = Handlebars::new();
+            registry.set_strict_mode(true);
+            registry
+                .register_template_string("decision", TEMPLATE)
+                .map_err(|e| e.to_string())?;
+            Ok(registry)
+        })
+        .as_ref()
+        .map_err(|e| EngineError::Storage(format!("the decision document template is broken: {e}")))
+}
+
+fn sector_name(sector: Sector) -> &'static str {
+    sector.danish()
+}
+
+/// Renders the decision document of `case`, optionally as an item of `meeting`.
+///
+/// # Errors
+/// Only if the compiled-in template is broken.
+pub fn render(
+    case: &CaseView,
+    journal: &JournalView,
+    hearing: Option<&HearingView>,
+    meeting: Option<&MeetingView>,
+) -> Result<String, EngineError> {
+    let description = case
+        .description
+        .as_ref()
+        .map(|d| serde_json::to_value(&d.content).unwrap_or_default());
+    let description: Vec<FieldText> = FIELDS
+        .iter()
+        .filter_map(|field| {
+            let value = description.as_ref()?.get(field.key)?;
+            let text = match value {
+                serde_json::Value::String(text) if !text.trim().is_empty() => text.clone(),
+                serde_json::Value::Number(n) => format!("{n} borgere/patienter pr. år"),
+                _ => return None,
+            };
+            Some(FieldText {
+                label: field.da,
+                text,
+            })
+        })
+        .collect();
+    let task = description
+        .first()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    let kind = case.kind.label().da;
+    let summary = format!(
+        "{kind} af opgaven «{}» fra {} til {}. {task}",
+        case.title, case.giving_party.name, case.receiving_party.name
+    );
+
+    let summary_economics = &case.economics.summary;
+    let mut recommendations = vec![match case.kind {
+        CaseKind::Transfer => format!(
+            "at opgaven «{}» overdrages fra {} til {} som beskrevet i sagsfremstillingen,",
+            case.title, case.giving_party.name, case.receiving_party.name
+        ),
+        CaseKind::NewTask => format!(
+            "at {} varetager den nye opgave «{}» som beskrevet i sagsfremstillingen,",
+            case.receiving_party.name, case.title
+        ),
+    }];
+    if !summary_economics.parties.is_empty() {
+        recommendations.push(format!(
+            "at de økonomiske konsekvenser på netto {} kr. over {} år for parterne tilsammen tages til efterretning, og",
+            kroner(summary_economics.total_net),
+            summary_economics.years.len()
+        ));
+    }
+    recommendations.push("at implementeringen følges op efter den aftalte tidsplan.".to_owned());
+
+    let years = summary_economics.years.clone();
+    let row = |name: String, per_year: Vec<i64>, total: i64| Row {
+        name,
+        amounts: per_year.into_iter().map(kroner).collect(),
+        total: kroner(total),
+    };
+    let rows = summary_economics
+        .parties
+        .iter()
+        .map(|p| {
+            row(
+                p.name.clone(),
+                p.years.iter().map(|y| y.net).collect(),
+                p.total_net,
+            )
+        })
+        .collect();
+    let sectors = summary_economics
+        .sectors
+        .iter()
+        .map(|s| {
+            row(
+                sector_name(s.sector).to_owned(),
+                years
+                    .iter()
+                    .map(|y| {
+                        s.net_per_year
+                            .iter()
+                            .find(|(year, _)| year == y)
+                            .map_or(0, |(_, n)| *n)
+                    })
+                    .collect(),
+                s.total_net,
+            )
+        })
+        .collect();
+    let balance = match summary_economics.balance {
+        Balance::Balanced => format!(
+            "Merudgifter og besparelser balancerer inden for {} %.",
+            summary_economics.threshold_percent
+        ),
+        Balance::CostsExceedSavings => format!(
+            "Merudgifterne overstiger besparelserne med mere end {} %.",
+            summary_economics.threshold_percent
+        ),
+        Balance::SavingsExceedCosts => format!(
+            "Besparelserne overstiger merudgifterne med mere end {} %.",
+            summary_economics.threshold_percent
+        ),
+        Balance::NoShift => "Der flyttes ingen udgifter mellem sektorerne.".to_owned(),
+    };
+
+    let count = |answer: HearingAnswer| {
+        hearing.map_or(0, |h| {
+            h.parties
+                .iter()
+                .filter(|p| p.answer == Some(answer))
+                .count()
+        })
+    };
+    let hearing_context = hearing.map(|h| HearingContext {
+        answered: h.answered,
+        parties: h.parties.len(),
+        deadline: danish_date(h.deadline),
+        agree: count(HearingAnswer::Agree),
+        remarks: count(HearingAnswer::AgreeWithRemarks),
+        objections: count(HearingAnswer::Object),
+    });
+
+    let decisions = journal
+        .events
+        .iter()
+        .filter(|e| e.kind == "transition" && !e.details["meeting"].is_null())
+        .map(|e| DecisionLine {
+            date: danish_date(crate::domain::calendar::danish_date(e.occurred_at)),
+            label: e.details["label"]["da"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            meeting: e.details["meeting"]["title"].as_str().map(str::to_owned),
+            comment: e.comment.clone(),
+        })
+        .collect();
+
+    let context = Context {
+        region_name: case.region_name.clone(),
+        number: case.number.clone(),
+        title: case.title.clone(),
+        kind: kind.clone(),
+        giving_party: case.giving_party.name.clone(),
+        receiving_party: case.receiving_party.name.clone(),
+        state: case.state_label.da.clone(),
+        meeting: meeting.map(|m| MeetingContext {
+            body_name: m.body_name.clone(),
+            title: m.title.clone(),
+            held_on: danish_date(m.held_on),
+        }),
+        summary,
+        recommendations,
+        description,
+        hearing: hearing_context,
+        economics: EconomicsContext {
+            years,
+            rows,
+            sectors,
+            total: kroner(summary_economics.total_net),
+            balance,
+            assumptions: case.economics.assumptions.clone(),
+        },
+        decisions,
+    };
+    registry()?.render("decision", &context).map_err(|e| {
+        EngineError::Storage(format!("the decision document could not be rendered: {e}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kroner_are_grouped_the_danish_way() {
+        assert_eq!(kroner(0), "0");
+        assert_eq!(kroner(999), "999");
+        assert_eq!(kroner(1_000), "1.000");
+        assert_eq!(kroner(-2_400_000), "-2.400.000");
+        assert_eq!(kroner(15_600_000), "15.600.000");
+    }
+
+    #[test]
+    fn dates_are_written_the_danish_way() {
+        assert_eq!(
+            danish_date(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default()),
+            "23. november 2026"
+        );
+    }
+
+    #[test]
+    fn the_template_compiles_in_strict_mode() {
+        assert!(registry().is_ok());
+    }
+}
