@@ -508,6 +508,20 @@ async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
         .await
         .unwrap();
     assert!(case.economics.signoffs.iter().all(|s| s.valid));
+    // An economist of the receiving municipality may sign for the receiving side only.
+    let odense_economist = overdrag_engine::users::add_user(
+        engine.db(),
+        overdrag_engine::users::NewUser { email: "oek@odense.dk".into(), name: "Ole Krog".into(), region: "syddanmark".into(), role: "economist".into(), organisation: Some("Odense Kommune".into()), language: None },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .0;
+    let for_the_hospital = engine.sign_off_economics(&odense_economist, case.id, case.version, Side::Giving).await;
+    assert!(matches!(for_the_hospital, Err(EngineError::Forbidden { .. })), "{for_the_hospital:?}");
+    let case = engine.sign_off_economics(&odense_economist, case.id, case.version, Side::Receiving).await.unwrap();
+    assert!(case.economics.signoffs.iter().all(|s| s.valid));
+    let mut case = case;
     case = engine
         .replace_economics(
             &s.economist,

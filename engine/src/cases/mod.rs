@@ -894,7 +894,17 @@ impl Engine {
                 needed: vec![Role::Economist],
             })
         } else {
-            None
+            // An economist of one of the parties signs only for that party's side; the region's
+            // own economists (no organisation) sign on a party's behalf.
+            let party = match side {
+                Side::Giving => case.giving_party_id,
+                Side::Receiving => case.receiving_party_id,
+            };
+            let organisation = app_user::Entity::find_by_id(actor.user_id).one(&self.db).await?.and_then(|u| u.organisation_id);
+            organisation.filter(|o| *o != party).map(|_| EngineError::Forbidden {
+                action: format!("signing off the economics for the {side} party (you belong to another organisation)"),
+                needed: vec![Role::Economist],
+            })
         };
         if let Some(refusal) = refusal {
             let attempted = format!("sign off the economics for the {side} party");
