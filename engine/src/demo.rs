@@ -504,7 +504,9 @@ async fn drive(
         }
         if transition.guards.contains(&Guard::HearingClosed) {
             let secretariat = &people[&Role::Secretariat];
-            let opened = engine.open_hearing(secretariat, case.id, None).await?;
+            let opened = engine
+                .open_hearing(secretariat, case.id, None, None)
+                .await?;
             // Every party answers through its personal link; one municipality has remarks.
             for (n, link) in opened.links.iter().enumerate() {
                 let (answer, text) = if n == 1 {

@@ -122,8 +122,16 @@ async fn put_on_agenda(engine: &Engine, s: &Syddanmark, case: &CaseView, body: &
 
 /// Opens the case's hearing and lets every heard party agree through its link.
 async fn hear_everyone(engine: &Engine, s: &Syddanmark, case: &CaseView) -> CaseView {
+    let aalborg = party(engine, "nordjylland", "Aalborg Kommune").await;
+    let elsewhere = engine
+        .open_hearing(&s.secretariat, case.id, None, Some(&[s.odense, aalborg]))
+        .await;
+    assert!(
+        matches!(&elsewhere, Err(EngineError::Invalid(f)) if f[0].field == "parties"),
+        "{elsewhere:?}"
+    );
     let opened = engine
-        .open_hearing(&s.secretariat, case.id, None)
+        .open_hearing(&s.secretariat, case.id, None, None)
         .await
         .unwrap();
     for link in &opened.links {
@@ -511,15 +519,30 @@ async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
     // An economist of the receiving municipality may sign for the receiving side only.
     let odense_economist = overdrag_engine::users::add_user(
         engine.db(),
-        overdrag_engine::users::NewUser { email: "oek@odense.dk".into(), name: "Ole Krog".into(), region: "syddanmark".into(), role: "economist".into(), organisation: Some("Odense Kommune".into()), language: None },
+        overdrag_engine::users::NewUser {
+            email: "oek@odense.dk".into(),
+            name: "Ole Krog".into(),
+            region: "syddanmark".into(),
+            role: "economist".into(),
+            organisation: Some("Odense Kommune".into()),
+            language: None,
+        },
         chrono::Utc::now(),
     )
     .await
     .unwrap()
     .0;
-    let for_the_hospital = engine.sign_off_economics(&odense_economist, case.id, case.version, Side::Giving).await;
-    assert!(matches!(for_the_hospital, Err(EngineError::Forbidden { .. })), "{for_the_hospital:?}");
-    let case = engine.sign_off_economics(&odense_economist, case.id, case.version, Side::Receiving).await.unwrap();
+    let for_the_hospital = engine
+        .sign_off_economics(&odense_economist, case.id, case.version, Side::Giving)
+        .await;
+    assert!(
+        matches!(for_the_hospital, Err(EngineError::Forbidden { .. })),
+        "{for_the_hospital:?}"
+    );
+    let case = engine
+        .sign_off_economics(&odense_economist, case.id, case.version, Side::Receiving)
+        .await
+        .unwrap();
     assert!(case.economics.signoffs.iter().all(|s| s.valid));
     let mut case = case;
     case = engine
@@ -985,12 +1008,12 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
         blocked(&seen)
     );
     assert!(matches!(
-        engine.open_hearing(&s.proposer, case.id, None).await,
+        engine.open_hearing(&s.proposer, case.id, None, None).await,
         Err(EngineError::Forbidden { .. })
     ));
 
     let opened = engine
-        .open_hearing(&s.secretariat, case.id, None)
+        .open_hearing(&s.secretariat, case.id, None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -1005,7 +1028,9 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
             .all(|l| l.token.starts_with("hrg_") && l.token.len() == 68)
     );
     assert!(matches!(
-        engine.open_hearing(&s.secretariat, case.id, None).await,
+        engine
+            .open_hearing(&s.secretariat, case.id, None, None)
+            .await,
         Err(EngineError::Invalid(_))
     ));
     let objection = engine

@@ -126,12 +126,15 @@ impl Engine {
     ///
     /// # Errors
     /// [`EngineError::Forbidden`] unless the actor is the secretariat; [`EngineError::Invalid`]
-    /// when the case is not in hearing, already has an open hearing, or the deadline is past.
+    /// when the case is not in hearing, already has an open hearing, the deadline is past, or
+    /// a named party is not an organisation of the region. `parties` names the heard
+    /// organisations; by default they are those the workflow's `[hearing]` names.
     pub async fn open_hearing(
         &self,
         actor: &Actor,
         case_id: i64,
         deadline: Option<NaiveDate>,
+        parties: Option<&[i64]>,
     ) -> Result<OpenedHearing, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
@@ -180,12 +183,25 @@ impl Engine {
             .iter()
             .filter_map(|p| kind_of_party(p))
             .collect();
-        let parties = organisation::Entity::find()
-            .filter(organisation::Column::RegionId.eq(case.region_id))
-            .filter(organisation::Column::Kind.is_in(kinds))
+        let chosen = parties;
+        let mut select =
+            organisation::Entity::find().filter(organisation::Column::RegionId.eq(case.region_id));
+        select = match chosen {
+            Some(ids) => select.filter(organisation::Column::Id.is_in(ids.iter().copied())),
+            None => select.filter(organisation::Column::Kind.is_in(kinds)),
+        };
+        let parties = select
             .order_by_asc(organisation::Column::Name)
             .all(&self.db)
             .await?;
+        if let Some(unknown) =
+            chosen.and_then(|ids| ids.iter().find(|id| !parties.iter().any(|p| p.id == **id)))
+        {
+            return Err(EngineError::invalid(
+                "parties",
+                format!("organisation {unknown} is not a party in the case's region"),
+            ));
+        }
         if parties.is_empty() {
             return Err(EngineError::invalid(
                 "parties",

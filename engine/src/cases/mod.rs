@@ -900,7 +900,10 @@ impl Engine {
                 Side::Giving => case.giving_party_id,
                 Side::Receiving => case.receiving_party_id,
             };
-            let organisation = app_user::Entity::find_by_id(actor.user_id).one(&self.db).await?.and_then(|u| u.organisation_id);
+            let organisation = app_user::Entity::find_by_id(actor.user_id)
+                .one(&self.db)
+                .await?
+                .and_then(|u| u.organisation_id);
             organisation.filter(|o| *o != party).map(|_| EngineError::Forbidden {
                 action: format!("signing off the economics for the {side} party (you belong to another organisation)"),
                 needed: vec![Role::Economist],

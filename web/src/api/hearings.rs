@@ -22,6 +22,13 @@ use validator::Validate;
 pub struct OpenHearingInput {
     /// The last day to answer; default: the workflow's answer days in working days.
     pub deadline: Option<NaiveDate>,
+    /// The organisations to hear; default: those the region's workflow names.
+    #[validate(length(
+        min = 1,
+        max = 500,
+        message = "name between 1 and 500 parties, or leave parties out for the workflow's own"
+    ))]
+    pub parties: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -49,7 +56,11 @@ pub async fn open_hearing(
 ) -> Result<(StatusCode, Json<OpenedHearing>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(engine.open_hearing(&actor, id, input.deadline).await?),
+        Json(
+            engine
+                .open_hearing(&actor, id, input.deadline, input.parties.as_deref())
+                .await?,
+        ),
     ))
 }
 
