@@ -10,6 +10,7 @@ pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod idempotency;
+pub mod mail;
 pub mod regions;
 pub mod storage;
 pub mod users;

@@ -7,10 +7,10 @@
 //! it never passes silently.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use overdrag_engine::mail::MailTemplates;
 use overdrag_engine::storage::db;
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::WorkflowSet;
-use overdrag_engine::workflow::set::mail_templates_in;
 use overdrag_engine::{Actor, Engine};
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;
@@ -25,8 +25,10 @@ pub fn root() -> PathBuf {
 
 /// The workflows shipped in `workflows/`, validated against `mail-templates/`.
 pub fn shipped_workflows() -> WorkflowSet {
-    let templates =
-        mail_templates_in(&root().join("mail-templates")).expect("mail templates are valid");
+    let templates = MailTemplates::load(&root().join("mail-templates"))
+        .expect("mail templates are valid")
+        .events()
+        .clone();
     WorkflowSet::load_dir(&root().join("workflows"), &templates)
         .expect("shipped workflows are valid")
 }

@@ -753,8 +753,10 @@ fn with_syddanmark(
     keep_original: bool,
 ) -> overdrag_engine::workflow::WorkflowSet {
     let root = overdrag_tests::root();
-    let templates =
-        overdrag_engine::workflow::set::mail_templates_in(&root.join("mail-templates")).unwrap();
+    let templates = overdrag_engine::mail::MailTemplates::load(&root.join("mail-templates"))
+        .unwrap()
+        .events()
+        .clone();
     let mut sources = Vec::new();
     for entry in std::fs::read_dir(root.join("workflows")).unwrap() {
         let path = entry.unwrap().path();

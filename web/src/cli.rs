@@ -2,10 +2,10 @@
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
+use overdrag_engine::mail::MailTemplates;
 use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
-use overdrag_engine::workflow::set::mail_templates_in;
 use overdrag_engine::workflow::{WorkflowSet, graph};
 use overdrag_engine::{Engine, EngineError, demo};
 use std::path::{Path, PathBuf};
@@ -104,7 +104,10 @@ pub enum CliError {
 }
 
 fn load_workflows(config: &Config, dir: Option<&Path>) -> Result<WorkflowSet, CliError> {
-    let templates = mail_templates_in(&config.mail_templates_dir).map_err(CliError::Workflows)?;
+    let templates = MailTemplates::load(&config.mail_templates_dir)
+        .map_err(CliError::Workflows)?
+        .events()
+        .clone();
     WorkflowSet::load_dir(dir.unwrap_or(&config.workflows_dir), &templates)
         .map_err(CliError::Workflows)
 }

@@ -181,3 +181,38 @@ fn serve_refuses_to_start_on_broken_definitions() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn workflows_check_refuses_a_mail_template_with_an_unknown_variable() {
+    let dir = scratch("mail");
+    let templates = dir.join("mail-templates");
+    for entry in std::fs::read_dir(root().join("mail-templates"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+    {
+        let target = templates.join(entry.file_name());
+        std::fs::create_dir_all(&target).unwrap();
+        for file in std::fs::read_dir(entry.path())
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            std::fs::copy(file.path(), target.join(file.file_name())).unwrap();
+        }
+    }
+    std::fs::write(
+        templates.join("case_submitted/subject.da.hbs"),
+        "{{sagsnummer}}: Sagen er indsendt",
+    )
+    .unwrap();
+    let out = overdrag(
+        &["workflows", "check"],
+        &[("OVERDRAG_MAIL_TEMPLATES_DIR", templates.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("case_submitted/subject.da.hbs") && stderr.contains("does not render"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,8 @@
+//! Mail templates: one folder per event in `mail-templates/`, a subject and a plain-text body
+//! (and optionally HTML) in Danish and English, with per-region overrides in
+//! `mail-templates/regions/<region>/<event>/`. Rendered with handlebars in strict mode from a
+//! typed context, so a misspelt variable is an error at start, never an empty string in a mail.
+
+mod templates;
+
+pub use templates::{MailContext, MailTemplates, RenderedMail};

@@ -1,0 +1,359 @@
+//! Compiling, checking and rendering the mail templates.
+
+use crate::workflow::definition::DefinitionError;
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Everything a mail template may name. Optional values are present as null, so templates test
+/// them with `{{#if …}}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MailContext {
+    pub recipient_name: String,
+    pub case_number: String,
+    pub title: String,
+    pub region_name: String,
+    pub kind_label: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub transition_label: String,
+    pub actor_name: String,
+    pub comment: Option<String>,
+    pub due_date: Option<String>,
+    pub expected_action: Option<String>,
+    pub body_name: Option<String>,
+    pub case_url: String,
+}
+
+impl MailContext {
+    /// A context with every value present, for checking that templates name only known ones.
+    pub fn sample() -> Self {
+        Self {
+            recipient_name: "Mette Kjær".into(),
+            case_number: "SYD-2026-0007".into(),
+            title: "IV-behandling i eget hjem".into(),
+            region_name: "Region Syddanmark".into(),
+            kind_label: "Opgaveoverdragelse".into(),
+            from_state: "Strategisk Sundhedsstyregruppe".into(),
+            to_state: "Sundhedssamarbejdsudvalget".into(),
+            transition_label: "Indstil til godkendelse".into(),
+            actor_name: "Jens Bach".into(),
+            comment: Some("Med opfølgning efter 12 måneder.".into()),
+            due_date: Some("15. december 2026".into()),
+            expected_action: Some("Behandl sagen på næste møde.".into()),
+            body_name: Some("Strategisk Sundhedsstyregruppe".into()),
+            case_url: "http://127.0.0.1:8080/cases/7".into(),
+        }
+    }
+}
+
+/// A rendered mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedMail {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Every template, compiled and checked.
+#[derive(Debug)]
+pub struct MailTemplates {
+    registry: Handlebars<'static>,
+    events: BTreeSet<String>,
+}
+
+const LANGUAGES: [&str; 2] = ["da", "en"];
+const PARTS: [&str; 2] = ["subject", "text"];
+
+fn name(region: Option<&str>, event: &str, part: &str, lang: &str) -> String {
+    match region {
+        Some(region) => format!("regions/{region}/{event}/{part}.{lang}"),
+        None => format!("{event}/{part}.{lang}"),
+    }
+}
+
+impl MailTemplates {
+    /// Loads and checks every template under `dir`: each event has a subject and a text in
+    /// Danish and English, every file compiles, and each renders in strict mode with a full
+    /// context — so an unknown variable is reported here, with its file.
+    ///
+    /// # Errors
+    /// Every problem found, each naming the file.
+    pub fn load(dir: &Path) -> Result<Self, Vec<DefinitionError>> {
+        let problem = |file: &Path, message: String| DefinitionError {
+            file: file.display().to_string(),
+            line: 0,
+            message,
+        };
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        let mut events = BTreeSet::new();
+        let mut errors = Vec::new();
+        let mut folders: Vec<(Option<String>, std::path::PathBuf)> = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(|e| vec![problem(dir, format!("cannot read the mail templates directory: {e}; point OVERDRAG_MAIL_TEMPLATES_DIR at it"))])?;
+        for entry in entries.filter_map(Result::ok).filter(|e| e.path().is_dir()) {
+            let folder = entry.file_name().to_string_lossy().into_owned();
+            if folder == "regions" {
+                for region in std::fs::read_dir(entry.path())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().is_dir())
+                {
+                    for event in std::fs::read_dir(region.path())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Result::ok)
+                        .filter(|e| e.path().is_dir())
+                    {
+                        folders.push((
+                            Some(region.file_name().to_string_lossy().into_owned()),
+                            event.path(),
+                        ));
+                    }
+                }
+            } else if !folder.starts_with('_') {
+                folders.push((None, entry.path()));
+            }
+        }
+        folders.sort();
+        for (region, path) in &folders {
+            let event = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if region.is_none() {
+                events.insert(event.clone());
+            }
+            for lang in LANGUAGES {
+                for part in PARTS.iter().copied().chain(["html"]) {
+                    let file = path.join(format!("{part}.{lang}.hbs"));
+                    if !file.is_file() {
+                        if part != "html" && region.is_none() {
+                            errors.push(problem(
+                                &file,
+                                format!("mail template `{event}` lacks {part}.{lang}.hbs; add it"),
+                            ));
+                        }
+                        continue;
+                    }
+                    let source = match std::fs::read_to_string(&file) {
+                        Ok(source) => source,
+                        Err(e) => {
+                            errors.push(problem(&file, format!("cannot read: {e}")));
+                            continue;
+                        }
+                    };
+                    let template_name = name(region.as_deref(), &event, part, lang);
+                    if let Err(e) = registry.register_template_string(&template_name, source) {
+                        errors.push(problem(&file, format!("does not compile: {e}")));
+                        continue;
+                    }
+                    if let Err(e) = registry.render(&template_name, &MailContext::sample()) {
+                        errors.push(problem(&file, format!("does not render: {e}; use only the variables listed in mail-templates/README.md")));
+                    }
+                }
+            }
+        }
+        for (region, path) in folders.iter().filter(|(r, _)| r.is_some()) {
+            let event = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !events.contains(&event) {
+                errors.push(problem(path, format!("regional override for unknown event `{event}` ({}); name it after a folder in mail-templates/", region.as_deref().unwrap_or_default())));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self { registry, events })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The events there are templates for.
+    pub fn events(&self) -> &BTreeSet<String> {
+        &self.events
+    }
+
+    fn pick(&self, region: &str, event: &str, part: &str, lang: &str) -> Option<String> {
+        let lang = if lang == "en" { "en" } else { "da" };
+        [
+            name(Some(region), event, part, lang),
+            name(None, event, part, lang),
+        ]
+        .into_iter()
+        .find(|n| self.registry.has_template(n))
+    }
+
+    /// Renders `event` for a recipient reading `lang`, preferring the region's override.
+    ///
+    /// # Errors
+    /// When the event has no template or a value is missing (strict mode).
+    pub fn render(
+        &self,
+        region: &str,
+        event: &str,
+        lang: &str,
+        context: &MailContext,
+    ) -> Result<RenderedMail, String> {
+        let render = |part: &str| -> Result<Option<String>, String> {
+            match self.pick(region, event, part, lang) {
+                Some(name) => self
+                    .registry
+                    .render(&name, context)
+                    .map(Some)
+                    .map_err(|e| format!("mail `{event}` ({part}.{lang}): {e}")),
+                None => Ok(None),
+            }
+        };
+        let subject = render("subject")?.ok_or_else(|| format!("no mail template `{event}`"))?;
+        let text = render("text")?.ok_or_else(|| format!("mail template `{event}` has no text"))?;
+        Ok(RenderedMail {
+            subject: subject.trim().to_owned(),
+            text,
+            html: render("html")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn shipped() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mail-templates")
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("overdrag-mail-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    }
+
+    fn write(dir: &Path, event: &str, subject: &str, text: &str) {
+        let folder = dir.join(event);
+        let _ = std::fs::create_dir_all(&folder);
+        for lang in LANGUAGES {
+            let _ = std::fs::write(folder.join(format!("subject.{lang}.hbs")), subject);
+            let _ = std::fs::write(folder.join(format!("text.{lang}.hbs")), text);
+        }
+    }
+
+    #[test]
+    fn the_shipped_templates_compile_and_render_in_both_languages() {
+        let templates = MailTemplates::load(&shipped()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(templates.events().contains("committee_decision"));
+        let context = MailContext::sample();
+        let da = templates
+            .render("syddanmark", "committee_decision", "da", &context)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(da.subject.starts_with("SYD-2026-0007: "));
+        for expected in [
+            "Kære Mette Kjær",
+            "IV-behandling i eget hjem",
+            "Region Syddanmark",
+            "Jens Bach",
+            "Med opfølgning efter 12 måneder.",
+            "15. december 2026",
+            "http://127.0.0.1:8080/cases/7",
+        ] {
+            assert!(
+                da.text.contains(expected),
+                "{expected} missing in:\n{}",
+                da.text
+            );
+        }
+        let en = templates
+            .render("syddanmark", "committee_decision", "en", &context)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(en.text.starts_with("Dear Mette Kjær"));
+        let quiet = MailContext {
+            comment: None,
+            due_date: None,
+            expected_action: None,
+            ..context
+        };
+        let without = templates
+            .render("syddanmark", "case_submitted", "da", &quiet)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!without.text.contains("Begrundelse") && !without.text.contains("Frist"));
+    }
+
+    #[test]
+    fn a_misspelt_variable_is_an_error_naming_the_file() {
+        let dir = scratch("misspelt");
+        write(&dir, "case_submitted", "{{case_nummer}}", "{{title}}");
+        let errors = MailTemplates::load(&dir).err().unwrap_or_default();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].file.ends_with("subject.da.hbs")
+                && errors[0].message.contains("does not render"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_and_a_broken_template_are_errors() {
+        let dir = scratch("missing");
+        write(
+            &dir,
+            "case_submitted",
+            "{{case_number}}",
+            "{{#if comment}}unclosed",
+        );
+        let _ = std::fs::remove_file(dir.join("case_submitted/subject.en.hbs"));
+        let errors = MailTemplates::load(&dir).err().unwrap_or_default();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("lacks subject.en.hbs")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("does not compile")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_regional_override_wins_for_its_region_only() {
+        let dir = scratch("override");
+        write(
+            &dir,
+            "case_submitted",
+            "{{case_number}}: indsendt",
+            "Standard",
+        );
+        write(
+            &dir.join("regions/nordjylland"),
+            "case_submitted",
+            "{{case_number}}: modtaget i Nordjylland",
+            "Nordjysk",
+        );
+        let templates = MailTemplates::load(&dir).unwrap_or_else(|e| panic!("{e:?}"));
+        let context = MailContext::sample();
+        assert_eq!(
+            templates
+                .render("nordjylland", "case_submitted", "da", &context)
+                .map(|m| m.text),
+            Ok("Nordjysk".into())
+        );
+        assert_eq!(
+            templates
+                .render("syddanmark", "case_submitted", "da", &context)
+                .map(|m| m.text),
+            Ok("Standard".into())
+        );
+        write(&dir.join("regions/nordjylland"), "case_sent", "x", "y");
+        assert!(
+            MailTemplates::load(&dir).is_err(),
+            "an override for an unknown event is refused"
+        );
+    }
+}
