@@ -12,6 +12,7 @@ mod m20261123_000006_create_meetings_and_agendas;
 mod m20261123_000007_create_hearings;
 mod m20261123_000008_add_publicity_kle_and_references;
 mod m20261123_000009_create_documents;
+mod m20261123_000010_add_outbox_delivery;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_hearings::Migration),
             Box::new(m20261123_000008_add_publicity_kle_and_references::Migration),
             Box::new(m20261123_000009_create_documents::Migration),
+            Box::new(m20261123_000010_add_outbox_delivery::Migration),
         ]
     }
 }

@@ -2,13 +2,14 @@
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
-use overdrag_engine::mail::MailTemplates;
+use overdrag_engine::mail::{Deliverer, MailTemplates, Transport};
 use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
 use overdrag_engine::workflow::{WorkflowSet, graph};
 use overdrag_engine::{Engine, EngineError, demo};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -103,22 +104,28 @@ pub enum CliError {
     Usage(String),
 }
 
-fn load_workflows(config: &Config, dir: Option<&Path>) -> Result<WorkflowSet, CliError> {
-    let templates = MailTemplates::load(&config.mail_templates_dir)
-        .map_err(CliError::Workflows)?
-        .events()
-        .clone();
-    WorkflowSet::load_dir(dir.unwrap_or(&config.workflows_dir), &templates)
+fn load_templates(config: &Config) -> Result<MailTemplates, CliError> {
+    MailTemplates::load(&config.mail_templates_dir).map_err(CliError::Workflows)
+}
+
+fn load_workflows(
+    config: &Config,
+    dir: Option<&Path>,
+    templates: &MailTemplates,
+) -> Result<WorkflowSet, CliError> {
+    WorkflowSet::load_dir(dir.unwrap_or(&config.workflows_dir), templates.events())
         .map_err(CliError::Workflows)
 }
 
-async fn start_engine(config: &Config) -> Result<Engine, CliError> {
-    let workflows = load_workflows(config, None)?;
+async fn start_engine(config: &Config) -> Result<(Engine, MailTemplates), CliError> {
+    let templates = load_templates(config)?;
+    let workflows = load_workflows(config, None, &templates)?;
     let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
     db::migrate(&db).await?;
-    Ok(Engine::start(db, workflows)
+    let engine = Engine::start(db, workflows)
         .await?
-        .with_document_store(config.data_dir.join("documents")))
+        .with_document_store(config.data_dir.join("documents"));
+    Ok((engine, templates))
 }
 
 /// Runs the command.
@@ -130,7 +137,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
             let addr = config.socket_addr().map_err(CliError::Usage)?;
-            let engine = start_engine(&config).await?;
+            let (engine, templates) = start_engine(&config).await?;
+            let transport = Transport::configure(
+                config.smtp_url.as_ref().map(|s| s.expose()),
+                config.data_dir.join("mail"),
+            )
+            .map_err(CliError::Usage)?;
+            tracing::info!(?transport, "mail delivery");
+            let deliverer = Deliverer::new(
+                engine.clone(),
+                Arc::new(templates),
+                transport,
+                &config.mail_from,
+                &config.public_url,
+            )
+            .map_err(CliError::Usage)?;
+            tokio::spawn(deliverer.run(std::time::Duration::from_secs(2)));
             if demo {
                 let summary = demo::load_if_empty(&engine).await?;
                 tracing::info!("{summary}");
@@ -148,7 +170,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Workflows {
             command: WorkflowsCommand::Check { dir },
         } => {
-            let set = load_workflows(&config, dir.as_deref())?;
+            let set = load_workflows(&config, dir.as_deref(), &load_templates(&config)?)?;
             for def in set.definitions() {
                 let valid_to = def.valid_to.map(|d| format!(" to {d}")).unwrap_or_default();
                 println!(
@@ -167,7 +189,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Workflows {
             command: WorkflowsCommand::Graph { region, dir },
         } => {
-            let set = load_workflows(&config, dir.as_deref())?;
+            let set = load_workflows(&config, dir.as_deref(), &load_templates(&config)?)?;
             let today = overdrag_engine::domain::calendar::danish_date(chrono::Utc::now());
             let def = set
                 .in_force(&region, today)
@@ -245,7 +267,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo => {
-            let engine = start_engine(&config).await?;
+            let (engine, _) = start_engine(&config).await?;
             println!("{}", demo::load(&engine).await?);
             Ok(())
         }

@@ -17,6 +17,30 @@ pub struct Config {
     pub workflows_dir: PathBuf,
     /// `OVERDRAG_MAIL_TEMPLATES_DIR`: the mail templates. Default `mail-templates`.
     pub mail_templates_dir: PathBuf,
+    /// `SMTP_URL`: the mail server, e.g. `smtp://user:password@host:587?tls=required`. Unset:
+    /// mails are written as `.eml` files under `data/mail/`.
+    pub smtp_url: Option<Secret>,
+    /// `OVERDRAG_PUBLIC_URL`: the address users reach Overdrag at, for links in mails.
+    /// Default `http://` + `OVERDRAG_ADDR`.
+    pub public_url: String,
+    /// `OVERDRAG_MAIL_FROM`: the sender of every mail. Default `Overdrag <noreply@overdrag.invalid>`.
+    pub mail_from: String,
+}
+
+/// A value that must never be printed, e.g. a URL with a password.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -36,6 +60,15 @@ impl Config {
                 .map_or_else(|| "workflows".into(), PathBuf::from),
             mail_templates_dir: var("OVERDRAG_MAIL_TEMPLATES_DIR")
                 .map_or_else(|| "mail-templates".into(), PathBuf::from),
+            smtp_url: var("SMTP_URL").map(Secret),
+            public_url: var("OVERDRAG_PUBLIC_URL").unwrap_or_else(|| {
+                format!(
+                    "http://{}",
+                    var("OVERDRAG_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into())
+                )
+            }),
+            mail_from: var("OVERDRAG_MAIL_FROM")
+                .unwrap_or_else(|| "Overdrag <noreply@overdrag.invalid>".into()),
         }
     }
 

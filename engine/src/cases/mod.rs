@@ -146,7 +146,7 @@ impl Engine {
         &self.workflows
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         journal::storable((self.clock)())
     }
 
@@ -155,7 +155,10 @@ impl Engine {
         danish_date((self.clock)())
     }
 
-    fn definition_of(&self, case: &handover_case::Model) -> Result<&Definition, EngineError> {
+    pub(crate) fn definition_of(
+        &self,
+        case: &handover_case::Model,
+    ) -> Result<&Definition, EngineError> {
         let key = self
             .definition_keys
             .get(&case.workflow_id)

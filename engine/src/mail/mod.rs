@@ -3,6 +3,10 @@
 //! `mail-templates/regions/<region>/<event>/`. Rendered with handlebars in strict mode from a
 //! typed context, so a misspelt variable is an error at start, never an empty string in a mail.
 
+pub mod delivery;
 mod templates;
+pub mod transport;
 
+pub use delivery::{Deliverer, DeliveryRound};
 pub use templates::{MailContext, MailTemplates, RenderedMail};
+pub use transport::{SendError, SentMail, Transport};

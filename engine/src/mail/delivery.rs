@@ -1,0 +1,339 @@
+//! The mail worker: claims due outbox rows (with a lease, and `FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL so several servers never take the same row), renders each in its recipient's
+//! language, sends it, and records the outcome. Delivery is at-least-once: a crash after the
+//! server accepted a mail but before it was marked sent resends it when the lease runs out;
+//! the stable Message-ID lets mail clients fold such a duplicate.
+
+use super::templates::{MailContext, MailTemplates};
+use super::transport::{SendError, Transport};
+use crate::cases::Engine;
+use crate::cases::decision::danish_date;
+use crate::cases::view::CaseKind;
+use crate::error::EngineError;
+use crate::storage::entity::{app_user, handover_case, journal_event, outbox, region};
+use crate::storage::outbox::{FAILED, PENDING};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter};
+use std::sync::Arc;
+
+const SENDING: &str = "sending";
+const SENT: &str = "sent";
+/// Transient failures are retried this many times before the row is marked failed.
+pub const MAX_ATTEMPTS: i32 = 12;
+/// How long a worker may hold a claimed row before another may take it.
+const LEASE: Duration = Duration::minutes(10);
+
+/// What one round did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryRound {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Sends the outbox.
+#[derive(Clone, Debug)]
+pub struct Deliverer {
+    engine: Engine,
+    templates: Arc<MailTemplates>,
+    transport: Transport,
+    from: Mailbox,
+    public_url: String,
+    domain: String,
+}
+
+/// The wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = Ord::max(attempts.clamp(0, 20) - 1, 0);
+    Duration::seconds(Ord::min(30_i64 << doublings, 3_600))
+}
+
+fn format_date(date: NaiveDate, lang: &str) -> String {
+    if lang == "en" {
+        date.format("%-d %B %Y").to_string()
+    } else {
+        danish_date(date)
+    }
+}
+
+impl Deliverer {
+    /// # Errors
+    /// When `from` is not a mail address.
+    pub fn new(
+        engine: Engine,
+        templates: Arc<MailTemplates>,
+        transport: Transport,
+        from: &str,
+        public_url: &str,
+    ) -> Result<Self, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("OVERDRAG_MAIL_FROM `{from}` is not a mail address: {e}"))?;
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        let domain = from.email.domain().to_owned();
+        Ok(Self {
+            engine,
+            templates,
+            transport,
+            from,
+            public_url,
+            domain,
+        })
+    }
+
+    /// Sends every due row, `limit` at most, and says what happened.
+    ///
+    /// # Errors
+    /// A database error; failures to send are recorded on the rows, not returned.
+    pub async fn run_once(&self, limit: u64) -> Result<DeliveryRound, EngineError> {
+        let mut round = DeliveryRound::default();
+        for row in self.claim(limit).await? {
+            let outcome = match self.message(&row).await {
+                Ok(message) => {
+                    self.transport
+                        .send(&message, &format!("{:06}-{}", row.id, row.template))
+                        .await
+                }
+                Err(reason) => Err(SendError::Permanent(reason)),
+            };
+            match &outcome {
+                Ok(_) => round.sent += 1,
+                Err(SendError::Transient(_)) if row.attempts + 1 < MAX_ATTEMPTS => {
+                    round.retried += 1
+                }
+                Err(_) => round.failed += 1,
+            }
+            self.record(&row, outcome).await?;
+        }
+        Ok(round)
+    }
+
+    /// Runs rounds until the process stops.
+    pub async fn run(self, every: std::time::Duration) {
+        loop {
+            match self.run_once(50).await {
+                Ok(round) if round != DeliveryRound::default() => {
+                    tracing::info!(?round, "mail round")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "mail round failed; retrying"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    /// Claims due rows in one statement: on PostgreSQL the inner select skips rows another
+    /// worker holds; on SQLite the statement itself takes the write lock.
+    async fn claim(&self, limit: u64) -> Result<Vec<outbox::Model>, EngineError> {
+        let db = self.engine.db();
+        let now = self.engine.now();
+        let due = Condition::any()
+            .add(
+                Condition::all()
+                    .add(outbox::Column::Status.eq(PENDING))
+                    .add(outbox::Column::NextAttemptAt.lte(now)),
+            )
+            .add(
+                Condition::all()
+                    .add(outbox::Column::Status.eq(SENDING))
+                    .add(outbox::Column::LeaseUntil.lt(now)),
+            );
+        let mut due_ids = Query::select();
+        due_ids
+            .column(outbox::Column::Id)
+            .from(outbox::Entity)
+            .cond_where(due)
+            .order_by(outbox::Column::Id, Order::Asc)
+            .limit(limit);
+        if db.get_database_backend() == DbBackend::Postgres {
+            due_ids.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let mut claimed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(SENDING))
+            .col_expr(outbox::Column::LeaseUntil, Expr::value(now + LEASE))
+            .filter(Expr::col(outbox::Column::Id).in_subquery(due_ids))
+            .exec_with_returning(db)
+            .await?;
+        claimed.sort_by_key(|r| r.id);
+        Ok(claimed)
+    }
+
+    async fn record(
+        &self,
+        row: &outbox::Model,
+        outcome: Result<String, SendError>,
+    ) -> Result<(), EngineError> {
+        let now = self.engine.now();
+        let attempts = row.attempts + 1;
+        let mut update = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                outbox::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(outbox::Column::Id.eq(row.id));
+        update = match outcome {
+            Ok(reply) => update
+                .col_expr(outbox::Column::Status, Expr::value(SENT))
+                .col_expr(outbox::Column::SentAt, Expr::value(now))
+                .col_expr(outbox::Column::Reply, Expr::value(reply)),
+            Err(SendError::Transient(reason)) if attempts < MAX_ATTEMPTS => update
+                .col_expr(outbox::Column::Status, Expr::value(PENDING))
+                .col_expr(
+                    outbox::Column::NextAttemptAt,
+                    Expr::value(now + backoff(attempts)),
+                )
+                .col_expr(outbox::Column::LastError, Expr::value(reason)),
+            Err(SendError::Transient(reason)) => update
+                .col_expr(outbox::Column::Status, Expr::value(FAILED))
+                .col_expr(
+                    outbox::Column::LastError,
+                    Expr::value(format!("gave up after {attempts} attempts: {reason}")),
+                ),
+            Err(SendError::Permanent(reason)) => update
+                .col_expr(outbox::Column::Status, Expr::value(FAILED))
+                .col_expr(outbox::Column::LastError, Expr::value(reason)),
+        };
+        update.exec(self.engine.db()).await?;
+        Ok(())
+    }
+
+    /// The mail of one row, rendered for its recipient.
+    async fn message(&self, row: &outbox::Model) -> Result<Message, String> {
+        let context = self.context(row).await.map_err(|e| e.to_string())?;
+        let region = self.region_of(row).await.map_err(|e| e.to_string())?;
+        let mail = self
+            .templates
+            .render(&region, &row.template, &row.language, &context)?;
+        let address = row
+            .recipient_email
+            .as_deref()
+            .ok_or("no recipient address")?;
+        let to: Mailbox = format!(
+            "{} <{address}>",
+            row.recipient_name.replace(['<', '>', '"'], "")
+        )
+        .parse()
+        .or_else(|_| address.parse())
+        .map_err(|e| format!("bad recipient address `{address}`: {e}"))?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .message_id(Some(format!(
+                "<outbox-{}.{}@{}>",
+                row.id, context.case_number, self.domain
+            )));
+        let built = match mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.text, html)),
+            None => builder.header(ContentType::TEXT_PLAIN).body(mail.text),
+        };
+        built.map_err(|e| format!("the mail cannot be built: {e}"))
+    }
+
+    async fn region_of(&self, row: &outbox::Model) -> Result<String, EngineError> {
+        let case = handover_case::Entity::find_by_id(row.case_id)
+            .one(self.engine.db())
+            .await?
+            .ok_or(EngineError::NotFound { what: "case" })?;
+        Ok(region::Entity::find_by_id(case.region_id)
+            .one(self.engine.db())
+            .await?
+            .map(|r| r.slug)
+            .unwrap_or_default())
+    }
+
+    async fn context(&self, row: &outbox::Model) -> Result<MailContext, EngineError> {
+        let db = self.engine.db();
+        let not_found = |what| EngineError::NotFound { what };
+        let event = journal_event::Entity::find_by_id(row.journal_event_id)
+            .one(db)
+            .await?
+            .ok_or(not_found("journal event"))?;
+        let case = handover_case::Entity::find_by_id(row.case_id)
+            .one(db)
+            .await?
+            .ok_or(not_found("case"))?;
+        let region = region::Entity::find_by_id(case.region_id)
+            .one(db)
+            .await?
+            .ok_or(not_found("region"))?;
+        let actor = match event.actor_user_id {
+            Some(id) => app_user::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|u| u.name),
+            None => None,
+        };
+        let def = self.engine.definition_of(&case)?;
+        let lang = row.language.as_str();
+        let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
+        let state_label = |id: Option<&String>| {
+            id.and_then(|s| def.state_by_str(s))
+                .map(|s| s.label.in_language(lang).to_owned())
+                .unwrap_or_default()
+        };
+        let to_state = event.to_state.as_ref().and_then(|s| def.state_by_str(s));
+        let expected_action = to_state.and_then(|s| s.actor).map(|role| {
+            if lang == "en" {
+                format!(
+                    "The case now waits for the {}.",
+                    role.as_str().replace('_', " ")
+                )
+            } else {
+                format!("Sagen venter nu på {}.", role.danish())
+            }
+        });
+        let body_name = payload["meeting"]["body"].as_str().map(|body| {
+            if body == "committee" {
+                def.bodies.committee.clone()
+            } else {
+                def.bodies.steering_group.clone()
+            }
+        });
+        let due_date = payload["due_date"]
+            .as_str()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .map(|d| format_date(d, lang));
+        Ok(MailContext {
+            recipient_name: row.recipient_name.clone(),
+            case_number: case.number.clone(),
+            title: case.title.clone(),
+            region_name: region.name,
+            kind_label: CaseKind::parse(&case.kind)
+                .unwrap_or(CaseKind::Transfer)
+                .label()
+                .in_language(lang)
+                .to_owned(),
+            from_state: state_label(event.from_state.as_ref()),
+            to_state: state_label(event.to_state.as_ref()),
+            transition_label: payload["label"][if lang == "en" { "en" } else { "da" }]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            actor_name: actor.unwrap_or_default(),
+            comment: event.comment.clone(),
+            due_date,
+            expected_action,
+            body_name,
+            case_url: format!("{}/cases/{}", self.public_url, case.id),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use chrono::Duration;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(11), Duration::seconds(3_600));
+    }
+}

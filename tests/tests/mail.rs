@@ -1,0 +1,183 @@
+//! The mail worker on a real database: each outbox row is rendered in its recipient's
+//! language and sent exactly once, also with two workers on one database.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use overdrag_engine::cases::NewCase;
+use overdrag_engine::domain::description::ProfessionalDescription;
+use overdrag_engine::mail::{Deliverer, MailTemplates, SentMail, Transport};
+use overdrag_engine::storage::entity::outbox;
+use overdrag_tests::{TestDb, on_both_databases, party, person, root};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::sync::{Arc, Mutex};
+
+fn deliverer(db: &TestDb, transport: Transport) -> Deliverer {
+    let templates = Arc::new(MailTemplates::load(&root().join("mail-templates")).unwrap());
+    Deliverer::new(
+        db.engine.clone(),
+        templates,
+        transport,
+        "Overdrag <noreply@overdrag.invalid>",
+        "https://overdrag.example/",
+    )
+    .unwrap()
+}
+
+/// Creates and submits a Syddanmark case; returns its number.
+async fn submitted_case(db: &TestDb) -> (i64, String) {
+    let engine = &db.engine;
+    let proposer = person(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    person(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    person(engine, "jonas@rsyd.dk", "syddanmark", "secretariat").await;
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "IV-behandling i eget hjem".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "syddanmark", "Odense Universitetshospital").await,
+        receiving_party_id: party(engine, "syddanmark", "Odense Kommune").await,
+    };
+    let case = engine.create_case(&proposer, input).await.unwrap();
+    let description = ProfessionalDescription {
+        task: "IV-antibiotika i eget hjem".into(),
+        target_group: "Stabile voksne".into(),
+        volume_per_year: Some(420),
+        competences: "Infusion".into(),
+        responsibility: "Hospitalet".into(),
+        quality_and_safety: "Instruks".into(),
+        documentation: "MedCom".into(),
+        timeline: "1. april".into(),
+        ..Default::default()
+    };
+    let case = engine
+        .revise_description(&proposer, case.id, case.version, description)
+        .await
+        .unwrap();
+    let case = engine
+        .transition(&proposer, case.id, case.version, "submit", None)
+        .await
+        .unwrap();
+    (case.id, case.number)
+}
+
+async fn statuses(db: &TestDb, case_id: i64) -> Vec<String> {
+    let mut rows: Vec<String> = outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case_id))
+        .all(db.engine.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    rows.sort();
+    rows
+}
+
+async fn a_transitions_mails_are_rendered_and_sent_once(db: &TestDb) {
+    let (case_id, number) = submitted_case(db).await;
+    let mailbox: Arc<Mutex<Vec<SentMail>>> = Arc::default();
+    let worker = deliverer(db, Transport::Memory(mailbox.clone()));
+    let round = worker.run_once(50).await.unwrap();
+    assert_eq!(round.sent, 3, "the proposer and both secretariat members");
+    assert_eq!(
+        worker.run_once(50).await.unwrap().sent,
+        0,
+        "nothing is sent twice"
+    );
+    let sent = mailbox.lock().unwrap().clone();
+    let mut recipients: Vec<&str> = sent.iter().map(|m| m.to.as_str()).collect();
+    recipients.sort_unstable();
+    assert_eq!(
+        recipients,
+        ["anne@ouh.dk", "jonas@rsyd.dk", "mette@rsyd.dk"]
+    );
+    let mail = &sent[0].raw;
+    assert!(mail.contains(&format!("Message-ID: <outbox-")), "{mail}");
+    assert!(mail.contains(&number), "the case number is in the mail");
+    assert!(
+        mail.contains("Sagen er indsendt"),
+        "Danish by default: {mail}"
+    );
+    assert!(mail.contains(&format!("https://overdrag.example/cases/{case_id}")));
+    assert_eq!(statuses(db, case_id).await, ["sent", "sent", "sent"]);
+}
+
+async fn without_smtp_mails_are_written_as_eml_files(db: &TestDb) {
+    let (case_id, _) = submitted_case(db).await;
+    let dir = std::env::temp_dir().join(format!(
+        "overdrag-eml-{}-{case_id}-{}",
+        std::process::id(),
+        db.url.len()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let worker = deliverer(db, Transport::configure(None, dir.clone()).unwrap());
+    assert_eq!(worker.run_once(50).await.unwrap().sent, 3);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 3);
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(
+        text.contains("From: Overdrag <noreply@overdrag.invalid>"),
+        "{text}"
+    );
+}
+
+async fn two_workers_send_each_mail_exactly_once(db: &TestDb) {
+    let mut cases = Vec::new();
+    for n in 0..4 {
+        let engine = &db.engine;
+        let proposer = person(engine, &format!("p{n}@ouh.dk"), "syddanmark", "proposer").await;
+        let input = NewCase {
+            region: "syddanmark".into(),
+            title: format!("Sag {n}"),
+            kind: "transfer".into(),
+            giving_party_id: party(engine, "syddanmark", "Odense Universitetshospital").await,
+            receiving_party_id: party(engine, "syddanmark", "Odense Kommune").await,
+        };
+        let case = engine.create_case(&proposer, input).await.unwrap();
+        let case = engine
+            .transition(&proposer, case.id, case.version, "withdraw", None)
+            .await
+            .unwrap();
+        cases.push(case.id);
+    }
+    person(&db.engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let expected: usize = {
+        let rows = outbox::Entity::find().all(db.engine.db()).await.unwrap();
+        rows.iter().filter(|r| r.status == "pending").count()
+    };
+    let mailbox: Arc<Mutex<Vec<SentMail>>> = Arc::default();
+    let (a, b) = (
+        deliverer(db, Transport::Memory(mailbox.clone())),
+        deliverer(db, Transport::Memory(mailbox.clone())),
+    );
+    let (first, second) = tokio::join!(async { a.run_once(2).await.unwrap() }, async {
+        b.run_once(2).await.unwrap()
+    });
+    let mut total = first.sent + second.sent;
+    while total < expected {
+        total += a.run_once(2).await.unwrap().sent;
+    }
+    let sent = mailbox.lock().unwrap();
+    assert_eq!(sent.len(), expected);
+    let mut ids: Vec<String> = sent
+        .iter()
+        .map(|m| {
+            m.raw
+                .lines()
+                .find(|l| l.starts_with("Message-ID"))
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), expected, "no mail was sent twice");
+}
+
+on_both_databases!(
+    a_transitions_mails_are_rendered_and_sent_once,
+    without_smtp_mails_are_written_as_eml_files,
+    two_workers_send_each_mail_exactly_once,
+);
