@@ -7,6 +7,8 @@
 //! it never passes silently.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod smtp_sink;
+
 use overdrag_engine::mail::MailTemplates;
 use overdrag_engine::storage::db;
 use overdrag_engine::users::{self, NewUser};
