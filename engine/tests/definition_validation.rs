@@ -236,3 +236,10 @@ fn the_agenda_guard_belongs_to_the_deciding_bodies() {
         &["`on_agenda` from state `economic_assessment`"],
     );
 }
+
+#[test]
+fn a_further_version_may_live_beside_the_first() {
+    let v2 = SYDDANMARK.replacen("version = 1", "version = 2", 1);
+    assert!(parse_definition("workflows/syddanmark-2027.toml", &v2, &templates()).is_ok());
+    assert!(parse_definition("workflows/syddanmarkx.toml", &v2, &templates()).is_err());
+}

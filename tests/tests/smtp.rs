@@ -165,7 +165,53 @@ async fn a_permanent_refusal_is_recorded_and_others_are_sent(db: &TestDb) {
     sink.stop().await;
 }
 
+async fn a_failed_mail_is_resent_once_the_party_has_an_address(db: &TestDb) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let case_id = withdrawn_case(db, &[]).await;
+    let admin = person(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
+    let unreachable = outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case_id))
+        .filter(outbox::Column::Status.eq("failed"))
+        .all(db.engine.db())
+        .await
+        .unwrap();
+    let row = unreachable
+        .iter()
+        .find(|r| r.recipient_name == "Odense Kommune")
+        .unwrap()
+        .clone();
+    let odense = overdrag_engine::storage::entity::organisation::Entity::find_by_id(
+        party(&db.engine, "syddanmark", "Odense Kommune").await,
+    )
+    .one(db.engine.db())
+    .await
+    .unwrap()
+    .unwrap();
+    let mut active: overdrag_engine::storage::entity::organisation::ActiveModel = odense.into();
+    active.contact_email = Set(Some("sundhed@odense.dk".into()));
+    active.update(db.engine.db()).await.unwrap();
+    let resent = db.engine.resend_mail(&admin, row.id).await.unwrap();
+    assert_eq!(
+        (resent.status.as_str(), resent.recipient_email.as_deref()),
+        ("pending", Some("sundhed@odense.dk"))
+    );
+    let sink = SmtpSink::start("127.0.0.1:0", &[]).await;
+    deliverer(db.engine.clone(), &sink.url())
+        .run_once(50)
+        .await
+        .unwrap();
+    assert!(
+        sink.received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.to == ["sundhed@odense.dk"])
+    );
+    sink.stop().await;
+}
+
 on_both_databases!(
+    a_failed_mail_is_resent_once_the_party_has_an_address,
     the_mail_arrives_whole_at_the_smtp_server,
     an_smtp_outage_loses_no_mail,
     a_permanent_refusal_is_recorded_and_others_are_sent,

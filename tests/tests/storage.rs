@@ -817,8 +817,24 @@ async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(withdrawn.state, "withdrawn");
+    // A version open cases use cannot disappear from workflows/.
+    let only_v2 = with_syddanmark(
+        |text| {
+            text.replacen("version = 1", "version = 2", 1).replacen(
+                "da = \"Kladde\"",
+                "da = \"Udkast\"",
+                1,
+            )
+        },
+        false,
+    );
+    match db.restart_with(only_v2).await {
+        Err(EngineError::DefinitionMissing(what)) => {
+            assert!(what.contains("syddanmark opgaveoverdragelse v1"), "{what}")
+        }
+        other => panic!("expected the missing version to stop the start, got {other:?}"),
+    }
 }
-
 async fn a_stored_version_cannot_change_content(db: &TestDb) {
     let changed = with_syddanmark(
         |text| text.replacen("due_days = 30", "due_days = 25", 1),

@@ -850,6 +850,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("get", "/api/v1/cases/{id}/documents/{document_id}"),
         ("get", "/api/v1/cases/{id}/decision-document"),
         ("get", "/api/v1/cases/{id}/export.zip"),
+        ("get", "/api/v1/admin/outbox"),
+        ("post", "/api/v1/admin/outbox/{id}/resend"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -862,7 +864,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 30, "a route was added without a test here");
+    assert_eq!(documented, 32, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -1117,7 +1119,78 @@ async fn documents_are_typed_by_content_and_stored_once(db: &TestDb) {
     assert_eq!(seen.body["documents"][0]["size"], pdf.len());
 }
 
+async fn admins_see_the_outbox_and_resend_failed_mails(db: &TestDb) {
+    let w = world(db).await;
+    let (_, admin) = person_with_token(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
+    let case = described(&w).await;
+    moved(&w, &w.proposer, &case, "withdraw", None).await;
+    let refused = get(
+        &w.app,
+        "/api/v1/admin/outbox?region=syddanmark",
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.body["needed_roles"].clone()),
+        (StatusCode::FORBIDDEN, json!(["admin"]))
+    );
+    assert_eq!(
+        get(&w.app, "/api/v1/admin/outbox?region=nordjylland", &admin)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let all = get(&w.app, "/api/v1/admin/outbox?region=syddanmark", &admin).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let failed = get(
+        &w.app,
+        "/api/v1/admin/outbox?region=syddanmark&status=failed",
+        &admin,
+    )
+    .await;
+    assert!(
+        failed.body["total"].as_u64().unwrap() >= 1,
+        "party mails without a contact address are failed"
+    );
+    let row = failed.body["items"][0].clone();
+    assert!(
+        row["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("kontaktadresse")
+    );
+    let resend = post(
+        &w.app,
+        &format!("/api/v1/admin/outbox/{}/resend", row["id"]),
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        resend.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "still no address: {}",
+        resend.body
+    );
+    let pending = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "pending")
+        .unwrap()
+        .clone();
+    let not_failed = post(
+        &w.app,
+        &format!("/api/v1/admin/outbox/{}/resend", pending["id"]),
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(not_failed.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 on_both_databases!(
+    admins_see_the_outbox_and_resend_failed_mails,
     documents_are_typed_by_content_and_stored_once,
     the_case_is_classified_and_carries_each_partys_reference,
     every_description_revision_is_kept_and_compared,

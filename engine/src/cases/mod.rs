@@ -106,6 +106,7 @@ impl Engine {
             .iter()
             .map(|(k, v)| (*v, k.clone()))
             .collect();
+        check_versions_in_use(&db, &definition_keys).await?;
         Ok(Self {
             db,
             workflows: Arc::new(workflows),
@@ -1053,4 +1054,31 @@ fn economics_problems(lines: &[EconomicsLine], parties: &BTreeSet<i64>) -> Vec<F
         }
     }
     problems
+}
+
+/// Every definition version a stored case uses must be loaded, or its cases could not move.
+async fn check_versions_in_use(
+    db: &DatabaseConnection,
+    loaded: &BTreeMap<i64, DefinitionKey>,
+) -> Result<(), EngineError> {
+    use crate::storage::entity::workflow_definition;
+    use sea_orm::QuerySelect;
+    let used: Vec<i64> = handover_case::Entity::find()
+        .select_only()
+        .column(handover_case::Column::WorkflowId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in used.into_iter().filter(|id| !loaded.contains_key(id)) {
+        let stored = workflow_definition::Entity::find_by_id(id).one(db).await?;
+        let name = stored.map_or_else(
+            || format!("id {id}"),
+            |d| format!("{} {} v{}", d.region, d.key, d.version),
+        );
+        return Err(EngineError::DefinitionMissing(format!(
+            "{name}: stored cases use it; keep its file in workflows/ (e.g. as <region>-<label>.toml)"
+        )));
+    }
+    Ok(())
 }

@@ -63,7 +63,7 @@ impl Role {
             Role::Secretariat => "sekretariat",
             Role::Economist => "økonom",
             Role::SteeringGroup => "styregruppe",
-            Role::Committee => "sundhedssamarbejdsudvalg",
+            Role::Committee => "det politiske udvalg",
             Role::Admin => "administrator",
         }
     }

@@ -3,6 +3,7 @@
 //! `mail-templates/regions/<region>/<event>/`. Rendered with handlebars in strict mode from a
 //! typed context, so a misspelt variable is an error at start, never an empty string in a mail.
 
+pub mod admin;
 pub mod delivery;
 mod templates;
 pub mod transport;

@@ -143,8 +143,15 @@ fn build(
     let region = RegionSlug::parse(w.region.get_ref())
         .map_err(|e| problems.at(w.region.span(), e.to_string()))
         .ok();
-    if region.as_ref().is_some_and(|r| r.as_str() != stem) {
-        problems.at(w.region.span(), format!("region `{}` does not match the file name; name the file `{}.toml` or change `region`", w.region.get_ref(), w.region.get_ref()));
+    // `syddanmark.toml`, or `syddanmark-2027.toml` for a further version kept beside it.
+    let named_after = |r: &RegionSlug| {
+        stem == r.as_str()
+            || stem
+                .strip_prefix(r.as_str())
+                .is_some_and(|rest| rest.starts_with('-'))
+    };
+    if region.as_ref().is_some_and(|r| !named_after(r)) {
+        problems.at(w.region.span(), format!("region `{}` does not match the file name; name the file `{}.toml` (or `{}-<label>.toml` for a further version) or change `region`", w.region.get_ref(), w.region.get_ref(), w.region.get_ref()));
     }
     if StateId::parse(w.key.get_ref()).is_err() {
         problems.at(

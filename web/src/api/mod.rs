@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`,
 //! which is generated from the handlers themselves: a route cannot exist undocumented.
 
+mod admin;
 mod auth;
 pub mod cases;
 mod hearings;
@@ -65,6 +66,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(hearings::open_hearing, hearings::get_hearing))
         .routes(routes!(hearings::answer_as_member))
         .routes(routes!(hearings::invitation, hearings::answer_by_link))
+        .routes(routes!(admin::outbox))
+        .routes(routes!(admin::resend))
         .routes(routes!(meetings::create_meeting, meetings::list_meetings))
         .routes(routes!(meetings::get_meeting))
         .routes(routes!(meetings::place_on_agenda))
