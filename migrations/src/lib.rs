@@ -13,6 +13,7 @@ mod m20261123_000007_create_hearings;
 mod m20261123_000008_add_publicity_kle_and_references;
 mod m20261123_000009_create_documents;
 mod m20261123_000010_add_outbox_delivery;
+mod m20261123_000011_create_reminders;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_add_publicity_kle_and_references::Migration),
             Box::new(m20261123_000009_create_documents::Migration),
             Box::new(m20261123_000010_add_outbox_delivery::Migration),
+            Box::new(m20261123_000011_create_reminders::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::domain::description::ProfessionalDescription;
-use overdrag_engine::mail::{Deliverer, MailTemplates, SentMail, Transport};
+use overdrag_engine::mail::{Deliverer, MailTemplates, Reminders, SentMail, Transport};
 use overdrag_engine::storage::entity::outbox;
 use overdrag_tests::{TestDb, on_both_databases, party, person, root};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -176,7 +176,103 @@ async fn two_workers_send_each_mail_exactly_once(db: &TestDb) {
     assert_eq!(ids.len(), expected, "no mail was sent twice");
 }
 
+async fn reminders_fire_once_and_stop_when_the_case_moves_on(db: &TestDb) {
+    let (case_id, _) = submitted_case(db).await;
+    let secretariat = person(&db.engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let case = db.engine.case(&secretariat, case_id).await.unwrap();
+    let due = case.due_date.expect("description review has a deadline");
+    let at = |date: chrono::NaiveDate| {
+        let moment = date.and_hms_opt(12, 0, 0).unwrap().and_utc();
+        db.engine.clone().with_clock(Arc::new(move || moment))
+    };
+    assert_eq!(
+        Reminders::new(db.engine.clone(), 3)
+            .run_once()
+            .await
+            .unwrap(),
+        0,
+        "ten working days ahead: nothing yet"
+    );
+    let near = Reminders::new(at(due - chrono::Duration::days(1)), 3);
+    assert_eq!(near.run_once().await.unwrap(), 1);
+    assert_eq!(near.run_once().await.unwrap(), 0, "each reminder once");
+    let passed = Reminders::new(at(due + chrono::Duration::days(1)), 3);
+    assert_eq!(passed.run_once().await.unwrap(), 1);
+    assert_eq!(passed.run_once().await.unwrap(), 0);
+    let kinds: Vec<String> = outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case_id))
+        .all(db.engine.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.template)
+        .filter(|t| t.starts_with("deadline"))
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "deadline_near").count(),
+        2,
+        "both secretariat members: {kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "deadline_passed").count(), 2);
+    // The case moves on: no reminder for the old state, and the new deadline is far away.
+    let later = at(due + chrono::Duration::days(1));
+    later
+        .transition(
+            &secretariat,
+            case_id,
+            case.version,
+            "accept_description",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(Reminders::new(later, 3).run_once().await.unwrap(), 0);
+    let mailbox: Arc<Mutex<Vec<SentMail>>> = Arc::default();
+    let templates = Arc::new(MailTemplates::load(&root().join("mail-templates")).unwrap());
+    let worker = Deliverer::new(
+        at(due + chrono::Duration::days(2)),
+        templates,
+        Transport::Memory(mailbox.clone()),
+        "Overdrag <noreply@overdrag.invalid>",
+        "https://overdrag.example",
+    )
+    .unwrap();
+    worker.run_once(100).await.unwrap();
+    let reminder_rows: Vec<(String, Option<String>)> = outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case_id))
+        .all(db.engine.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.template.starts_with("deadline"))
+        .map(|r| (r.status, r.last_error))
+        .collect();
+    assert!(
+        reminder_rows.iter().all(|(status, _)| status == "sent"),
+        "reminder mails render and go out: {reminder_rows:?}"
+    );
+    assert!(
+        mailbox
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.raw.contains("Fristen er overskredet")),
+        "the reminder's subject"
+    );
+    let journal = db.engine.journal(&secretariat, case_id).await.unwrap();
+    assert_eq!(
+        journal
+            .events
+            .iter()
+            .filter(|e| e.kind == "reminder")
+            .count(),
+        2
+    );
+    assert!(journal.chain.verified);
+}
+
 on_both_databases!(
+    reminders_fire_once_and_stop_when_the_case_moves_on,
     a_transitions_mails_are_rendered_and_sent_once,
     without_smtp_mails_are_written_as_eml_files,
     two_workers_send_each_mail_exactly_once,

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
-use overdrag_engine::mail::{Deliverer, MailTemplates, Transport};
+use overdrag_engine::mail::{Deliverer, MailTemplates, REMINDER_TEMPLATES, Reminders, Transport};
 use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
@@ -105,7 +105,21 @@ pub enum CliError {
 }
 
 fn load_templates(config: &Config) -> Result<MailTemplates, CliError> {
-    MailTemplates::load(&config.mail_templates_dir).map_err(CliError::Workflows)
+    let templates = MailTemplates::load(&config.mail_templates_dir).map_err(CliError::Workflows)?;
+    let missing: Vec<DefinitionError> = REMINDER_TEMPLATES
+        .iter()
+        .filter(|t| !templates.events().contains(**t))
+        .map(|t| DefinitionError {
+            file: config.mail_templates_dir.join(t).display().to_string(),
+            line: 0,
+            message: format!("reminders need the mail template `{t}`; add it"),
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(templates)
+    } else {
+        Err(CliError::Workflows(missing))
+    }
 }
 
 fn load_workflows(
@@ -153,6 +167,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             )
             .map_err(CliError::Usage)?;
             tokio::spawn(deliverer.run(std::time::Duration::from_secs(2)));
+            tokio::spawn(
+                Reminders::new(engine.clone(), config.reminder_days)
+                    .run(std::time::Duration::from_secs(600)),
+            );
             if demo {
                 let summary = demo::load_if_empty(&engine).await?;
                 tracing::info!("{summary}");

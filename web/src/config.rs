@@ -25,6 +25,8 @@ pub struct Config {
     pub public_url: String,
     /// `OVERDRAG_MAIL_FROM`: the sender of every mail. Default `Overdrag <noreply@overdrag.invalid>`.
     pub mail_from: String,
+    /// `OVERDRAG_REMINDER_DAYS`: working days before a deadline when reminders go out. Default 3.
+    pub reminder_days: u32,
 }
 
 /// A value that must never be printed, e.g. a URL with a password.
@@ -67,6 +69,9 @@ impl Config {
                     var("OVERDRAG_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into())
                 )
             }),
+            reminder_days: var("OVERDRAG_REMINDER_DAYS")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(3),
             mail_from: var("OVERDRAG_MAIL_FROM")
                 .unwrap_or_else(|| "Overdrag <noreply@overdrag.invalid>".into()),
         }

@@ -532,3 +532,35 @@ pub(super) async fn touch(
         .await?;
     Ok(())
 }
+
+impl Engine {
+    /// The deadline of the case's open hearing and the heard organisations that have not
+    /// answered, if a hearing is open.
+    ///
+    /// # Errors
+    /// A database error.
+    pub(crate) async fn open_hearing_parties(
+        &self,
+        case: &handover_case::Model,
+        today: NaiveDate,
+    ) -> Result<Option<(NaiveDate, Vec<i64>)>, EngineError> {
+        let file = super::file::CaseFile::load(&self.db, case.id).await?;
+        let Some(facts) = file.hearing_facts(today) else {
+            return Ok(None);
+        };
+        let Some((hearing, parties)) = &file.hearing else {
+            return Ok(None);
+        };
+        if facts.closed() || facts.deadline_passed {
+            return Ok(None);
+        }
+        Ok(Some((
+            hearing.deadline,
+            parties
+                .iter()
+                .filter(|p| p.answer.is_none())
+                .map(|p| p.organisation_id)
+                .collect(),
+        )))
+    }
+}

@@ -265,15 +265,7 @@ impl Engine {
     ) -> EngineError {
         let record = async {
             let txn = self.db.begin().await?;
-            // Locks the case row: this append and a concurrent change cannot take the same place in the chain.
-            handover_case::Entity::update_many()
-                .col_expr(
-                    handover_case::Column::Version,
-                    Expr::col(handover_case::Column::Version),
-                )
-                .filter(handover_case::Column::Id.eq(case_id))
-                .exec(&txn)
-                .await?;
+            lock_case(&txn, case_id).await?;
             let event = NewEvent {
                 kind: "refused",
                 actor_user_id: Some(actor.user_id),
@@ -1080,5 +1072,25 @@ async fn check_versions_in_use(
             "{name}: stored cases use it; keep its file in workflows/ (e.g. as <region>-<label>.toml)"
         )));
     }
+    Ok(())
+}
+
+/// Locks a case's row without changing it, so an append to its journal cannot take the same
+/// place in the chain as a concurrent change.
+///
+/// # Errors
+/// A database error.
+pub(crate) async fn lock_case(
+    txn: &DatabaseTransaction,
+    case_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    handover_case::Entity::update_many()
+        .col_expr(
+            handover_case::Column::Version,
+            Expr::col(handover_case::Column::Version),
+        )
+        .filter(handover_case::Column::Id.eq(case_id))
+        .exec(txn)
+        .await?;
     Ok(())
 }

@@ -5,9 +5,11 @@
 
 pub mod admin;
 pub mod delivery;
+pub mod reminders;
 mod templates;
 pub mod transport;
 
 pub use delivery::{Deliverer, DeliveryRound};
+pub use reminders::{REMINDER_TEMPLATES, Reminders};
 pub use templates::{MailContext, MailTemplates, RenderedMail};
 pub use transport::{SendError, SentMail, Transport};

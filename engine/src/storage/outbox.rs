@@ -74,10 +74,12 @@ pub async fn enqueue(
                         );
                     }
                 }
-                Recipient::Party(side) => {
-                    let party_id = match side {
-                        Side::Giving => case.giving_party_id,
-                        Side::Receiving => case.receiving_party_id,
+                Recipient::Party(_) | Recipient::Organisation(_) => {
+                    let party_id = match recipient {
+                        Recipient::Party(Side::Giving) => case.giving_party_id,
+                        Recipient::Party(Side::Receiving) => case.receiving_party_id,
+                        Recipient::Organisation(id) => *id,
+                        _ => continue,
                     };
                     if let Some(party) = organisation::Entity::find_by_id(party_id).one(db).await? {
                         match party.contact_email {

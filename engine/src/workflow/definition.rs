@@ -105,6 +105,9 @@ pub enum Recipient {
     Role(Role),
     /// The contact address of the giving or receiving party.
     Party(Side),
+    /// The contact address of one organisation (reminders to heard parties; not written in
+    /// definition files).
+    Organisation(i64),
 }
 
 impl Recipient {
@@ -136,6 +139,7 @@ impl fmt::Display for Recipient {
             Recipient::Proposer => f.write_str("proposer"),
             Recipient::Role(role) => write!(f, "role:{role}"),
             Recipient::Party(side) => write!(f, "party:{side}"),
+            Recipient::Organisation(id) => write!(f, "organisation:{id}"),
         }
     }
 }

@@ -19,4 +19,5 @@ pub mod membership;
 pub mod organisation;
 pub mod outbox;
 pub mod region;
+pub mod reminder;
 pub mod workflow_definition;

@@ -1,0 +1,186 @@
+//! Reminders: a state's deadline approaching and passed, and a hearing closing with answers
+//! missing. Each is enqueued at most once per case, kind, state and due date — a unique key in
+//! the database, so it survives restarts and several servers — and none is sent once the case
+//! has moved on, because the check is made against the case as it is now.
+
+use crate::cases::Engine;
+use crate::cases::lock_case;
+use crate::domain::role::Role;
+use crate::error::EngineError;
+use crate::storage::entity::{handover_case, reminder};
+use crate::storage::journal::{self, NewEvent};
+use crate::storage::outbox;
+use crate::workflow::Stage;
+use crate::workflow::definition::{NotifyRule, Recipient};
+use chrono::NaiveDate;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+
+/// The mail templates reminders use; they must exist.
+pub const REMINDER_TEMPLATES: [&str; 3] = ["deadline_near", "deadline_passed", "hearing_closing"];
+
+/// Working days before a hearing's deadline when missing answers are chased.
+const HEARING_REMINDER_DAYS: u32 = 2;
+
+#[derive(Clone, Debug)]
+pub struct Reminders {
+    engine: Engine,
+    /// Working days before a deadline when the reminder goes out.
+    days_before: u32,
+}
+
+impl Reminders {
+    pub fn new(engine: Engine, days_before: u32) -> Self {
+        Self {
+            engine,
+            days_before,
+        }
+    }
+
+    /// Enqueues every reminder due now; returns how many.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn run_once(&self) -> Result<usize, EngineError> {
+        let today = self.engine.today();
+        let mut enqueued = 0;
+        let cases = handover_case::Entity::find()
+            .filter(handover_case::Column::DueDate.is_not_null())
+            .all(self.engine.db())
+            .await?;
+        for case in cases {
+            let Ok(def) = self.engine.definition_of(&case) else {
+                continue;
+            };
+            let Some(state) = def.state_by_str(&case.state) else {
+                continue;
+            };
+            if state.stage.is_terminal() {
+                continue;
+            }
+            if let (Some(due), Some(actor)) = (case.due_date, state.actor) {
+                let near = def.calendar.add_working_days(today, self.days_before) >= due;
+                let kind = if today > due {
+                    Some("deadline_passed")
+                } else if near {
+                    Some("deadline_near")
+                } else {
+                    None
+                };
+                let to = if actor == Role::Proposer {
+                    Recipient::Proposer
+                } else {
+                    Recipient::Role(actor)
+                };
+                if let Some(kind) = kind
+                    && self
+                        .enqueue_once(
+                            &case,
+                            kind,
+                            due,
+                            vec![to, Recipient::Role(Role::Secretariat)],
+                        )
+                        .await?
+                {
+                    enqueued += 1;
+                }
+            }
+            if state.stage == Stage::Hearing
+                && let Some(hearing) = self.engine.open_hearing_parties(&case, today).await?
+                && def.calendar.add_working_days(today, HEARING_REMINDER_DAYS) >= hearing.0
+                && !hearing.1.is_empty()
+            {
+                let to = hearing.1.into_iter().map(Recipient::Organisation).collect();
+                if self
+                    .enqueue_once(&case, "hearing_closing", hearing.0, to)
+                    .await?
+                {
+                    enqueued += 1;
+                }
+            }
+        }
+        Ok(enqueued)
+    }
+
+    /// Runs rounds until the process stops.
+    pub async fn run(self, every: std::time::Duration) {
+        loop {
+            match self.run_once().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "reminders enqueued"),
+                Err(error) => tracing::warn!(%error, "reminder round failed; retrying"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    /// Records the reminder and enqueues its mails in one transaction, unless it was sent before.
+    async fn enqueue_once(
+        &self,
+        case: &handover_case::Model,
+        kind: &'static str,
+        due: NaiveDate,
+        to: Vec<Recipient>,
+    ) -> Result<bool, EngineError> {
+        let now = self.engine.now();
+        let txn = self.engine.db().begin().await?;
+        let claim = reminder::ActiveModel {
+            case_id: Set(case.id),
+            kind: Set(kind.to_owned()),
+            state: Set(case.state.clone()),
+            due_on: Set(due),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        let inserted = reminder::Entity::insert(claim)
+            .on_conflict(
+                OnConflict::columns([
+                    reminder::Column::CaseId,
+                    reminder::Column::Kind,
+                    reminder::Column::State,
+                    reminder::Column::DueOn,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        if inserted == 0 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        lock_case(&txn, case.id).await?;
+        let label = match kind {
+            "deadline_passed" => {
+                json!({ "da": "Påmindelse: fristen er overskredet", "en": "Reminder: the deadline has passed" })
+            }
+            "hearing_closing" => {
+                json!({ "da": "Påmindelse: høringen lukker snart", "en": "Reminder: the hearing closes soon" })
+            }
+            _ => {
+                json!({ "da": "Påmindelse: fristen nærmer sig", "en": "Reminder: the deadline is near" })
+            }
+        };
+        let event = NewEvent {
+            kind: "reminder",
+            to_state: Some(case.state.clone()),
+            payload: json!({ "reminder": kind, "due_date": due, "label": label }),
+            ..Default::default()
+        };
+        let event = journal::append(&txn, case.id, event, now).await?;
+        outbox::enqueue(
+            &txn,
+            case,
+            event.id,
+            &[NotifyRule {
+                template: kind.to_owned(),
+                to,
+            }],
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+}
