@@ -152,6 +152,49 @@ mod tests {
     }
 
     #[test]
+    fn the_danish_holidays_of_2027_and_2028_are_off() {
+        // Published holidays: nytår, skærtorsdag, langfredag, påskedag, 2. påskedag,
+        // Kristi himmelfart, pinsedag, 2. pinsedag, juledag, 2. juledag.
+        let published = [
+            [
+                (1, 1),
+                (3, 25),
+                (3, 26),
+                (3, 28),
+                (3, 29),
+                (5, 6),
+                (5, 16),
+                (5, 17),
+                (12, 25),
+                (12, 26),
+            ],
+            [
+                (1, 1),
+                (4, 13),
+                (4, 14),
+                (4, 16),
+                (4, 17),
+                (5, 25),
+                (6, 4),
+                (6, 5),
+                (12, 25),
+                (12, 26),
+            ],
+        ];
+        for (year, days) in [2027, 2028].into_iter().zip(published) {
+            let mut found = Vec::new();
+            let mut date = d(year, 1, 1);
+            while date.year() == year {
+                if is_public_holiday(date) {
+                    found.push((date.month(), date.day()));
+                }
+                date += Duration::days(1);
+            }
+            assert_eq!(found, days, "{year}");
+        }
+    }
+
+    #[test]
     fn working_days_skip_weekends_holidays_and_closing_days() {
         let calendar = WorkingCalendar::new(vec![
             ClosingDay { month: 12, day: 24 },
