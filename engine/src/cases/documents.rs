@@ -85,7 +85,7 @@ impl Engine {
             .map_err(|e| EngineError::Storage(e.to_string()))?;
         let now = self.now();
         let txn = self.db.begin().await?;
-        super::hearings::touch(&txn, case_id, now).await?;
+        super::touch(&txn, case_id, now).await?;
         let stored = document::ActiveModel {
             case_id: Set(case_id),
             file_name: Set(name.clone()),

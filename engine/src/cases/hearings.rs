@@ -16,10 +16,9 @@ use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -210,7 +209,7 @@ impl Engine {
         }
         let now = self.now();
         let txn = self.db.begin().await?;
-        touch(&txn, case.id, now).await?;
+        super::touch(&txn, case.id, now).await?;
         let opened = hearing::ActiveModel {
             case_id: Set(case.id),
             opened_by: Set(actor.user_id),
@@ -490,7 +489,7 @@ impl Engine {
         }
         let now = self.now();
         let txn = self.db.begin().await?;
-        touch(&txn, case.id, now).await?;
+        super::touch(&txn, case.id, now).await?;
         hearing_party::Entity::update_many()
             .col_expr(hearing_party::Column::Answer, Expr::value(answer.as_str()))
             .col_expr(
@@ -513,24 +512,6 @@ impl Engine {
         txn.commit().await?;
         Ok(())
     }
-}
-
-/// Moves the case's version on and locks its row: the guards' facts changed.
-pub(super) async fn touch(
-    txn: &DatabaseTransaction,
-    case_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), EngineError> {
-    handover_case::Entity::update_many()
-        .col_expr(
-            handover_case::Column::Version,
-            Expr::col(handover_case::Column::Version).add(1),
-        )
-        .col_expr(handover_case::Column::UpdatedAt, Expr::value(now))
-        .filter(handover_case::Column::Id.eq(case_id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 impl Engine {

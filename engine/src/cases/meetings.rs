@@ -351,7 +351,7 @@ impl Engine {
 
         let txn = self.db.begin().await?;
         // The case's facts change (the on_agenda guard), so its version moves on.
-        super::hearings::touch(&txn, case.id, now).await?;
+        super::touch(&txn, case.id, now).await?;
         let position = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .all(&txn)

@@ -1094,3 +1094,21 @@ pub(crate) async fn lock_case(
         .await?;
     Ok(())
 }
+
+/// Moves the case's version on and locks its row: the guards' facts changed.
+pub(crate) async fn touch(
+    txn: &DatabaseTransaction,
+    case_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    handover_case::Entity::update_many()
+        .col_expr(
+            handover_case::Column::Version,
+            Expr::col(handover_case::Column::Version).add(1),
+        )
+        .col_expr(handover_case::Column::UpdatedAt, Expr::value(now))
+        .filter(handover_case::Column::Id.eq(case_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}

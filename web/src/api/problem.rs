@@ -197,16 +197,10 @@ impl ApiError {
     }
 }
 
-fn is_unavailable(error: &sea_orm_errors::DbErr) -> bool {
-    matches!(
-        error,
-        sea_orm_errors::DbErr::Conn(_) | sea_orm_errors::DbErr::ConnectionAcquire(_)
-    )
-}
-
-/// The database error type, named through the engine so the web crate needs no database crate.
-mod sea_orm_errors {
-    pub use overdrag_engine::storage::DbErr;
+/// The database error type is named through the engine: the web crate has no database crate.
+fn is_unavailable(error: &overdrag_engine::storage::DbErr) -> bool {
+    use overdrag_engine::storage::DbErr;
+    matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
 }
 
 /// Writes a problem document with its status.
