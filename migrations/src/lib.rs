@@ -14,6 +14,7 @@ mod m20261123_000008_add_publicity_kle_and_references;
 mod m20261123_000009_create_documents;
 mod m20261123_000010_add_outbox_delivery;
 mod m20261123_000011_create_reminders;
+mod m20261123_000012_add_outbox_link_token;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_create_documents::Migration),
             Box::new(m20261123_000010_add_outbox_delivery::Migration),
             Box::new(m20261123_000011_create_reminders::Migration),
+            Box::new(m20261123_000012_add_outbox_link_token::Migration),
         ]
     }
 }

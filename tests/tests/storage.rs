@@ -122,14 +122,6 @@ async fn put_on_agenda(engine: &Engine, s: &Syddanmark, case: &CaseView, body: &
 
 /// Opens the case's hearing and lets every heard party agree through its link.
 async fn hear_everyone(engine: &Engine, s: &Syddanmark, case: &CaseView) -> CaseView {
-    let aalborg = party(engine, "nordjylland", "Aalborg Kommune").await;
-    let elsewhere = engine
-        .open_hearing(&s.secretariat, case.id, None, Some(&[s.odense, aalborg]))
-        .await;
-    assert!(
-        matches!(&elsewhere, Err(EngineError::Invalid(f)) if f[0].field == "parties"),
-        "{elsewhere:?}"
-    );
     let opened = engine
         .open_hearing(&s.secretariat, case.id, None, None)
         .await
@@ -1030,6 +1022,27 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
         Err(EngineError::Forbidden { .. })
     ));
 
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let assens = overdrag_engine::storage::entity::organisation::Entity::find_by_id(
+            party(engine, "syddanmark", "Assens Kommune").await,
+        )
+        .one(engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+        let mut active: overdrag_engine::storage::entity::organisation::ActiveModel = assens.into();
+        active.contact_email = Set(Some("sundhed@assens.dk".into()));
+        active.update(engine.db()).await.unwrap();
+    }
+    let aalborg = party(engine, "nordjylland", "Aalborg Kommune").await;
+    let elsewhere = engine
+        .open_hearing(&s.secretariat, case.id, None, Some(&[s.odense, aalborg]))
+        .await;
+    assert!(
+        matches!(&elsewhere, Err(EngineError::Invalid(f)) if f[0].field == "parties"),
+        "{elsewhere:?}"
+    );
     let opened = engine
         .open_hearing(&s.secretariat, case.id, None, None)
         .await
@@ -1044,6 +1057,77 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
             .links
             .iter()
             .all(|l| l.token.starts_with("hrg_") && l.token.len() == 68)
+    );
+    // Every heard party's invitation carries its own link; only Assens has an address so far.
+    let invitations: Vec<outbox::Model> = outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case.id))
+        .filter(outbox::Column::Template.eq("hearing_invitation"))
+        .all(engine.db())
+        .await
+        .unwrap();
+    assert_eq!(invitations.len(), 22);
+    let mut tokens: Vec<String> = invitations
+        .iter()
+        .filter_map(|r| r.link_token.clone())
+        .collect();
+    let mut links: Vec<String> = opened.links.iter().map(|l| l.token.clone()).collect();
+    tokens.sort();
+    links.sort();
+    assert_eq!(tokens, links);
+    assert_eq!(
+        invitations.iter().filter(|r| r.status == "pending").count(),
+        1,
+        "{:?}",
+        invitations
+            .iter()
+            .map(|r| (&r.recipient_name, &r.recipient_email, &r.status))
+            .collect::<Vec<_>>()
+    );
+    let mailbox: std::sync::Arc<std::sync::Mutex<Vec<overdrag_engine::mail::SentMail>>> =
+        std::sync::Arc::default();
+    let templates = std::sync::Arc::new(
+        overdrag_engine::mail::MailTemplates::load(&overdrag_tests::root().join("mail-templates"))
+            .unwrap(),
+    );
+    let worker = overdrag_engine::mail::Deliverer::new(
+        engine.clone(),
+        templates,
+        overdrag_engine::mail::Transport::Memory(mailbox.clone()),
+        "Overdrag <noreply@overdrag.invalid>",
+        "https://overdrag.example",
+    )
+    .unwrap();
+    worker.run_once(100).await.unwrap();
+    let assens_token = opened
+        .links
+        .iter()
+        .find(|l| l.party.name == "Assens Kommune")
+        .unwrap()
+        .token
+        .clone();
+    let sent = mailbox.lock().unwrap().clone();
+    let invitation = sent
+        .iter()
+        .find(|m| m.to == "sundhed@assens.dk")
+        .expect("Assens got its invitation");
+    let unfolded = invitation.raw.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        unfolded.contains(&format!("https://overdrag.example/hearing/{assens_token}")),
+        "{}",
+        invitation.raw
+    );
+    let after: Vec<outbox::Model> = outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case.id))
+        .filter(outbox::Column::Template.eq("hearing_invitation"))
+        .all(engine.db())
+        .await
+        .unwrap();
+    assert!(
+        after
+            .iter()
+            .filter(|r| r.status == "sent")
+            .all(|r| r.link_token.is_none()),
+        "a sent link is not kept"
     );
     assert!(matches!(
         engine

@@ -248,7 +248,19 @@ impl Engine {
             payload: json!({ "hearing": opened.id, "deadline": deadline, "quorum": rule.quorum.stored(), "parties": parties.iter().map(|p| &p.name).collect::<Vec<_>>() }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        let event = journal::append(&txn, case.id, event, now).await?;
+        // Each heard party gets its personal link by mail, in the same transaction.
+        for (party, link) in parties.iter().zip(&links) {
+            crate::storage::outbox::enqueue_invitation(
+                &txn,
+                case,
+                event.id,
+                party,
+                &link.token,
+                now,
+            )
+            .await?;
+        }
         txn.commit().await?;
         let hearing = self
             .hearing(actor, case.id)

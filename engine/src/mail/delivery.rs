@@ -179,7 +179,12 @@ impl Deliverer {
             Ok(reply) => update
                 .col_expr(outbox::Column::Status, Expr::value(SENT))
                 .col_expr(outbox::Column::SentAt, Expr::value(now))
-                .col_expr(outbox::Column::Reply, Expr::value(reply)),
+                .col_expr(outbox::Column::Reply, Expr::value(reply))
+                // A personal link is kept only until its mail is out.
+                .col_expr(
+                    outbox::Column::LinkToken,
+                    Expr::value(Option::<String>::None),
+                ),
             Err(SendError::Transient(reason)) if attempts < MAX_ATTEMPTS => update
                 .col_expr(outbox::Column::Status, Expr::value(PENDING))
                 .col_expr(
@@ -294,8 +299,11 @@ impl Deliverer {
                 def.bodies.steering_group.clone()
             }
         });
-        let due_date = payload["due_date"]
-            .as_str()
+        let due_date = payload
+            .get("due_date")
+            .filter(|d| !d.is_null())
+            .or_else(|| payload.get("deadline"))
+            .and_then(serde_json::Value::as_str)
             .and_then(|d| d.parse::<NaiveDate>().ok())
             .map(|d| format_date(d, lang));
         Ok(MailContext {
@@ -320,6 +328,10 @@ impl Deliverer {
             expected_action,
             body_name,
             case_url: format!("{}/cases/{}", self.public_url, case.id),
+            hearing_url: row
+                .link_token
+                .as_ref()
+                .map(|token| format!("{}/hearing/{token}", self.public_url)),
         })
     }
 }

@@ -24,6 +24,8 @@ pub struct MailContext {
     pub expected_action: Option<String>,
     pub body_name: Option<String>,
     pub case_url: String,
+    /// A heard party's personal link for answering the hearing.
+    pub hearing_url: Option<String>,
 }
 
 impl MailContext {
@@ -44,6 +46,7 @@ impl MailContext {
             expected_action: Some("Behandl sagen på næste møde.".into()),
             body_name: Some("Strategisk Sundhedsstyregruppe".into()),
             case_url: "http://127.0.0.1:8080/cases/7".into(),
+            hearing_url: Some("http://127.0.0.1:8080/hearing/hrg_0123".into()),
         }
     }
 }

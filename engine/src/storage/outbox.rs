@@ -165,3 +165,52 @@ fn row(
         ..Default::default()
     }
 }
+
+/// Enqueues a hearing invitation to one organisation's contact address, carrying its personal
+/// link token until the mail is sent. Without an address the row is marked failed with the
+/// reason, for an admin to resend once the address is known.
+///
+/// # Errors
+/// A database error.
+pub async fn enqueue_invitation(
+    db: &impl ConnectionTrait,
+    case: &handover_case::Model,
+    journal_event_id: i64,
+    party: &organisation::Model,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut active = match &party.contact_email {
+        Some(email) => row(
+            case,
+            journal_event_id,
+            "hearing_invitation",
+            Some(email.to_lowercase()),
+            party.name.clone(),
+            "da".into(),
+            PENDING,
+            None,
+            now,
+        ),
+        None => {
+            let reason = format!(
+                "{} har ingen kontaktadresse; tilføj den under organisationer og send mailen igen",
+                party.name
+            );
+            row(
+                case,
+                journal_event_id,
+                "hearing_invitation",
+                None,
+                party.name.clone(),
+                "da".into(),
+                FAILED,
+                Some(reason),
+                now,
+            )
+        }
+    };
+    active.link_token = sea_orm::Set(Some(token.to_owned()));
+    active.insert(db).await?;
+    Ok(())
+}

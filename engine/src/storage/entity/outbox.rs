@@ -23,6 +23,7 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub reply: Option<String>,
+    pub link_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
