@@ -588,6 +588,15 @@ async fn changing_the_figures_voids_a_signoff(db: &TestDb) {
         Err(EngineError::Invalid(fields)) => assert_eq!(fields[0].field, "lines[0].one_off_costs"),
         other => panic!("expected a field error, got {other:?}"),
     }
+    let templates: Vec<String> = outbox_rows(engine, case.id)
+        .await
+        .into_iter()
+        .map(|r| r.template)
+        .collect();
+    assert!(
+        templates.iter().filter(|t| *t == "signoff_needed").count() >= 2,
+        "each change of figures asks for sign-off: {templates:?}"
+    );
 }
 
 async fn tampering_with_the_journal_is_detected(db: &TestDb) {
@@ -969,6 +978,15 @@ async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {
         engine.meeting(&outsider, late.id).await,
         Err(EngineError::NotFound { .. })
     ));
+    let placed_mails = outbox_rows(engine, case.id)
+        .await
+        .into_iter()
+        .filter(|r| r.template == "placed_on_agenda")
+        .count();
+    assert!(
+        placed_mails >= 2,
+        "the proposer and the steering group hear of the agenda"
+    );
 }
 
 async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {

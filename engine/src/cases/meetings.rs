@@ -6,11 +6,12 @@ use super::file::stage_of_body;
 use super::view::UserRef;
 use super::{Engine, Visible};
 use crate::actor::Actor;
-use crate::domain::role::Role;
+use crate::domain::role::{Role, Side};
 use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
+use crate::workflow::definition::Recipient;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -382,7 +383,22 @@ impl Engine {
             }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        let event = journal::append(&txn, case.id, event, now).await?;
+        let body_role = if meeting.body == "committee" {
+            Role::Committee
+        } else {
+            Role::SteeringGroup
+        };
+        let rule = crate::workflow::definition::NotifyRule {
+            template: "placed_on_agenda".into(),
+            to: vec![
+                Recipient::Proposer,
+                Recipient::Party(Side::Giving),
+                Recipient::Party(Side::Receiving),
+                Recipient::Role(body_role),
+            ],
+        };
+        crate::storage::outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
         txn.commit().await?;
         self.meeting(actor, meeting.id).await
     }

@@ -31,7 +31,7 @@ use crate::storage::journal::{self, ChainVerification, NewEvent};
 use crate::storage::registry::{self, DefinitionKey};
 use crate::storage::{numbers, outbox};
 use crate::workflow::WorkflowSet;
-use crate::workflow::definition::{Definition, Section, State};
+use crate::workflow::definition::{Definition, Recipient, Section, State};
 use crate::workflow::machine::{self, CaseActor};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use file::CaseFile;
@@ -853,7 +853,18 @@ impl Engine {
             }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        let event = journal::append(&txn, case.id, event, now).await?;
+        if sorted != file.lines {
+            let rule = crate::workflow::definition::NotifyRule {
+                template: "signoff_needed".into(),
+                to: vec![
+                    Recipient::Role(Role::Economist),
+                    Recipient::Party(Side::Giving),
+                    Recipient::Party(Side::Receiving),
+                ],
+            };
+            outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
+        }
         txn.commit().await?;
         self.case(actor, case_id).await
     }
