@@ -210,7 +210,255 @@ async fn a_failed_mail_is_resent_once_the_party_has_an_address(db: &TestDb) {
     sink.stop().await;
 }
 
+async fn a_whole_case_sends_exactly_the_expected_mails_through_an_outage(db: &TestDb) {
+    use overdrag_engine::cases::meetings::NewMeeting;
+    use overdrag_engine::domain::description::ProfessionalDescription;
+    use overdrag_engine::domain::economics::EconomicsLine;
+    use overdrag_engine::domain::role::Side;
+    use sea_orm::{ActiveModelTrait, Set};
+    use std::collections::BTreeSet;
+    let engine = &db.engine;
+    let anne = person(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let mette = person(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let lars = person(engine, "lars@rsyd.dk", "syddanmark", "economist").await;
+    let jens = person(engine, "jens@rsyd.dk", "syddanmark", "steering_group").await;
+    let birgitte = person(engine, "birgitte@rsyd.dk", "syddanmark", "committee").await;
+    let (hospital, odense) = (
+        party(engine, "syddanmark", "Odense Universitetshospital").await,
+        party(engine, "syddanmark", "Odense Kommune").await,
+    );
+    for (id, email) in [
+        (hospital, "sundhedsaftale@ouh.dk"),
+        (odense, "sundhed@odense.dk"),
+    ] {
+        let org = overdrag_engine::storage::entity::organisation::Entity::find_by_id(id)
+            .one(engine.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let mut active: overdrag_engine::storage::entity::organisation::ActiveModel = org.into();
+        active.contact_email = Set(Some(email.into()));
+        active.update(engine.db()).await.unwrap();
+    }
+    let sink = SmtpSink::start("127.0.0.1:0", &[]).await;
+    let addr = sink.addr;
+    let worker = |engine: overdrag_engine::Engine| deliverer(engine, &format!("smtp://{addr}"));
+
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "IV-behandling i eget hjem".into(),
+        kind: "transfer".into(),
+        giving_party_id: hospital,
+        receiving_party_id: odense,
+    };
+    let mut case = engine.create_case(&anne, input).await.unwrap();
+    let description = ProfessionalDescription {
+        task: "IV-antibiotika i eget hjem".into(),
+        target_group: "Stabile voksne".into(),
+        volume_per_year: Some(420),
+        competences: "Infusion".into(),
+        responsibility: "Hospitalet".into(),
+        quality_and_safety: "Instruks".into(),
+        documentation: "MedCom".into(),
+        timeline: "1. april".into(),
+        ..Default::default()
+    };
+    case = engine
+        .revise_description(&anne, case.id, case.version, description)
+        .await
+        .unwrap();
+    case = engine
+        .transition(&anne, case.id, case.version, "submit", None)
+        .await
+        .unwrap();
+    case = engine
+        .transition(&mette, case.id, case.version, "accept_description", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        worker(engine.clone()).run_once(100).await.unwrap().sent,
+        6,
+        "submitted and economics requested"
+    );
+
+    // The mail server goes down in the middle of the case.
+    sink.stop().await;
+    let lines = vec![
+        EconomicsLine {
+            party_id: hospital,
+            year: 2027,
+            one_off_costs: 0,
+            running_costs: 0,
+            savings: 4_500_000,
+        },
+        EconomicsLine {
+            party_id: odense,
+            year: 2027,
+            one_off_costs: 0,
+            running_costs: 3_900_000,
+            savings: 0,
+        },
+    ];
+    case = engine
+        .replace_economics(&lars, case.id, case.version, lines, None)
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&lars, case.id, case.version, Side::Giving)
+        .await
+        .unwrap();
+    case = engine
+        .sign_off_economics(&lars, case.id, case.version, Side::Receiving)
+        .await
+        .unwrap();
+    case = engine
+        .transition(&mette, case.id, case.version, "open_hearing", None)
+        .await
+        .unwrap();
+    let opened = engine
+        .open_hearing(&mette, case.id, None, None)
+        .await
+        .unwrap();
+    for link in &opened.links {
+        engine
+            .answer_hearing_by_link(
+                &link.token,
+                overdrag_engine::cases::hearings::HearingAnswer::Agree,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let down = worker(engine.clone()).run_once(100).await.unwrap();
+    assert_eq!(
+        (down.sent, down.failed),
+        (0, 0),
+        "nothing is lost while the server is down: {down:?}"
+    );
+
+    // Back up: everything waiting arrives once the backoff has passed, and the case goes on.
+    let sink = SmtpSink::start(&addr.to_string(), &[]).await;
+    let later_time = chrono::Utc::now() + chrono::Duration::minutes(5);
+    let later = engine.clone().with_clock(Arc::new(move || later_time));
+    case = later.case(&mette, case.id).await.unwrap();
+    case = later
+        .transition(&mette, case.id, case.version, "close_hearing", None)
+        .await
+        .unwrap();
+    for (body, decider, decision) in [
+        ("steering_group", &jens, "recommend"),
+        ("committee", &birgitte, "approve"),
+    ] {
+        let held_on = later.today() + chrono::Duration::days(14);
+        let input = NewMeeting {
+            region: "syddanmark".into(),
+            body: body.into(),
+            title: format!("Møde i {body}"),
+            held_on,
+            material_deadline: held_on - chrono::Duration::days(7),
+        };
+        let meeting = later.create_meeting(&mette, input).await.unwrap();
+        later
+            .place_on_agenda(&mette, meeting.id, case.id, false)
+            .await
+            .unwrap();
+        case = later.case(decider, case.id).await.unwrap();
+        case = later
+            .transition(decider, case.id, case.version, decision, None)
+            .await
+            .unwrap();
+    }
+    case = later
+        .transition(&mette, case.id, case.version, "start_follow_up", None)
+        .await
+        .unwrap();
+    case = later
+        .transition(&mette, case.id, case.version, "close", None)
+        .await
+        .unwrap();
+    assert_eq!(case.state, "closed");
+    let mut total = 0;
+    loop {
+        let round = worker(later.clone()).run_once(100).await.unwrap();
+        total += round.sent;
+        if round.sent == 0 {
+            break;
+        }
+    }
+
+    let (ouh, kommune) = ("sundhedsaftale@ouh.dk", "sundhed@odense.dk");
+    let expected: BTreeSet<(&str, &str)> = [
+        ("case_submitted", vec!["anne@ouh.dk", "mette@rsyd.dk"]),
+        (
+            "economics_requested",
+            vec!["lars@rsyd.dk", ouh, kommune, "anne@ouh.dk"],
+        ),
+        ("signoff_needed", vec!["lars@rsyd.dk", ouh, kommune]),
+        ("hearing_opened", vec![ouh, kommune, "anne@ouh.dk"]),
+        ("hearing_invitation", vec![kommune]),
+        (
+            "hearing_closed",
+            vec!["jens@rsyd.dk", "anne@ouh.dk", ouh, kommune],
+        ),
+        (
+            "placed_on_agenda",
+            vec![
+                "anne@ouh.dk",
+                ouh,
+                kommune,
+                "jens@rsyd.dk",
+                "birgitte@rsyd.dk",
+            ],
+        ),
+        (
+            "steering_group_decision",
+            vec!["anne@ouh.dk", ouh, kommune, "birgitte@rsyd.dk"],
+        ),
+        (
+            "committee_decision",
+            vec!["anne@ouh.dk", ouh, kommune, "mette@rsyd.dk"],
+        ),
+        ("follow_up_due", vec!["anne@ouh.dk", ouh, kommune]),
+        ("case_closed", vec!["anne@ouh.dk", ouh, kommune]),
+    ]
+    .into_iter()
+    .flat_map(|(template, to)| to.into_iter().map(move |t| (template, t)))
+    .collect();
+    let all = rows(db, case.id).await;
+    let sent: BTreeSet<(&str, &str)> = all
+        .iter()
+        .filter(|r| r.status == "sent")
+        .map(|r| {
+            (
+                r.template.as_str(),
+                r.recipient_email.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(sent, expected);
+    let sent_rows = all.iter().filter(|r| r.status == "sent").count();
+    assert_eq!(
+        sent_rows,
+        6 + total,
+        "every sent row went through the server once"
+    );
+    let received = sink.received.lock().unwrap().clone();
+    assert_eq!(
+        received.len(),
+        total,
+        "the server received each remaining mail once"
+    );
+    assert!(
+        received
+            .iter()
+            .all(|m| m.data.contains("Med venlig hilsen")),
+        "all in Danish"
+    );
+    sink.stop().await;
+}
+
 on_both_databases!(
+    a_whole_case_sends_exactly_the_expected_mails_through_an_outage,
     a_failed_mail_is_resent_once_the_party_has_an_address,
     the_mail_arrives_whole_at_the_smtp_server,
     an_smtp_outage_loses_no_mail,
