@@ -93,22 +93,9 @@ impl Engine {
         actor: &Actor,
         input: NewMeeting,
     ) -> Result<MeetingView, EngineError> {
-        let region = region::Entity::find()
-            .filter(region::Column::Slug.eq(input.region.trim()))
-            .one(&self.db)
+        let region = self
+            .region_to_act_in(actor, &input.region, Role::Secretariat, "planning meetings")
             .await?;
-        let Some(region) = region else {
-            return Err(EngineError::invalid(
-                "region",
-                format!("unknown region `{}`", input.region),
-            ));
-        };
-        if !actor.has_role(&region.slug, Role::Secretariat) {
-            return Err(EngineError::Forbidden {
-                action: format!("planning meetings in {}", region.name),
-                needed: vec![Role::Secretariat],
-            });
-        }
         let mut problems = Vec::new();
         if stage_of_body(&input.body).is_none() {
             problems.push(FieldError::new(

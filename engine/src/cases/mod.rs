@@ -281,6 +281,37 @@ impl Engine {
         refusal
     }
 
+    /// The region named by `slug`, if the actor holds `role` there.
+    ///
+    /// # Errors
+    /// [`EngineError::Invalid`] for an unknown region; [`EngineError::Forbidden`] without the role.
+    async fn region_to_act_in(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        role: Role,
+        action: &str,
+    ) -> Result<region::Model, EngineError> {
+        let found = region::Entity::find()
+            .filter(region::Column::Slug.eq(slug.trim()))
+            .one(&self.db)
+            .await?;
+        let Some(region) = found else {
+            return Err(EngineError::invalid(
+                "region",
+                format!("unknown region `{slug}`"),
+            ));
+        };
+        if actor.has_role(&region.slug, role) {
+            Ok(region)
+        } else {
+            Err(EngineError::Forbidden {
+                action: format!("{action} in {}", region.name),
+                needed: vec![role],
+            })
+        }
+    }
+
     /// Creates a case in the region's workflow in force today, with a gap-free number.
     ///
     /// # Errors
@@ -291,22 +322,9 @@ impl Engine {
         actor: &Actor,
         input: NewCase,
     ) -> Result<CaseView, EngineError> {
-        let region = region::Entity::find()
-            .filter(region::Column::Slug.eq(input.region.trim()))
-            .one(&self.db)
+        let region = self
+            .region_to_act_in(actor, &input.region, Role::Proposer, "creating a case")
             .await?;
-        let Some(region) = region else {
-            return Err(EngineError::invalid(
-                "region",
-                format!("unknown region `{}`", input.region),
-            ));
-        };
-        if !actor.has_role(&region.slug, Role::Proposer) {
-            return Err(EngineError::Forbidden {
-                action: format!("creating a case in {}", region.name),
-                needed: vec![Role::Proposer],
-            });
-        }
         let mut problems = Vec::new();
         let title = input.title.trim().to_owned();
         if !(3..=200).contains(&title.chars().count()) {

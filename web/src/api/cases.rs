@@ -35,13 +35,22 @@ impl FromRequestParts<Engine> for CaseId {
         parts: &mut Parts,
         engine: &Engine,
     ) -> Result<Self, Self::Rejection> {
-        let Path(id) = Path::<i64>::from_request_parts(parts, engine)
-            .await
-            .map_err(|_| {
-                ApiError::BadRequest("the case id in the path must be a whole number".into())
-            })?;
-        Ok(CaseId(id))
+        path_id(parts, engine, "case").await.map(CaseId)
     }
+}
+
+/// The single whole-number id in the path, or a 400 naming `what` it should be.
+pub(super) async fn path_id(
+    parts: &mut Parts,
+    engine: &Engine,
+    what: &str,
+) -> Result<i64, ApiError> {
+    let Path(id) = Path::<i64>::from_request_parts(parts, engine)
+        .await
+        .map_err(|_| {
+            ApiError::BadRequest(format!("the {what} id in the path must be a whole number"))
+        })?;
+    Ok(id)
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]

@@ -6,7 +6,7 @@ use super::input::ValidJson;
 use super::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::NaiveDate;
@@ -27,12 +27,9 @@ impl FromRequestParts<Engine> for MeetingId {
         parts: &mut Parts,
         engine: &Engine,
     ) -> Result<Self, Self::Rejection> {
-        let Path(id) = Path::<i64>::from_request_parts(parts, engine)
+        super::cases::path_id(parts, engine, "meeting")
             .await
-            .map_err(|_| {
-                ApiError::BadRequest("the meeting id in the path must be a whole number".into())
-            })?;
-        Ok(MeetingId(id))
+            .map(MeetingId)
     }
 }
 
