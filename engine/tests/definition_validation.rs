@@ -17,7 +17,7 @@ fn templates() -> BTreeSet<String> {
         "steering_group_decision",
         "case_rejected",
         "committee_decision",
-        "follow_up_due",
+        "follow_up_started",
         "case_closed",
         "case_withdrawn",
     ]

@@ -4,7 +4,9 @@
 
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::domain::description::ProfessionalDescription;
-use overdrag_engine::mail::{Deliverer, MailTemplates, Reminders, SentMail, Transport};
+use overdrag_engine::mail::{
+    Deliverer, MailPreference, MailTemplates, Reminders, SentMail, Transport,
+};
 use overdrag_engine::storage::entity::outbox;
 use overdrag_tests::{TestDb, on_both_databases, party, person, root};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -271,7 +273,104 @@ async fn reminders_fire_once_and_stop_when_the_case_moves_on(db: &TestDb) {
     assert!(journal.chain.verified);
 }
 
+async fn a_digest_reader_gets_one_mail_a_day_with_everything(db: &TestDb) {
+    let reader = person(&db.engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    db.engine
+        .set_mail_preference(&reader, MailPreference { daily_digest: true })
+        .await
+        .unwrap();
+    let (first, first_number) = submitted_case(db).await;
+    let (second, second_number) = submitted_case(db).await;
+    let mailbox: Arc<Mutex<Vec<SentMail>>> = Arc::default();
+    let worker = deliverer(db, Transport::Memory(mailbox.clone()));
+    assert_eq!(
+        worker.run_once(50).await.unwrap().sent,
+        4,
+        "the proposer and the other secretariat member get theirs at once, twice"
+    );
+    assert!(
+        mailbox
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|m| m.to != "mette@rsyd.dk"),
+        "the digest reader's mails are held"
+    );
+    assert_eq!(
+        worker.run_digest_once().await.unwrap().sent,
+        0,
+        "nothing before the next digest hour"
+    );
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    let digest_worker = Deliverer::new(
+        db.engine.clone().with_clock(Arc::new(move || tomorrow)),
+        Arc::new(MailTemplates::load(&root().join("mail-templates")).unwrap()),
+        Transport::Memory(mailbox.clone()),
+        "Overdrag <noreply@overdrag.invalid>",
+        "https://overdrag.example/",
+    )
+    .unwrap();
+    assert_eq!(digest_worker.run_digest_once().await.unwrap().sent, 1);
+    assert_eq!(
+        digest_worker.run_digest_once().await.unwrap().sent,
+        0,
+        "once"
+    );
+    let digests: Vec<SentMail> = mailbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to == "mette@rsyd.dk")
+        .cloned()
+        .collect();
+    assert_eq!(digests.len(), 1);
+    let raw = &digests[0].raw;
+    assert!(raw.contains("Message-ID: <digest-"), "{raw}");
+    assert!(
+        raw.contains(&first_number) && raw.contains(&second_number),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("dagligt overblik") || raw.contains("Dagligt overblik"),
+        "{raw}"
+    );
+    for case in [first, second] {
+        let held: Vec<(String, Option<String>)> = outbox::Entity::find()
+            .filter(outbox::Column::CaseId.eq(case))
+            .filter(outbox::Column::RecipientEmail.eq("mette@rsyd.dk"))
+            .all(db.engine.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.status, r.reply))
+            .collect();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].0, "sent");
+        assert!(
+            held[0]
+                .1
+                .as_deref()
+                .is_some_and(|r| r.starts_with("in the daily digest"))
+        );
+    }
+    // Leaving the digest releases what it held.
+    let (third, _) = submitted_case(db).await;
+    assert!(statuses(db, third).await.contains(&"digest".to_owned()));
+    db.engine
+        .set_mail_preference(
+            &reader,
+            MailPreference {
+                daily_digest: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(worker.run_once(50).await.unwrap().sent, 3);
+    assert_eq!(statuses(db, third).await, ["sent", "sent", "sent"]);
+}
+
 on_both_databases!(
+    a_digest_reader_gets_one_mail_a_day_with_everything,
     reminders_fire_once_and_stop_when_the_case_moves_on,
     a_transitions_mails_are_rendered_and_sent_once,
     without_smtp_mails_are_written_as_eml_files,

@@ -418,7 +418,7 @@ async fn a_whole_case_sends_exactly_the_expected_mails_through_an_outage(db: &Te
             "committee_decision",
             vec!["anne@ouh.dk", ouh, kommune, "mette@rsyd.dk"],
         ),
-        ("follow_up_due", vec!["anne@ouh.dk", ouh, kommune]),
+        ("follow_up_started", vec!["anne@ouh.dk", ouh, kommune]),
         ("case_closed", vec!["anne@ouh.dk", ouh, kommune]),
     ]
     .into_iter()

@@ -4,17 +4,20 @@
 
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::hearings::HearingAnswer;
+use overdrag_engine::cases::implementation::ImplementationPlan;
 use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
+use overdrag_engine::mail::Reminders;
 use overdrag_engine::storage::entity::{journal_event, outbox};
 use overdrag_engine::workflow::machine::Refusal;
 use overdrag_engine::{Actor, Engine, EngineError};
 use overdrag_tests::{TestDb, on_both_databases, party, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 struct Syddanmark {
     proposer: Actor,
@@ -133,6 +136,215 @@ async fn hear_everyone(engine: &Engine, s: &Syddanmark, case: &CaseView) -> Case
             .unwrap();
     }
     engine.case(&s.proposer, case.id).await.unwrap()
+}
+
+/// A new case driven through description, economics and hearing to the steering group.
+async fn awaiting_steering_group(engine: &Engine, s: &Syddanmark) -> CaseView {
+    let mut case = new_case(engine, s).await;
+    case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    case = step(engine, &s.proposer, &case, "submit", None).await;
+    case = step(engine, &s.secretariat, &case, "accept_description", None).await;
+    case = engine
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(s, 3_900_000),
+            None,
+        )
+        .await
+        .unwrap();
+    for side in [Side::Giving, Side::Receiving] {
+        case = engine
+            .sign_off_economics(&s.economist, case.id, case.version, side)
+            .await
+            .unwrap();
+    }
+    case = step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    case = hear_everyone(engine, s, &case).await;
+    step(engine, &s.secretariat, &case, "close_hearing", None).await
+}
+
+/// The addresses a case's mails of `template` went to; a party without an address as `-`.
+async fn recipients_of(engine: &Engine, case_id: i64, template: &str) -> Vec<String> {
+    let mut to: Vec<String> = outbox_rows(engine, case_id)
+        .await
+        .into_iter()
+        .filter(|r| r.template == template)
+        .map(|r| r.recipient_email.unwrap_or_else(|| "-".into()))
+        .collect();
+    to.sort();
+    to
+}
+
+async fn a_published_agenda_tells_each_party_and_member_once(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    person(engine, "karen@rsyd.dk", "syddanmark", "steering_group").await;
+    let first = awaiting_steering_group(engine, &s).await;
+    let second = awaiting_steering_group(engine, &s).await;
+    let held_on = engine.today() + chrono::Duration::days(14);
+    let meeting = engine
+        .create_meeting(
+            &s.secretariat,
+            NewMeeting {
+                region: "syddanmark".into(),
+                body: "steering_group".into(),
+                title: "Strategisk Sundhedsstyregruppe, møde 5".into(),
+                held_on,
+                material_deadline: held_on - chrono::Duration::days(7),
+            },
+        )
+        .await
+        .unwrap();
+    for case in [&first, &second] {
+        engine
+            .place_on_agenda(&s.secretariat, meeting.id, case.id, false)
+            .await
+            .unwrap();
+    }
+    let reordered = engine
+        .move_agenda_item(&s.secretariat, meeting.id, second.id, 1)
+        .await
+        .unwrap();
+    let order: Vec<(i32, i64)> = reordered
+        .agenda
+        .iter()
+        .map(|a| (a.position, a.case_id))
+        .collect();
+    assert_eq!(order, [(1, second.id), (2, first.id)]);
+    assert!(reordered.published_at.is_none(), "a draft until published");
+    assert!(matches!(
+        engine.publish_agenda(&s.steering, meeting.id).await,
+        Err(EngineError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        engine
+            .move_agenda_item(&s.proposer, meeting.id, first.id, 1)
+            .await,
+        Err(EngineError::Forbidden { .. })
+    ));
+
+    let published = engine
+        .publish_agenda(&s.secretariat, meeting.id)
+        .await
+        .unwrap();
+    assert!(published.published_at.is_some());
+    assert!(
+        matches!(
+            engine.publish_agenda(&s.secretariat, meeting.id).await,
+            Err(EngineError::Invalid(f)) if f[0].message.contains("was published")
+        ),
+        "an agenda is published once"
+    );
+    for case in [&first, &second] {
+        assert_eq!(
+            recipients_of(engine, case.id, "agenda_published").await,
+            ["-", "-", "anne@ouh.dk", "jens@rsyd.dk", "karen@rsyd.dk"],
+            "the proposer, both members, and the two parties (without an address, marked failed)"
+        );
+        let journal = engine.journal(&s.secretariat, case.id).await.unwrap();
+        let event = journal
+            .events
+            .iter()
+            .find(|e| e.kind == "agenda_published")
+            .unwrap();
+        assert_eq!(event.details["meeting"]["id"], meeting.id);
+        assert!(journal.chain.verified);
+    }
+}
+
+async fn an_approved_cases_dates_are_planned_and_reminded_once(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let today = engine.today();
+    let start = today + chrono::Duration::days(30);
+    let evaluation = today + chrono::Duration::days(200);
+    let plan = |implementation_on, follow_up_on| ImplementationPlan {
+        implementation_on: Some(implementation_on),
+        follow_up_on: Some(follow_up_on),
+    };
+    let mut case = awaiting_steering_group(engine, &s).await;
+    assert!(
+        matches!(
+            engine.plan_implementation(&s.secretariat, case.id, case.version, plan(start, evaluation)).await,
+            Err(EngineError::Invalid(f)) if f[0].field == "implementation_on"
+        ),
+        "not before the committee's approval"
+    );
+    case = put_on_agenda(engine, &s, &case, "steering_group").await;
+    case = step(engine, &s.steering, &case, "recommend", None).await;
+    case = put_on_agenda(engine, &s, &case, "committee").await;
+    case = step(engine, &s.committee, &case, "approve", None).await;
+    assert!(matches!(
+        engine
+            .plan_implementation(&s.proposer, case.id, case.version, plan(start, evaluation))
+            .await,
+        Err(EngineError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        engine.plan_implementation(&s.secretariat, case.id, case.version, plan(start, start)).await,
+        Err(EngineError::Invalid(f)) if f[0].field == "follow_up_on"
+    ));
+    case = engine
+        .plan_implementation(
+            &s.secretariat,
+            case.id,
+            case.version,
+            plan(start, evaluation),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (case.implementation_on, case.follow_up_on),
+        (Some(start), Some(evaluation))
+    );
+
+    let at = |date: chrono::NaiveDate| {
+        let moment = date.and_hms_opt(12, 0, 0).unwrap().and_utc();
+        Reminders::new(db.engine.clone().with_clock(Arc::new(move || moment)), 3)
+    };
+    assert_eq!(
+        at(today).run_once().await.unwrap(),
+        0,
+        "a month ahead: nothing yet"
+    );
+    let before_start = at(start - chrono::Duration::days(1));
+    assert_eq!(before_start.run_once().await.unwrap(), 1);
+    assert_eq!(
+        before_start.run_once().await.unwrap(),
+        0,
+        "each reminder once"
+    );
+    let before_evaluation = at(evaluation - chrono::Duration::days(1));
+    before_evaluation.run_once().await.unwrap();
+    before_evaluation.run_once().await.unwrap();
+    let parties = ["-", "-", "anne@ouh.dk", "mette@rsyd.dk"];
+    assert_eq!(
+        recipients_of(engine, case.id, "implementation_due").await,
+        parties
+    );
+    assert_eq!(
+        recipients_of(engine, case.id, "follow_up_due").await,
+        parties
+    );
+    // Closed: no more reminders.
+    case = engine.case(&s.secretariat, case.id).await.unwrap();
+    case = step(engine, &s.secretariat, &case, "start_follow_up", None).await;
+    step(engine, &s.secretariat, &case, "close", None).await;
+    let after = at(evaluation + chrono::Duration::days(400));
+    assert_eq!(after.run_once().await.unwrap(), 0);
+    let journal = engine.journal(&s.secretariat, case.id).await.unwrap();
+    let planned = journal
+        .events
+        .iter()
+        .find(|e| e.kind == "implementation_planned")
+        .unwrap();
+    assert_eq!(planned.details["changes"][0]["new"], start.to_string());
+    assert!(journal.chain.verified);
 }
 
 async fn outbox_rows(engine: &Engine, case_id: i64) -> Vec<outbox::Model> {
@@ -1264,6 +1476,8 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
 }
 
 on_both_databases!(
+    a_published_agenda_tells_each_party_and_member_once,
+    an_approved_cases_dates_are_planned_and_reminded_once,
     a_hearing_closes_on_its_quorum_and_refuses_late_answers,
     bodies_decide_only_cases_on_their_agenda,
     a_case_keeps_the_definition_version_it_started_on,

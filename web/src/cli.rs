@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
-use overdrag_engine::mail::{Deliverer, MailTemplates, REMINDER_TEMPLATES, Reminders, Transport};
+use overdrag_engine::mail::{Deliverer, ENGINE_TEMPLATES, MailTemplates, Reminders, Transport};
 use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
@@ -106,13 +106,13 @@ pub enum CliError {
 
 fn load_templates(config: &Config) -> Result<MailTemplates, CliError> {
     let templates = MailTemplates::load(&config.mail_templates_dir).map_err(CliError::Workflows)?;
-    let missing: Vec<DefinitionError> = REMINDER_TEMPLATES
+    let missing: Vec<DefinitionError> = ENGINE_TEMPLATES
         .iter()
         .filter(|t| !templates.events().contains(**t))
         .map(|t| DefinitionError {
             file: config.mail_templates_dir.join(t).display().to_string(),
             line: 0,
-            message: format!("reminders need the mail template `{t}`; add it"),
+            message: format!("the engine sends the mail `{t}`; add its templates"),
         })
         .collect();
     if missing.is_empty() {

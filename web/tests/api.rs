@@ -852,6 +852,11 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("get", "/api/v1/cases/{id}/export.zip"),
         ("get", "/api/v1/admin/outbox"),
         ("post", "/api/v1/admin/outbox/{id}/resend"),
+        ("put", "/api/v1/meetings/{id}/agenda/order"),
+        ("post", "/api/v1/meetings/{id}/publish"),
+        ("put", "/api/v1/cases/{id}/implementation"),
+        ("get", "/api/v1/me/mail-preference"),
+        ("put", "/api/v1/me/mail-preference"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -864,7 +869,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 32, "a route was added without a test here");
+    assert_eq!(documented, 37, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -1119,6 +1124,29 @@ async fn documents_are_typed_by_content_and_stored_once(db: &TestDb) {
     assert_eq!(seen.body["documents"][0]["size"], pdf.len());
 }
 
+async fn a_user_chooses_the_daily_digest(db: &TestDb) {
+    let w = world(db).await;
+    let uri = "/api/v1/me/mail-preference";
+    let before = get(&w.app, uri, &w.secretariat).await;
+    assert_eq!(
+        (before.status, before.body.clone()),
+        (StatusCode::OK, json!({ "daily_digest": false }))
+    );
+    let chosen = put(&w.app, uri, &w.secretariat, json!({ "daily_digest": true })).await;
+    assert_eq!(chosen.body, json!({ "daily_digest": true }));
+    let wrong = put(&w.app, uri, &w.secretariat, json!({ "digest": true })).await;
+    assert!(wrong.status.is_client_error(), "{}", wrong.body);
+    assert_eq!(
+        get(&w.app, uri, &w.secretariat).await.body,
+        json!({ "daily_digest": true })
+    );
+    assert_eq!(
+        get(&w.app, uri, &w.proposer).await.body,
+        json!({ "daily_digest": false }),
+        "each user's own choice"
+    );
+}
+
 async fn admins_see_the_outbox_and_resend_failed_mails(db: &TestDb) {
     let w = world(db).await;
     let (_, admin) = person_with_token(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
@@ -1190,6 +1218,7 @@ async fn admins_see_the_outbox_and_resend_failed_mails(db: &TestDb) {
 }
 
 on_both_databases!(
+    a_user_chooses_the_daily_digest,
     admins_see_the_outbox_and_resend_failed_mails,
     documents_are_typed_by_content_and_stored_once,
     the_case_is_classified_and_carries_each_partys_reference,

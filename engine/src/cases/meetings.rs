@@ -11,7 +11,7 @@ use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
-use crate::workflow::definition::Recipient;
+use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -52,6 +52,8 @@ pub struct MeetingView {
     pub title: String,
     pub held_on: NaiveDate,
     pub material_deadline: NaiveDate,
+    /// When the secretariat published the agenda; until then it is a draft.
+    pub published_at: Option<DateTime<Utc>>,
     pub agenda: Vec<AgendaEntry>,
 }
 
@@ -72,6 +74,24 @@ pub struct MinuteEntry {
 pub struct Minutes {
     pub meeting: MeetingView,
     pub decisions: Vec<MinuteEntry>,
+}
+
+/// The mail of an agenda event: to the case's proposer and parties and the body's members.
+pub(super) fn agenda_rule(template: &str, body: &str) -> NotifyRule {
+    let body_role = if body == "committee" {
+        Role::Committee
+    } else {
+        Role::SteeringGroup
+    };
+    NotifyRule {
+        template: template.into(),
+        to: vec![
+            Recipient::Proposer,
+            Recipient::Party(Side::Giving),
+            Recipient::Party(Side::Receiving),
+            Recipient::Role(body_role),
+        ],
+    }
 }
 
 fn body_label(body: &str) -> &'static str {
@@ -142,7 +162,7 @@ impl Engine {
         self.meeting(actor, created.id).await
     }
 
-    async fn visible_meeting(
+    pub(super) async fn visible_meeting(
         &self,
         actor: &Actor,
         meeting_id: i64,
@@ -254,6 +274,7 @@ impl Engine {
             title: meeting.title,
             held_on: meeting.held_on,
             material_deadline: meeting.material_deadline,
+            published_at: meeting.published_at,
             agenda,
         })
     }
@@ -371,20 +392,7 @@ impl Engine {
             ..Default::default()
         };
         let event = journal::append(&txn, case.id, event, now).await?;
-        let body_role = if meeting.body == "committee" {
-            Role::Committee
-        } else {
-            Role::SteeringGroup
-        };
-        let rule = crate::workflow::definition::NotifyRule {
-            template: "placed_on_agenda".into(),
-            to: vec![
-                Recipient::Proposer,
-                Recipient::Party(Side::Giving),
-                Recipient::Party(Side::Receiving),
-                Recipient::Role(body_role),
-            ],
-        };
+        let rule = agenda_rule("placed_on_agenda", &meeting.body);
         crate::storage::outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
         txn.commit().await?;
         self.meeting(actor, meeting.id).await

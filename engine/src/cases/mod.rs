@@ -3,8 +3,10 @@
 //! and any outbox rows commit together or not at all. A change states the version it saw; a
 //! stale one is refused with the current version.
 
+mod agenda;
 mod exports;
 mod file;
+pub mod implementation;
 pub use exports::Export;
 pub mod classification;
 pub mod decision;
@@ -541,6 +543,8 @@ impl Engine {
                 .collect(),
             public: case.public,
             kle: case.kle.clone(),
+            implementation_on: case.implementation_on,
+            follow_up_on: case.follow_up_on,
             external_references: self.external_references(case.id).await?,
             documents: self.document_views(case.id).await?,
         })

@@ -129,6 +129,10 @@ pub struct CaseView {
     pub external_references: Vec<super::classification::ExternalReferenceView>,
     /// Attached documents, oldest first.
     pub documents: Vec<super::documents::DocumentView>,
+    /// After approval: the day the task moves to the receiving party.
+    pub implementation_on: Option<NaiveDate>,
+    /// After approval: the day the handover is evaluated.
+    pub follow_up_on: Option<NaiveDate>,
 }
 
 /// One journal event as read back.

@@ -42,12 +42,34 @@ fn last_sunday_0100_utc(year: i32, month: u32) -> NaiveDateTime {
         .unwrap_or_default()
 }
 
-/// The date in Denmark (CET, CEST in summer) at `now`.
-pub fn danish_date(now: DateTime<Utc>) -> NaiveDate {
+/// Denmark's offset from UTC at `now`: one hour (CET), two in summer (CEST).
+fn danish_offset(now: DateTime<Utc>) -> Duration {
     let utc = now.naive_utc();
     let summer =
         utc >= last_sunday_0100_utc(utc.year(), 3) && utc < last_sunday_0100_utc(utc.year(), 10);
-    (utc + Duration::hours(if summer { 2 } else { 1 })).date()
+    Duration::hours(if summer { 2 } else { 1 })
+}
+
+/// The date in Denmark (CET, CEST in summer) at `now`.
+pub fn danish_date(now: DateTime<Utc>) -> NaiveDate {
+    (now.naive_utc() + danish_offset(now)).date()
+}
+
+/// The latest moment at or before `now` when the Danish clock struck `hour` — when the daily
+/// digest that is due now was cut off.
+pub fn latest_danish_hour(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
+    let offset = danish_offset(now);
+    let local = now.naive_utc() + offset;
+    let today_at = local
+        .date()
+        .and_hms_opt(hour.min(23), 0, 0)
+        .unwrap_or(local);
+    let cut = if local >= today_at {
+        today_at
+    } else {
+        today_at - Duration::days(1)
+    };
+    (cut - offset).and_utc()
 }
 
 /// Easter Sunday of `year` (Gregorian, anonymous algorithm).
@@ -121,6 +143,25 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn the_digest_hour_is_danish_local_time_in_winter_and_summer() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
+        // 23 November: CET, 07:00 in Copenhagen is 06:00 UTC.
+        assert_eq!(
+            latest_danish_hour(at("2026-11-23T06:30:00Z"), 7),
+            at("2026-11-23T06:00:00Z")
+        );
+        assert_eq!(
+            latest_danish_hour(at("2026-11-23T05:59:00Z"), 7),
+            at("2026-11-22T06:00:00Z")
+        );
+        // 1 July: CEST, 07:00 in Copenhagen is 05:00 UTC.
+        assert_eq!(
+            latest_danish_hour(at("2026-07-01T05:00:00Z"), 7),
+            at("2026-07-01T05:00:00Z")
+        );
     }
 
     #[test]

@@ -4,22 +4,28 @@
 //! server accepted a mail but before it was marked sent resends it when the lease runs out;
 //! the stable Message-ID lets mail clients fold such a duplicate.
 
-use super::templates::{MailContext, MailTemplates};
+use super::templates::{DigestContext, DigestItem, MailContext, MailTemplates, RenderedMail};
 use super::transport::{SendError, Transport};
 use crate::cases::Engine;
 use crate::cases::decision::danish_date;
 use crate::cases::view::CaseKind;
+use crate::domain::calendar::{danish_date as danish_date_of, latest_danish_hour};
 use crate::error::EngineError;
 use crate::storage::entity::{app_user, handover_case, journal_event, outbox, region};
-use crate::storage::outbox::{FAILED, PENDING};
+use crate::storage::outbox::{DIGEST, FAILED, PENDING};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const SENDING: &str = "sending";
+/// A held row claimed by a digest round.
+const DIGEST_SENDING: &str = "digest_sending";
+/// The hour (Danish time) when the daily digest goes out.
+pub const DIGEST_HOUR: u32 = 7;
 const SENT: &str = "sent";
 /// Transient failures are retried this many times before the row is marked failed.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -49,6 +55,29 @@ pub struct Deliverer {
 pub fn backoff(attempts: i32) -> Duration {
     let doublings = Ord::max(attempts.clamp(0, 20) - 1, 0);
     Duration::seconds(Ord::min(30_i64 << doublings, 3_600))
+}
+
+/// A mail's text as it stands in a digest: without its own greeting and sign-off, which the
+/// digest has once.
+fn digest_excerpt(text: &str) -> String {
+    let mut paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if paragraphs
+        .first()
+        .is_some_and(|p| p.starts_with("Kære ") || p.starts_with("Dear "))
+    {
+        paragraphs.remove(0);
+    }
+    if paragraphs
+        .last()
+        .is_some_and(|p| p.starts_with("Med venlig hilsen") || p.starts_with("Kind regards"))
+    {
+        paragraphs.pop();
+    }
+    paragraphs.join("\n\n")
 }
 
 fn format_date(date: NaiveDate, lang: &str) -> String {
@@ -106,7 +135,87 @@ impl Deliverer {
                 }
                 Err(_) => round.failed += 1,
             }
-            self.record(&row, outcome).await?;
+            self.record(&row, outcome, PENDING).await?;
+        }
+        Ok(round)
+    }
+
+    /// Sends each reader of the daily digest one mail holding everything kept for them before
+    /// the latest digest hour (07:00 Danish time). Each held row is marked with the digest's
+    /// outcome, so the admin view shows it like any other mail.
+    ///
+    /// # Errors
+    /// A database error; failures to send are recorded on the rows.
+    pub async fn run_digest_once(&self) -> Result<DeliveryRound, EngineError> {
+        let now = self.engine.now();
+        let cutoff = latest_danish_hour(now, DIGEST_HOUR);
+        let due = Condition::all()
+            .add(outbox::Column::Status.eq(DIGEST))
+            .add(outbox::Column::CreatedAt.lt(cutoff))
+            .add(outbox::Column::NextAttemptAt.lte(now));
+        let mut by_recipient: BTreeMap<String, Vec<outbox::Model>> = BTreeMap::new();
+        for row in self.claim_where(due, DIGEST_SENDING, 1_000).await? {
+            by_recipient
+                .entry(row.recipient_email.clone().unwrap_or_default())
+                .or_default()
+                .push(row);
+        }
+        let mut round = DeliveryRound::default();
+        for rows in by_recipient.into_values() {
+            let mut items = Vec::new();
+            let mut included = Vec::new();
+            for row in rows {
+                match self.rendered(&row).await {
+                    Ok((context, mail)) => {
+                        items.push(DigestItem {
+                            case_number: context.case_number,
+                            title: context.title,
+                            subject: mail.subject,
+                            text: digest_excerpt(&mail.text),
+                            case_url: context.case_url,
+                        });
+                        included.push(row);
+                    }
+                    Err(reason) => {
+                        round.failed += 1;
+                        self.record(&row, Err(SendError::Permanent(reason)), DIGEST)
+                            .await?;
+                    }
+                }
+            }
+            let (Some(first), Some(last)) = (included.first(), included.last()) else {
+                continue;
+            };
+            let context = DigestContext {
+                recipient_name: first.recipient_name.clone(),
+                date: format_date(danish_date_of(now), &first.language),
+                count: items.len(),
+                items,
+            };
+            let message_id = format!("<digest-{}-{}@{}>", first.id, last.id, self.domain);
+            let outcome = match self
+                .templates
+                .render_digest(&first.language, &context)
+                .and_then(|mail| self.build(first, mail, message_id))
+            {
+                Ok(message) => {
+                    self.transport
+                        .send(&message, &format!("{:06}-digest", first.id))
+                        .await
+                }
+                Err(reason) => Err(SendError::Permanent(reason)),
+            };
+            match &outcome {
+                Ok(_) => round.sent += 1,
+                Err(SendError::Transient(_)) => round.retried += 1,
+                Err(_) => round.failed += 1,
+            }
+            for row in &included {
+                let outcome = outcome
+                    .clone()
+                    .map(|reply| format!("in the daily digest: {reply}"));
+                self.record(row, outcome, DIGEST).await?;
+            }
         }
         Ok(round)
     }
@@ -121,6 +230,13 @@ impl Deliverer {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "mail round failed; retrying"),
             }
+            match self.run_digest_once().await {
+                Ok(round) if round != DeliveryRound::default() => {
+                    tracing::info!(?round, "digest round")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "digest round failed; retrying"),
+            }
             tokio::time::sleep(every).await;
         }
     }
@@ -128,19 +244,28 @@ impl Deliverer {
     /// Claims due rows in one statement: on PostgreSQL the inner select skips rows another
     /// worker holds; on SQLite the statement itself takes the write lock.
     async fn claim(&self, limit: u64) -> Result<Vec<outbox::Model>, EngineError> {
+        let now = self.engine.now();
+        let due = Condition::all()
+            .add(outbox::Column::Status.eq(PENDING))
+            .add(outbox::Column::NextAttemptAt.lte(now));
+        self.claim_where(due, SENDING, limit).await
+    }
+
+    /// Claims rows that are `due`, or whose lease in `claimed_status` ran out, by setting them
+    /// to `claimed_status` with a fresh lease.
+    async fn claim_where(
+        &self,
+        due: Condition,
+        claimed_status: &str,
+        limit: u64,
+    ) -> Result<Vec<outbox::Model>, EngineError> {
         let db = self.engine.db();
         let now = self.engine.now();
-        let due = Condition::any()
-            .add(
-                Condition::all()
-                    .add(outbox::Column::Status.eq(PENDING))
-                    .add(outbox::Column::NextAttemptAt.lte(now)),
-            )
-            .add(
-                Condition::all()
-                    .add(outbox::Column::Status.eq(SENDING))
-                    .add(outbox::Column::LeaseUntil.lt(now)),
-            );
+        let due = Condition::any().add(due).add(
+            Condition::all()
+                .add(outbox::Column::Status.eq(claimed_status))
+                .add(outbox::Column::LeaseUntil.lt(now)),
+        );
         let mut due_ids = Query::select();
         due_ids
             .column(outbox::Column::Id)
@@ -152,7 +277,7 @@ impl Deliverer {
             due_ids.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
         let mut claimed = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(SENDING))
+            .col_expr(outbox::Column::Status, Expr::value(claimed_status))
             .col_expr(outbox::Column::LeaseUntil, Expr::value(now + LEASE))
             .filter(Expr::col(outbox::Column::Id).in_subquery(due_ids))
             .exec_with_returning(db)
@@ -161,10 +286,13 @@ impl Deliverer {
         Ok(claimed)
     }
 
+    /// Records the outcome of sending `row`; a transient failure puts it back as
+    /// `retry_status`, to be tried again after the backoff.
     async fn record(
         &self,
         row: &outbox::Model,
         outcome: Result<String, SendError>,
+        retry_status: &str,
     ) -> Result<(), EngineError> {
         let now = self.engine.now();
         let attempts = row.attempts + 1;
@@ -186,7 +314,7 @@ impl Deliverer {
                     Expr::value(Option::<String>::None),
                 ),
             Err(SendError::Transient(reason)) if attempts < MAX_ATTEMPTS => update
-                .col_expr(outbox::Column::Status, Expr::value(PENDING))
+                .col_expr(outbox::Column::Status, Expr::value(retry_status))
                 .col_expr(
                     outbox::Column::NextAttemptAt,
                     Expr::value(now + backoff(attempts)),
@@ -208,11 +336,34 @@ impl Deliverer {
 
     /// The mail of one row, rendered for its recipient.
     async fn message(&self, row: &outbox::Model) -> Result<Message, String> {
+        let (context, mail) = self.rendered(row).await?;
+        self.build(
+            row,
+            mail,
+            format!(
+                "<outbox-{}.{}@{}>",
+                row.id, context.case_number, self.domain
+            ),
+        )
+    }
+
+    /// One row's mail, rendered in its recipient's language.
+    async fn rendered(&self, row: &outbox::Model) -> Result<(MailContext, RenderedMail), String> {
         let context = self.context(row).await.map_err(|e| e.to_string())?;
         let region = self.region_of(row).await.map_err(|e| e.to_string())?;
         let mail = self
             .templates
             .render(&region, &row.template, &row.language, &context)?;
+        Ok((context, mail))
+    }
+
+    /// A message to the row's recipient.
+    fn build(
+        &self,
+        row: &outbox::Model,
+        mail: RenderedMail,
+        message_id: String,
+    ) -> Result<Message, String> {
         let address = row
             .recipient_email
             .as_deref()
@@ -228,10 +379,7 @@ impl Deliverer {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
-            .message_id(Some(format!(
-                "<outbox-{}.{}@{}>",
-                row.id, context.case_number, self.domain
-            )));
+            .message_id(Some(message_id));
         let built = match mail.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.text, html)),
             None => builder.header(ContentType::TEXT_PLAIN).body(mail.text),
@@ -332,6 +480,11 @@ impl Deliverer {
                 .link_token
                 .as_ref()
                 .map(|token| format!("{}/hearing/{token}", self.public_url)),
+            meeting_title: payload["meeting"]["title"].as_str().map(str::to_owned),
+            meeting_date: payload["meeting"]["held_on"]
+                .as_str()
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+                .map(|d| format_date(d, lang)),
         })
     }
 }
@@ -340,6 +493,15 @@ impl Deliverer {
 mod tests {
     use super::backoff;
     use chrono::Duration;
+
+    #[test]
+    fn a_digest_keeps_a_mails_substance_without_its_greeting_and_sign_off() {
+        let text = "Kære Mette\n\nSagen er indsendt.\n\nSag: SYD-2026-0001\n\nMed venlig hilsen\nSekretariatet";
+        assert_eq!(
+            super::digest_excerpt(text),
+            "Sagen er indsendt.\n\nSag: SYD-2026-0001"
+        );
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_an_hour() {

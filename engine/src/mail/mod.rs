@@ -5,11 +5,26 @@
 
 pub mod admin;
 pub mod delivery;
+pub mod preferences;
 pub mod reminders;
 mod templates;
 pub mod transport;
 
 pub use delivery::{Deliverer, DeliveryRound};
+pub use preferences::MailPreference;
 pub use reminders::{REMINDER_TEMPLATES, Reminders};
-pub use templates::{MailContext, MailTemplates, RenderedMail};
+
+/// The mails the engine itself sends, beside those the workflows name: they must exist.
+pub const ENGINE_TEMPLATES: [&str; 9] = [
+    REMINDER_TEMPLATES[0],
+    REMINDER_TEMPLATES[1],
+    REMINDER_TEMPLATES[2],
+    REMINDER_TEMPLATES[3],
+    REMINDER_TEMPLATES[4],
+    "placed_on_agenda",
+    "agenda_published",
+    "signoff_needed",
+    "hearing_invitation",
+];
+pub use templates::{DigestContext, DigestItem, MailContext, MailTemplates, RenderedMail};
 pub use transport::{SendError, SentMail, Transport};

@@ -1,11 +1,11 @@
-//! Reminders: a state's deadline approaching and passed, and a hearing closing with answers
-//! missing. Each is enqueued at most once per case, kind, state and due date — a unique key in
+//! Reminders: a state's deadline approaching and passed, a hearing closing with answers
+//! missing, and after approval the planned day the task moves and the follow-up. Each is enqueued at most once per case, kind, state and due date — a unique key in
 //! the database, so it survives restarts and several servers — and none is sent once the case
 //! has moved on, because the check is made against the case as it is now.
 
 use crate::cases::Engine;
 use crate::cases::lock_case;
-use crate::domain::role::Role;
+use crate::domain::role::{Role, Side};
 use crate::error::EngineError;
 use crate::storage::entity::{handover_case, reminder};
 use crate::storage::journal::{self, NewEvent};
@@ -14,11 +14,17 @@ use crate::workflow::Stage;
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::NaiveDate;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 
 /// The mail templates reminders use; they must exist.
-pub const REMINDER_TEMPLATES: [&str; 3] = ["deadline_near", "deadline_passed", "hearing_closing"];
+pub const REMINDER_TEMPLATES: [&str; 5] = [
+    "deadline_near",
+    "deadline_passed",
+    "hearing_closing",
+    "implementation_due",
+    "follow_up_due",
+];
 
 /// Working days before a hearing's deadline when missing answers are chased.
 const HEARING_REMINDER_DAYS: u32 = 2;
@@ -46,7 +52,12 @@ impl Reminders {
         let today = self.engine.today();
         let mut enqueued = 0;
         let cases = handover_case::Entity::find()
-            .filter(handover_case::Column::DueDate.is_not_null())
+            .filter(
+                Condition::any()
+                    .add(handover_case::Column::DueDate.is_not_null())
+                    .add(handover_case::Column::ImplementationOn.is_not_null())
+                    .add(handover_case::Column::FollowUpOn.is_not_null()),
+            )
             .all(self.engine.db())
             .await?;
         for case in cases {
@@ -85,6 +96,33 @@ impl Reminders {
                 {
                     enqueued += 1;
                 }
+            }
+            let parties = || {
+                vec![
+                    Recipient::Proposer,
+                    Recipient::Party(Side::Giving),
+                    Recipient::Party(Side::Receiving),
+                    Recipient::Role(Role::Secretariat),
+                ]
+            };
+            let near = |date| def.calendar.add_working_days(today, self.days_before) >= date;
+            if state.stage == Stage::Implementation
+                && let Some(moves_on) = case.implementation_on
+                && near(moves_on)
+                && self
+                    .enqueue_once(&case, "implementation_due", moves_on, parties())
+                    .await?
+            {
+                enqueued += 1;
+            }
+            if matches!(state.stage, Stage::Implementation | Stage::FollowUp)
+                && let Some(follow_up) = case.follow_up_on
+                && near(follow_up)
+                && self
+                    .enqueue_once(&case, "follow_up_due", follow_up, parties())
+                    .await?
+            {
+                enqueued += 1;
             }
             if state.stage == Stage::Hearing
                 && let Some(hearing) = self.engine.open_hearing_parties(&case, today).await?
@@ -157,6 +195,12 @@ impl Reminders {
             }
             "hearing_closing" => {
                 json!({ "da": "Påmindelse: høringen lukker snart", "en": "Reminder: the hearing closes soon" })
+            }
+            "implementation_due" => {
+                json!({ "da": "Påmindelse: opgaven overgår snart", "en": "Reminder: the task moves soon" })
+            }
+            "follow_up_due" => {
+                json!({ "da": "Påmindelse: opfølgningen nærmer sig", "en": "Reminder: the follow-up is due soon" })
             }
             _ => {
                 json!({ "da": "Påmindelse: fristen nærmer sig", "en": "Reminder: the deadline is near" })

@@ -26,6 +26,9 @@ pub struct MailContext {
     pub case_url: String,
     /// A heard party's personal link for answering the hearing.
     pub hearing_url: Option<String>,
+    /// For agenda mails: the meeting's title and date.
+    pub meeting_title: Option<String>,
+    pub meeting_date: Option<String>,
 }
 
 impl MailContext {
@@ -47,9 +50,55 @@ impl MailContext {
             body_name: Some("Strategisk Sundhedsstyregruppe".into()),
             case_url: "http://127.0.0.1:8080/cases/7".into(),
             hearing_url: Some("http://127.0.0.1:8080/hearing/hrg_0123".into()),
+            meeting_title: Some("Møde i Strategisk Sundhedsstyregruppe".into()),
+            meeting_date: Some("10. december 2026".into()),
         }
     }
 }
+
+/// One mail folded into a daily digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DigestItem {
+    pub case_number: String,
+    pub title: String,
+    pub subject: String,
+    pub text: String,
+    pub case_url: String,
+}
+
+/// Everything the digest template may name: the day's mails for one recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DigestContext {
+    pub recipient_name: String,
+    pub date: String,
+    pub count: usize,
+    pub items: Vec<DigestItem>,
+}
+
+impl DigestContext {
+    /// A digest with every value present, for checking the digest templates.
+    pub fn sample() -> Self {
+        let mail = MailContext::sample();
+        Self {
+            recipient_name: mail.recipient_name,
+            date: "23. november 2026".into(),
+            count: 1,
+            items: vec![DigestItem {
+                case_number: mail.case_number,
+                title: mail.title,
+                subject: "SYD-2026-0007: Sagen er indsendt — IV-behandling i eget hjem".into(),
+                text: "Sagen er indsendt.".into(),
+                case_url: mail.case_url,
+            }],
+        }
+    }
+}
+
+/// The folder of the daily digest: not an event a workflow may name.
+pub const DIGEST: &str = "digest";
+
+/// The folder of shared partials, e.g. the HTML layout every `html.*.hbs` wraps itself in.
+const PARTIALS: &str = "_partials";
 
 /// A rendered mail.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +143,7 @@ impl MailTemplates {
         let mut events = BTreeSet::new();
         let mut errors = Vec::new();
         let mut folders: Vec<(Option<String>, std::path::PathBuf)> = Vec::new();
+        register_partials(&mut registry, &dir.join(PARTIALS), &mut errors);
         let entries = std::fs::read_dir(dir).map_err(|e| vec![problem(dir, format!("cannot read the mail templates directory: {e}; point OVERDRAG_MAIL_TEMPLATES_DIR at it"))])?;
         for entry in entries.filter_map(Result::ok).filter(|e| e.path().is_dir()) {
             let folder = entry.file_name().to_string_lossy().into_owned();
@@ -126,7 +176,7 @@ impl MailTemplates {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if region.is_none() {
+            if region.is_none() && event != DIGEST {
                 events.insert(event.clone());
             }
             for lang in LANGUAGES {
@@ -153,7 +203,12 @@ impl MailTemplates {
                         errors.push(problem(&file, format!("does not compile: {e}")));
                         continue;
                     }
-                    if let Err(e) = registry.render(&template_name, &MailContext::sample()) {
+                    let rendered = if event == DIGEST {
+                        registry.render(&template_name, &DigestContext::sample())
+                    } else {
+                        registry.render(&template_name, &MailContext::sample())
+                    };
+                    if let Err(e) = rendered {
                         errors.push(problem(&file, format!("does not render: {e}; use only the variables listed in mail-templates/README.md")));
                     }
                 }
@@ -164,9 +219,18 @@ impl MailTemplates {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if !events.contains(&event) {
+            if !events.contains(&event) || event == DIGEST {
                 errors.push(problem(path, format!("regional override for unknown event `{event}` ({}); name it after a folder in mail-templates/", region.as_deref().unwrap_or_default())));
             }
+        }
+        if !folders
+            .iter()
+            .any(|(r, p)| r.is_none() && p.ends_with(DIGEST))
+        {
+            errors.push(problem(
+                &dir.join(DIGEST),
+                "the daily digest has no templates; add digest/subject.da.hbs and the rest".into(),
+            ));
         }
         if errors.is_empty() {
             Ok(Self { registry, events })
@@ -219,6 +283,73 @@ impl MailTemplates {
             html: render("html")?,
         })
     }
+
+    /// Renders the daily digest for a recipient reading `lang`.
+    ///
+    /// # Errors
+    /// When a value is missing (strict mode).
+    pub fn render_digest(
+        &self,
+        lang: &str,
+        context: &DigestContext,
+    ) -> Result<RenderedMail, String> {
+        let lang = if lang == "en" { "en" } else { "da" };
+        let render = |part: &str| -> Result<Option<String>, String> {
+            let name = name(None, DIGEST, part, lang);
+            if !self.registry.has_template(&name) {
+                return Ok(None);
+            }
+            self.registry
+                .render(&name, context)
+                .map(Some)
+                .map_err(|e| format!("mail `{DIGEST}` ({part}.{lang}): {e}"))
+        };
+        Ok(RenderedMail {
+            subject: render("subject")?
+                .ok_or("no digest subject template")?
+                .trim()
+                .to_owned(),
+            text: render("text")?.ok_or("no digest text template")?,
+            html: render("html")?,
+        })
+    }
+}
+
+/// Registers every `_partials/<name>.hbs` as the partial `<name>`.
+fn register_partials(
+    registry: &mut Handlebars<'static>,
+    dir: &Path,
+    errors: &mut Vec<DefinitionError>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "hbs"))
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|source| {
+                registry
+                    .register_partial(&name, source)
+                    .map_err(|e| format!("does not compile: {e}"))
+            });
+        if let Err(message) = outcome {
+            errors.push(DefinitionError {
+                file: file.display().to_string(),
+                line: 0,
+                message,
+            });
+        }
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +365,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("overdrag-mail-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
+        write(
+            &dir,
+            DIGEST,
+            "{{count}} mails",
+            "{{#each items}}{{subject}}{{/each}}",
+        );
         dir
     }
 
@@ -284,6 +421,53 @@ mod tests {
             .render("syddanmark", "case_submitted", "da", &quiet)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!without.text.contains("Begrundelse") && !without.text.contains("Frist"));
+    }
+
+    #[test]
+    fn the_shipped_digest_lists_each_mail_with_its_link_and_html_wraps_the_layout() {
+        let templates = MailTemplates::load(&shipped()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(
+            !templates.events().contains(DIGEST),
+            "workflows cannot name the digest"
+        );
+        let digest = templates
+            .render_digest("da", &DigestContext::sample())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            digest.subject.contains("23. november 2026"),
+            "{}",
+            digest.subject
+        );
+        for expected in [
+            "Kære Mette Kjær",
+            "SYD-2026-0007: Sagen er indsendt",
+            "http://127.0.0.1:8080/cases/7",
+        ] {
+            assert!(
+                digest.text.contains(expected),
+                "{expected} missing in:\n{}",
+                digest.text
+            );
+        }
+        let html = digest.html.unwrap_or_default();
+        assert!(
+            html.contains("<html lang=\"da\">")
+                && html.contains("href=\"http://127.0.0.1:8080/cases/7\""),
+            "{html}"
+        );
+        for event in templates.events() {
+            let mail = templates
+                .render("syddanmark", event, "en", &MailContext::sample())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let html = mail
+                .html
+                .unwrap_or_else(|| panic!("`{event}` has no HTML body"));
+            assert!(html.contains("<html lang=\"en\">"), "`{event}`: {html}");
+            assert!(
+                html.contains("SYD-2026-0007"),
+                "`{event}` names no case: {html}"
+            );
+        }
     }
 
     #[test]

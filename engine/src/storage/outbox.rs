@@ -8,19 +8,36 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const PENDING: &str = "pending";
 pub const FAILED: &str = "failed";
+/// Held for the recipient's daily digest.
+pub const DIGEST: &str = "digest";
 
 struct Addressee {
     name: String,
     language: String,
+    digest: bool,
 }
 
-/// Enqueues one mail per recipient and rule; a person matched by several recipients of one
-/// rule gets one mail. A party without a contact address gets a row marked failed with the
-/// reason, so an admin sees it rather than it vanishing.
+impl Addressee {
+    fn user(user: app_user::Model) -> (String, Self) {
+        (
+            user.email.to_lowercase(),
+            Self {
+                name: user.name,
+                language: user.language,
+                digest: user.mail_digest,
+            },
+        )
+    }
+}
+
+/// Enqueues the mails of one event: one per person, even when they match several recipients
+/// or several rules (the first rule that names them decides the template). A user who chose
+/// the daily digest gets the row held for it. A party without a contact address gets a row
+/// marked failed with the reason, so an admin sees it rather than it vanishing.
 ///
 /// # Errors
 /// A database error.
@@ -32,6 +49,7 @@ pub async fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
     let mut written = 0;
+    let mut reached: BTreeSet<String> = BTreeSet::new();
     for rule in rules {
         let mut addressees: BTreeMap<String, Addressee> = BTreeMap::new();
         let mut unreachable: Vec<String> = Vec::new();
@@ -42,13 +60,8 @@ pub async fn enqueue(
                         .one(db)
                         .await?
                     {
-                        addressees.insert(
-                            user.email.to_lowercase(),
-                            Addressee {
-                                name: user.name,
-                                language: user.language,
-                            },
-                        );
+                        let (email, who) = Addressee::user(user);
+                        addressees.insert(email, who);
                     }
                 }
                 Recipient::Role(role) => {
@@ -65,13 +78,8 @@ pub async fn enqueue(
                         .all(db)
                         .await?
                     {
-                        addressees.insert(
-                            user.email.to_lowercase(),
-                            Addressee {
-                                name: user.name,
-                                language: user.language,
-                            },
-                        );
+                        let (email, who) = Addressee::user(user);
+                        addressees.insert(email, who);
                     }
                 }
                 Recipient::Party(_) | Recipient::Organisation(_) => {
@@ -89,6 +97,7 @@ pub async fn enqueue(
                                     Addressee {
                                         name: party.name,
                                         language: "da".into(),
+                                        digest: false,
                                     },
                                 );
                             }
@@ -99,6 +108,9 @@ pub async fn enqueue(
             }
         }
         for (email, who) in addressees {
+            if !reached.insert(email.clone()) {
+                continue;
+            }
             row(
                 case,
                 journal_event_id,
@@ -106,7 +118,7 @@ pub async fn enqueue(
                 Some(email),
                 who.name,
                 who.language,
-                PENDING,
+                if who.digest { DIGEST } else { PENDING },
                 None,
                 now,
             )
@@ -115,6 +127,9 @@ pub async fn enqueue(
             written += 1;
         }
         for name in unreachable {
+            if !reached.insert(format!("unreachable:{name}")) {
+                continue;
+            }
             let reason = format!(
                 "{name} har ingen kontaktadresse; tilføj den under organisationer og send mailen igen"
             );

@@ -1,11 +1,14 @@
-//! Administration over HTTP: the mail outbox, and resending a failed mail.
+//! Administration over HTTP: the mail outbox, and resending a failed mail; and each user's own
+//! mail preference.
 
 use super::auth::Caller;
+use super::input::ValidJson;
 use super::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use overdrag_engine::Engine;
+use overdrag_engine::mail::MailPreference;
 use overdrag_engine::mail::admin::{OutboxEntry, OutboxPage};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -58,4 +61,35 @@ pub async fn resend(
     Path(id): Path<i64>,
 ) -> Result<Json<OutboxEntry>, ApiError> {
     Ok(Json(engine.resend_mail(&actor, id).await?))
+}
+
+/// The caller's mail preference: a mail per event, or one daily digest at 07:00.
+#[utoipa::path(get, path = "/me/mail-preference", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = MailPreference), (status = 401, body = Problem)))]
+pub async fn mail_preference(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+) -> Result<Json<MailPreference>, ApiError> {
+    Ok(Json(engine.mail_preference(&actor).await?))
+}
+
+#[derive(Debug, Deserialize, serde::Serialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailPreferenceInput {
+    /// One mail a day at 07:00 (Danish time) instead of a mail per event.
+    pub daily_digest: bool,
+}
+
+/// Chooses a mail per event or one daily digest; leaving the digest sends what it held.
+#[utoipa::path(put, path = "/me/mail-preference", tag = "users", security(("bearer" = [])), request_body = MailPreferenceInput,
+    responses((status = 200, body = MailPreference), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_mail_preference(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    ValidJson(input): ValidJson<MailPreferenceInput>,
+) -> Result<Json<MailPreference>, ApiError> {
+    let preference = MailPreference {
+        daily_digest: input.daily_digest,
+    };
+    Ok(Json(engine.set_mail_preference(&actor, preference).await?))
 }

@@ -14,6 +14,7 @@ use axum::response::Response;
 use overdrag_engine::Engine;
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::documents::{DocumentView, MAX_DOCUMENT_BYTES};
+use overdrag_engine::cases::implementation::ImplementationPlan;
 use overdrag_engine::cases::list::{CasePage, CaseQuery};
 use overdrag_engine::cases::revisions::{DescriptionDiff, RevisionSummary};
 use overdrag_engine::cases::view::{CaseView, JournalView};
@@ -416,6 +417,39 @@ pub struct ReferenceInput {
         message = "write the case number as it appears in your ESDH system, 1 to 100 characters"
     ))]
     pub reference: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImplementationInput {
+    #[validate(range(min = 1, message = "state the version of the case you edited"))]
+    pub expected_version: i32,
+    /// The day the task moves to the receiving party; null while not planned.
+    pub implementation_on: Option<chrono::NaiveDate>,
+    /// The day the handover is evaluated; null while not planned.
+    pub follow_up_on: Option<chrono::NaiveDate>,
+}
+
+/// Records the implementation plan of an approved case (secretariat); reminders go out before
+/// each date.
+#[utoipa::path(put, path = "/cases/{id}/implementation", tag = "cases", security(("bearer" = [])), request_body = ImplementationInput,
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn plan_implementation(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    CaseId(id): CaseId,
+    ValidJson(input): ValidJson<ImplementationInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    let plan = ImplementationPlan {
+        implementation_on: input.implementation_on,
+        follow_up_on: input.follow_up_on,
+    };
+    Ok(Json(
+        engine
+            .plan_implementation(&actor, id, input.expected_version, plan)
+            .await?,
+    ))
 }
 
 /// Sets whether the case is open to the public and its KLE classification (secretariat).

@@ -150,3 +150,41 @@ pub async fn minutes(
 ) -> Result<Json<Minutes>, ApiError> {
     Ok(Json(engine.minutes(&actor, id).await?))
 }
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaOrderInput {
+    pub case_id: i64,
+    /// The new place on the agenda, 1 being first.
+    #[validate(range(min = 1, max = 1000, message = "give a place from 1 (first) on"))]
+    pub position: i32,
+}
+
+/// Moves a case to another place on the agenda (secretariat, before the meeting).
+#[utoipa::path(put, path = "/meetings/{id}/agenda/order", tag = "meetings", security(("bearer" = [])), request_body = AgendaOrderInput,
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn move_agenda_item(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+    ValidJson(input): ValidJson<AgendaOrderInput>,
+) -> Result<Json<MeetingView>, ApiError> {
+    Ok(Json(
+        engine
+            .move_agenda_item(&actor, id, input.case_id, input.position)
+            .await?,
+    ))
+}
+
+/// Publishes the agenda: every case's parties and the body's members are mailed (secretariat).
+#[utoipa::path(post, path = "/meetings/{id}/publish", tag = "meetings", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn publish_agenda(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+) -> Result<Json<MeetingView>, ApiError> {
+    Ok(Json(engine.publish_agenda(&actor, id).await?))
+}

@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     pub organisation_id: Option<i64>,
     pub language: String,
+    /// One daily digest instead of a mail per event.
+    pub mail_digest: bool,
     pub created_at: DateTimeUtc,
 }
 

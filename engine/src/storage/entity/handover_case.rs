@@ -27,6 +27,10 @@ pub struct Model {
     pub economics_assumptions: String,
     pub public: bool,
     pub kle: Option<String>,
+    /// The day the task moves to the receiving party, once planned.
+    pub implementation_on: Option<Date>,
+    /// The day the handover is evaluated, once planned.
+    pub follow_up_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub held_on: Date,
     pub material_deadline: Date,
     pub created_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+    pub published_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
