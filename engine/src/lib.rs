@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod idempotency;
 pub mod mail;
+pub mod organisations;
 pub mod regions;
 pub mod storage;
 pub mod users;

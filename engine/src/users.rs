@@ -25,7 +25,10 @@ pub struct NewUser {
 
 /// Checks an email address enough to catch typing errors; delivery proves the rest.
 pub fn email_problem(email: &str) -> Option<&'static str> {
-    let (local, domain) = email.split_once('@')?;
+    const PROBLEM: &str = "write a full email address such as navn@region.dk";
+    let Some((local, domain)) = email.split_once('@') else {
+        return Some(PROBLEM);
+    };
     let bad = local.is_empty()
         || domain.len() < 3
         || !domain.contains('.')
@@ -34,7 +37,7 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
         || email.len() > 254
         || email.chars().any(|c| c.is_whitespace() || c.is_control())
         || domain.contains('@');
-    bad.then_some("write a full email address such as navn@region.dk")
+    bad.then_some(PROBLEM)
 }
 
 fn token_hash(token: &str) -> String {
@@ -238,5 +241,9 @@ mod tests {
         assert!(email_problem("anne@rsyd").is_some());
         assert!(email_problem("anne rsyd@x.dk").is_some());
         assert!(email_problem("@rsyd.dk").is_some());
+        assert!(
+            email_problem("anne.rsyd.dk").is_some(),
+            "an address needs its @"
+        );
     }
 }

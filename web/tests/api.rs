@@ -857,6 +857,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("put", "/api/v1/cases/{id}/implementation"),
         ("get", "/api/v1/me/mail-preference"),
         ("put", "/api/v1/me/mail-preference"),
+        ("get", "/api/v1/admin/organisations"),
+        ("put", "/api/v1/admin/organisations/{id}/contact"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -869,7 +871,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 37, "a route was added without a test here");
+    assert_eq!(documented, 39, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -1215,6 +1217,65 @@ async fn admins_see_the_outbox_and_resend_failed_mails(db: &TestDb) {
     )
     .await;
     assert_eq!(not_failed.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The admin gives the party its address; then the failed mail can be resent.
+    let organisations = get(
+        &w.app,
+        "/api/v1/admin/organisations?region=syddanmark",
+        &admin,
+    )
+    .await;
+    assert_eq!(organisations.status, StatusCode::OK);
+    let party = organisations
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == row["recipient_name"])
+        .unwrap()
+        .clone();
+    let contact = format!("/api/v1/admin/organisations/{}/contact", party["id"]);
+    let typo = put(
+        &w.app,
+        &contact,
+        &admin,
+        json!({ "contact_email": "sundhed.odense.dk" }),
+    )
+    .await;
+    assert_eq!(
+        (typo.status, typo.body["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("contact_email")),
+        "{}",
+        typo.body
+    );
+    assert_eq!(
+        put(
+            &w.app,
+            &contact,
+            &w.secretariat,
+            json!({ "contact_email": "x@odense.dk" })
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let saved = put(
+        &w.app,
+        &contact,
+        &admin,
+        json!({ "contact_email": " Sundhed@Odense.dk " }),
+    )
+    .await;
+    assert_eq!(saved.body["contact_email"], "sundhed@odense.dk");
+    let resent = post(
+        &w.app,
+        &format!("/api/v1/admin/outbox/{}/resend", row["id"]),
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
+    assert_eq!(resent.body["status"], "pending");
 }
 
 on_both_databases!(

@@ -3,7 +3,6 @@
 
 use crate::actor::Actor;
 use crate::cases::Engine;
-use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{handover_case, organisation, outbox, region};
 use crate::storage::outbox::{FAILED, PENDING};
@@ -40,28 +39,6 @@ pub struct OutboxPage {
     pub per_page: u64,
 }
 
-async fn admin_region(
-    engine: &Engine,
-    actor: &Actor,
-    slug: &str,
-) -> Result<region::Model, EngineError> {
-    let found = region::Entity::find()
-        .filter(region::Column::Slug.eq(slug))
-        .one(engine.db())
-        .await?;
-    let found = found
-        .filter(|r| actor.roles_in(&r.slug).is_some())
-        .ok_or(EngineError::NotFound { what: "region" })?;
-    if actor.has_role(&found.slug, Role::Admin) {
-        Ok(found)
-    } else {
-        Err(EngineError::Forbidden {
-            action: format!("reading the outbox of {}", found.name),
-            needed: vec![Role::Admin],
-        })
-    }
-}
-
 fn entry(row: outbox::Model, number: String) -> OutboxEntry {
     OutboxEntry {
         id: row.id,
@@ -95,7 +72,7 @@ impl Engine {
         page: u64,
         per_page: u64,
     ) -> Result<OutboxPage, EngineError> {
-        let region = admin_region(self, actor, region).await?;
+        let region = self.administered_region(actor, region).await?;
         if page == 0 || !(1..=200).contains(&per_page) {
             return Err(EngineError::Invalid(vec![FieldError::new(
                 "per_page",
@@ -161,7 +138,7 @@ impl Engine {
             .await?
             .map(|r| r.slug)
             .unwrap_or_default();
-        admin_region(self, actor, &slug).await?;
+        self.administered_region(actor, &slug).await?;
         if row.status != FAILED {
             return Err(EngineError::invalid(
                 "status",

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use overdrag_engine::Engine;
 use overdrag_engine::mail::MailPreference;
 use overdrag_engine::mail::admin::{OutboxEntry, OutboxPage};
+use overdrag_engine::organisations::OrganisationView;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -61,6 +62,55 @@ pub async fn resend(
     Path(id): Path<i64>,
 ) -> Result<Json<OutboxEntry>, ApiError> {
     Ok(Json(engine.resend_mail(&actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionParams {
+    /// The region slug.
+    pub region: String,
+}
+
+/// The region's organisations with their contact addresses (admins).
+#[utoipa::path(get, path = "/admin/organisations", tag = "admin", security(("bearer" = [])), params(RegionParams),
+    responses((status = 200, body = [OrganisationView]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn organisations(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    query: Result<Query<RegionParams>, QueryRejection>,
+) -> Result<Json<Vec<OrganisationView>>, ApiError> {
+    let Query(p) = query.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "name the region as ?region=syddanmark: {}",
+            e.body_text()
+        ))
+    })?;
+    Ok(Json(engine.organisations(&actor, &p.region).await?))
+}
+
+#[derive(Debug, Deserialize, serde::Serialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    /// The address the organisation's mails go to; null or empty removes it.
+    #[validate(length(max = 254, message = "an email address has at most 254 characters"))]
+    pub contact_email: Option<String>,
+}
+
+/// Sets an organisation's contact address (admins).
+#[utoipa::path(put, path = "/admin/organisations/{id}/contact", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
+    params(("id" = i64, Path, description = "The organisation id")),
+    responses((status = 200, body = OrganisationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_contact(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    ValidJson(input): ValidJson<ContactInput>,
+) -> Result<Json<OrganisationView>, ApiError> {
+    Ok(Json(
+        engine
+            .set_contact_email(&actor, id, input.contact_email.as_deref())
+            .await?,
+    ))
 }
 
 /// The caller's mail preference: a mail per event, or one daily digest at 07:00.

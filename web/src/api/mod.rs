@@ -69,6 +69,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(hearings::invitation, hearings::answer_by_link))
         .routes(routes!(admin::outbox))
         .routes(routes!(admin::resend))
+        .routes(routes!(admin::organisations))
+        .routes(routes!(admin::set_contact))
         .routes(routes!(admin::mail_preference, admin::set_mail_preference))
         .routes(routes!(meetings::create_meeting, meetings::list_meetings))
         .routes(routes!(meetings::get_meeting))
