@@ -4,6 +4,7 @@
 
 use crate::actor::Actor;
 use crate::cases::hearings::HearingAnswer;
+use crate::cases::implementation::ImplementationPlan;
 use crate::cases::meetings::NewMeeting;
 use crate::cases::{Engine, NewCase};
 use crate::domain::description::ProfessionalDescription;
@@ -247,6 +248,12 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
             )
             .await?;
             *by_stage.entry(case).or_default() += 1;
+        }
+        // The committee's agenda goes out; the steering group's is left for the secretariat.
+        if let Some(committee) = meetings.ids.get(&Stage::Committee) {
+            engine
+                .publish_agenda(&people[&Role::Secretariat], *committee)
+                .await?;
         }
         let states: Vec<String> = by_stage.iter().map(|(s, n)| format!("{s} {n}")).collect();
         let _ = writeln!(
@@ -552,6 +559,19 @@ async fn drive(
                 transition.id.as_str(),
                 comment,
             )
+            .await?;
+    }
+    if def
+        .state_by_str(&case.state)
+        .is_some_and(|s| s.stage == Stage::Implementation)
+    {
+        let today = engine.today();
+        let plan = ImplementationPlan {
+            implementation_on: Some(today + chrono::Duration::days(45)),
+            follow_up_on: Some(today + chrono::Duration::days(410)),
+        };
+        case = engine
+            .plan_implementation(&people[&Role::Secretariat], case.id, case.version, plan)
             .await?;
     }
     Ok(case.state)
