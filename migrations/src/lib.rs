@@ -15,6 +15,7 @@ mod m20261123_000009_create_documents;
 mod m20261123_000010_add_outbox_delivery;
 mod m20261123_000011_create_reminders;
 mod m20261123_000012_add_outbox_link_token;
+mod m20261123_000014_create_sessions;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_add_outbox_delivery::Migration),
             Box::new(m20261123_000011_create_reminders::Migration),
             Box::new(m20261123_000012_add_outbox_link_token::Migration),
+            Box::new(m20261123_000014_create_sessions::Migration),
         ]
     }
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub organisation_id: Option<i64>,
     pub language: String,
     pub created_at: DateTimeUtc,
+    /// The argon2id hash (PHC string) of the user's password; `None` for an API-only user.
+    pub password_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
