@@ -2,6 +2,7 @@
 //! parties, and a dozen handover cases per region in various states — each driven through the
 //! engine's own operations, so the journal and outbox are what real use would leave.
 
+use crate::accounts::{self, Password};
 use crate::actor::Actor;
 use crate::cases::hearings::HearingAnswer;
 use crate::cases::implementation::ImplementationPlan;
@@ -175,6 +176,9 @@ const ASSUMPTIONS: &str = "Priser i 2026-niveau. Hospitalets besparelse er opgjo
 const DEMO_DOMAIN: &str = "demo.overdrag.invalid";
 
 /// A demo person for each role, per region.
+/// The password of every demo user, for logging in to the pages.
+pub const DEMO_PASSWORD: &str = "demo";
+
 const PEOPLE: [(Role, &str, &str); 6] = [
     (Role::Proposer, "forslag", "Anne Holm"),
     (Role::Secretariat, "sekretariat", "Mette Kjær"),
@@ -264,7 +268,9 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
             states.join(", ")
         );
     }
-    summary.push_str("Demo users (API tokens, shown once):\n");
+    summary.push_str(&format!(
+        "Demo users: log in at /login with the email and the password `{DEMO_PASSWORD}`; API tokens are shown once:\n"
+    ));
     for region in &regions {
         for (role, prefix, name) in PEOPLE {
             let email = format!("{prefix}.{}@{DEMO_DOMAIN}", region.slug);
@@ -276,7 +282,8 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
                 organisation: None,
                 language: None,
             };
-            let (_, token) = users::add_user(engine.db(), input, Utc::now()).await?;
+            let (actor, token) = users::add_user(engine.db(), input, Utc::now()).await?;
+            accounts::set_password(engine.db(), actor.user_id, &Password::demo()).await?;
             let _ = writeln!(summary, "  {email:<48} {:<15} {token}", role.as_str());
         }
     }

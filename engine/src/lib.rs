@@ -5,6 +5,7 @@
 pub mod domain;
 pub mod workflow;
 
+pub mod accounts;
 pub mod actor;
 pub mod cases;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod organisations;
 pub mod regions;
 pub mod storage;
+pub mod user_admin;
 pub mod users;
 
 pub use actor::Actor;

@@ -54,6 +54,20 @@ pub async fn add_user(
     input: NewUser,
     now: DateTime<Utc>,
 ) -> Result<(Actor, String), EngineError> {
+    let actor = add_member(db, input, now).await?;
+    let token = issue_token(db, actor.user_id, now).await?;
+    Ok((actor, token))
+}
+
+/// Adds the user (or finds them by email) and gives them `role` in `region`; no API token.
+///
+/// # Errors
+/// [`EngineError::Invalid`] naming each bad field; a database error.
+pub async fn add_member(
+    db: &impl ConnectionTrait,
+    input: NewUser,
+    now: DateTime<Utc>,
+) -> Result<Actor, EngineError> {
     let email = input.email.trim().to_lowercase();
     let name = input.name.trim().to_owned();
     let mut problems = Vec::new();
@@ -155,11 +169,9 @@ pub async fn add_user(
         .insert(db)
         .await?;
     }
-    let token = issue_token(db, user.id, now).await?;
-    let actor = Actor::load(db, user.id)
+    Actor::load(db, user.id)
         .await?
-        .ok_or(EngineError::NotFound { what: "user" })?;
-    Ok((actor, token))
+        .ok_or(EngineError::NotFound { what: "user" })
 }
 
 /// Issues a new API token for the user.

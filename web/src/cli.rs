@@ -175,7 +175,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 let summary = demo::load_if_empty(&engine).await?;
                 tracing::info!("{summary}");
             }
-            crate::server::serve(engine, addr)
+            let pages = crate::pages::PageSettings {
+                secure_cookies: config.public_url.starts_with("https://"),
+            };
+            crate::server::serve(engine, addr, &pages)
                 .await
                 .map_err(CliError::Usage)
         }

@@ -1,5 +1,6 @@
-//! The HTTP server: health and readiness now; the API and pages are mounted here.
+//! The HTTP server: health and readiness, the API and the pages.
 
+use crate::pages::PageSettings;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -7,18 +8,29 @@ use axum::{Json, Router};
 use overdrag_engine::Engine;
 use serde_json::json;
 
+/// The whole application with the default page settings (cookies without `Secure`), as tests
+/// use it.
+///
+/// # Panics
+/// When an embedded template or text table does not compile: a build bug the tests catch.
+#[allow(clippy::expect_used)]
 pub fn router(engine: Engine) -> Router {
+    router_with(engine, &PageSettings::default()).expect("the embedded page templates compile")
+}
+
+/// The whole application: health, the API under `/api/v1`, the pages and `/static/`.
+///
+/// # Errors
+/// When an embedded template or text table does not compile.
+pub fn router_with(engine: Engine, settings: &PageSettings) -> Result<Router, String> {
     let (api, _) = crate::api::routes();
-    Router::new()
+    let pages = crate::pages::routes(engine.clone(), settings)?;
+    Ok(Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api)
-        .fallback(not_found)
         .with_state(engine)
-}
-
-async fn not_found() -> crate::api::problem::ApiError {
-    overdrag_engine::EngineError::NotFound { what: "page" }.into()
+        .merge(pages))
 }
 
 /// The process is up.
@@ -46,13 +58,18 @@ async fn readyz(State(engine): State<Engine>) -> (StatusCode, Json<serde_json::V
 /// Serves until Ctrl-C or SIGTERM.
 ///
 /// # Errors
-/// When the address cannot be bound.
-pub async fn serve(engine: Engine, addr: std::net::SocketAddr) -> Result<(), String> {
+/// When the address cannot be bound, or a page template does not compile.
+pub async fn serve(
+    engine: Engine,
+    addr: std::net::SocketAddr,
+    settings: &PageSettings,
+) -> Result<(), String> {
+    let app = router_with(engine, settings)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         format!("cannot listen on {addr}: {e}; set OVERDRAG_ADDR to a free address")
     })?;
     tracing::info!("Overdrag listens on http://{addr}");
-    axum::serve(listener, router(engine))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("the server stopped: {e}"))

@@ -15,6 +15,8 @@ pub struct Model {
     /// One daily digest instead of a mail per event.
     pub mail_digest: bool,
     pub created_at: DateTimeUtc,
+    /// The argon2id hash (PHC string) of the user's password; `None` for an API-only user.
+    pub password_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

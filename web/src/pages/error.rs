@@ -1,0 +1,195 @@
+//! Every page error as an HTML page, mapped from the engine's errors in this one place (as
+//! `api/problem.rs` does for the API). A handler returns a [`PageError`]; its response carries
+//! an [`ErrorPage`] marker, and [`render_error_pages`] turns that into the page in the
+//! visitor's language with the usual layout. A 500 reveals nothing; the cause is logged.
+
+use super::PageState;
+use super::i18n::Lang;
+use super::session::{SESSION_COOKIE, cookie, lang_of};
+use super::views::{ASSET_VERSION, Chrome};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use overdrag_engine::EngineError;
+use overdrag_engine::domain::role::Role;
+use overdrag_engine::workflow::machine::Refusal;
+use serde::Serialize;
+
+/// An error answered with an HTML page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Whatever the engine says, mapped in [`PageError::page`].
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// 403: the form's CSRF token is missing or wrong; nothing was changed.
+    #[error("the form's CSRF token is missing or wrong")]
+    Csrf,
+    /// 400: the request cannot be read.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 404 for a path no route knows.
+    #[error("no such page")]
+    NotFound,
+    /// 500: a template failed to render (a bug: an unknown field or text key).
+    #[error("rendering failed: {0}")]
+    Render(String),
+}
+
+/// What the error page shows; put on the response by [`PageError::into_response`] and
+/// rendered by [`render_error_pages`].
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    status: StatusCode,
+    /// The prefix of the `error.*_title` / `error.*_text` keys.
+    kind: &'static str,
+    /// Reasons in words (422), in the engine's words.
+    reasons: Vec<String>,
+    /// The roles that would have been allowed (403).
+    needed_roles: Vec<Role>,
+}
+
+impl PageError {
+    fn page(&self) -> ErrorPage {
+        use EngineError as E;
+        let (status, kind) = match self {
+            PageError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
+            PageError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            PageError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            PageError::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            PageError::Engine(error) => match error {
+                E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+                E::Forbidden { .. } | E::Refused(Refusal::RoleNotAllowed { .. }) => {
+                    (StatusCode::FORBIDDEN, "forbidden")
+                }
+                E::Conflict { .. }
+                | E::NotEditable { .. }
+                | E::Refused(Refusal::NotAvailable { .. }) => (StatusCode::CONFLICT, "conflict"),
+                E::Invalid(_) | E::Refused(Refusal::Blocked { .. }) | E::NoWorkflow { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+                }
+                E::Database(overdrag_engine::storage::DbErr::Conn(_))
+                | E::Database(overdrag_engine::storage::DbErr::ConnectionAcquire(_)) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+                }
+                E::Database(_)
+                | E::DefinitionChanged { .. }
+                | E::DefinitionMissing(_)
+                | E::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            },
+        };
+        let mut page = ErrorPage {
+            status,
+            kind,
+            reasons: Vec::new(),
+            needed_roles: Vec::new(),
+        };
+        if let PageError::Engine(error) = self {
+            match error {
+                E::Invalid(fields) => {
+                    page.reasons = fields.iter().map(|f| f.message.clone()).collect();
+                }
+                E::Refused(Refusal::Blocked { failures, .. }) => {
+                    page.reasons = failures.iter().map(|f| f.message.en.clone()).collect();
+                }
+                E::NoWorkflow { .. } | E::Conflict { .. } | E::NotEditable { .. } => {
+                    page.reasons = vec![error.to_string()];
+                }
+                E::Forbidden { needed, .. }
+                | E::Refused(Refusal::RoleNotAllowed { needed, .. }) => {
+                    page.needed_roles.clone_from(needed);
+                }
+                _ => {}
+            }
+        }
+        page
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = self.page();
+        match page.status {
+            StatusCode::INTERNAL_SERVER_ERROR => tracing::error!(error = ?self, "page failed"),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::warn!(error = %self, "database unavailable")
+            }
+            _ => tracing::debug!(error = %self, "page refused"),
+        }
+        let mut response = (page.status, page.status.to_string()).into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    status: u16,
+    title_key: String,
+    text_key: String,
+    reasons: Vec<String>,
+    needed_roles: Vec<String>,
+}
+
+/// Middleware: renders each [`ErrorPage`] response as the HTML error page.
+pub async fn render_error_pages(
+    State(state): State<PageState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    // Show the layout as the user knows it: logged in, in their language.
+    let user = match cookie(&headers, SESSION_COOKIE) {
+        Some(token) => state.engine.session(token).await.ok().flatten(),
+        None => None,
+    };
+    let fallback = user
+        .as_ref()
+        .and_then(|u| Lang::parse(&u.actor.language))
+        .unwrap_or_default();
+    let lang = lang_of(&headers, fallback);
+    let chrome = Chrome {
+        lang,
+        title_key: format!("error.{}_title", page.kind),
+        user: user.as_ref().map(|u| super::views::UserBadge {
+            name: u.actor.name.clone(),
+            regions: u.actor.regions.keys().cloned().collect(),
+            shows_admin: u.actor.regions.values().any(|r| r.contains(&Role::Admin)),
+        }),
+        csrf: user.map(|u| u.csrf_token).unwrap_or_default(),
+        path,
+        asset_version: ASSET_VERSION,
+        set_cookie: None,
+    };
+    let view = ErrorView {
+        status: page.status.as_u16(),
+        title_key: format!("error.{}_title", page.kind),
+        text_key: format!("error.{}_text", page.kind),
+        reasons: page.reasons,
+        needed_roles: page
+            .needed_roles
+            .iter()
+            .map(|r| {
+                state
+                    .views
+                    .text(lang, &format!("roles.{}", r.as_str()), &[])
+                    .unwrap_or_else(|_| r.as_str().to_owned())
+            })
+            .collect(),
+    };
+    match state
+        .views
+        .render_with_status(page.status, "error", &chrome, &view)
+    {
+        Ok(rendered) => rendered,
+        Err(error) => {
+            tracing::error!(%error, "the error page failed to render");
+            (page.status, page.status.to_string()).into_response()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The server-rendered pages: Danish by default, English by a remembered switch, usable
+//! without JavaScript, in the look of Det Fælles Designsystem (served from the binary under
+//! `/static/`).
+//!
+//! To add a screen: write `web/templates/<name>.hbs` (it starts with `{{#> layout}}`), a view
+//! struct deriving `Serialize`, and a handler that takes [`CurrentUser`] (or [`Visitor`] for
+//! public pages, [`CsrfForm`] for a POST), calls one engine operation, and returns
+//! `state.views.render("<name>", &user.chrome("<title key>"), &view)`; add its route in
+//! [`routes`]. Texts go into both `web/i18n/da.toml` and `web/i18n/en.toml`.
+
+mod admin_users;
+mod assets;
+pub mod error;
+mod forms;
+mod home;
+pub mod i18n;
+mod login;
+pub mod session;
+pub mod views;
+
+pub use error::PageError;
+pub use forms::{ErrorSummary, FormField};
+pub use session::{CsrfForm, CurrentUser, PublicForm, Visitor, see_other};
+pub use views::{Chrome, Views};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use overdrag_engine::Engine;
+use std::sync::Arc;
+
+/// How the pages are served.
+#[derive(Clone, Debug, Default)]
+pub struct PageSettings {
+    /// Mark cookies `Secure`: set when `OVERDRAG_PUBLIC_URL` is https.
+    pub secure_cookies: bool,
+}
+
+/// What every page handler gets: the engine and the compiled views.
+#[derive(Clone, Debug)]
+pub struct PageState {
+    pub engine: Engine,
+    pub views: Arc<Views>,
+    pub secure_cookies: bool,
+}
+
+/// The page routes with their state, security headers and error pages; merge into the
+/// server's router.
+///
+/// # Errors
+/// When a template or the texts do not compile (a bug caught at start).
+pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String> {
+    let state = PageState {
+        engine,
+        views: Arc::new(Views::load()?),
+        secure_cookies: settings.secure_cookies,
+    };
+    let pages = Router::new()
+        .route("/", get(home::front_page))
+        .route("/login", get(login::login_page).post(login::log_in))
+        .route("/logout", post(login::log_out))
+        .route("/language", post(login::switch_language))
+        .route(
+            "/admin/users",
+            get(admin_users::list_users).post(admin_users::add_user),
+        )
+        .route("/admin/users/roles", post(admin_users::grant_role))
+        .route("/admin/users/roles/remove", post(admin_users::revoke_role))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::render_error_pages,
+        ))
+        .with_state(state);
+    Ok(Router::new()
+        .route("/static/{*path}", get(assets::serve_static))
+        .merge(pages)
+        .layer(middleware::from_fn(security_headers)))
+}
+
+/// Unknown paths: an HTML 404 page, except under `/api/`, where the API's problem document
+/// answers.
+async fn not_found(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        crate::api::problem::ApiError::from(overdrag_engine::EngineError::NotFound { what: "page" })
+            .into_response()
+    } else {
+        PageError::NotFound.into_response()
+    }
+}
+
+/// The page may load only what this server serves, never be framed, and never leak its
+/// address to other sites.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; \
+    font-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'; object-src 'none'";
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
