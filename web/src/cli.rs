@@ -1,7 +1,8 @@
-//! The command line: `serve`, `migrate`, `workflows check|graph`, `users add`, `demo`.
+//! The command line: `serve`, `migrate`, `workflows check|graph`, `users add|revoke`, `demo`.
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
+use overdrag_engine::accounts::{self, Password};
 use overdrag_engine::mail::{Deliverer, ENGINE_TEMPLATES, MailTemplates, Reminders, Transport};
 use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
@@ -83,6 +84,10 @@ enum UsersCommand {
         /// da (default) or en.
         #[arg(long)]
         language: Option<String>,
+        /// A password for logging in to the pages (at least 10 characters). Prefer the
+        /// environment variable: a command line is visible to other users of the machine.
+        #[arg(long, env = "OVERDRAG_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
     /// Revoke every API token of a user; they get 401 from then on.
     Revoke {
@@ -238,8 +243,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     role,
                     organisation,
                     language,
+                    password,
                 },
         } => {
+            let password = password
+                .map(|p| Password::parse(&p))
+                .transpose()
+                .map_err(|problem| CliError::Usage(problem.message("en")))?;
             let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
             db::migrate(&db).await?;
             let (actor, token) = users::add_user(
@@ -255,6 +265,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 chrono::Utc::now(),
             )
             .await?;
+            if let Some(password) = &password {
+                accounts::set_password(&db, actor.user_id, password).await?;
+                eprintln!("password set: {} can log in at /login", actor.email);
+            }
             let roles: Vec<String> = actor
                 .regions
                 .iter()

@@ -126,6 +126,42 @@ fn users_add_prints_a_token() {
 }
 
 #[test]
+fn users_add_sets_a_password_from_the_environment_and_checks_its_length() {
+    let dir = scratch("passwords");
+    let add = |password: &str| {
+        overdrag(
+            &[
+                "users",
+                "add",
+                "--email",
+                "lars@rsyd.dk",
+                "--name",
+                "Lars",
+                "--region",
+                "syddanmark",
+                "--role",
+                "proposer",
+            ],
+            &[
+                ("OVERDRAG_DATA_DIR", dir.to_str().unwrap()),
+                ("OVERDRAG_PASSWORD", password),
+            ],
+        )
+    };
+    let short = add("kort");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(
+        text(&short.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&short.stderr)
+    );
+    let good = add("en god lang adgangskode");
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    assert!(text(&good.stderr).contains("password set: lars@rsyd.dk"));
+    assert!(!text(&good.stderr).contains("en god lang adgangskode"));
+}
+
+#[test]
 fn a_bad_database_url_or_data_directory_stops_with_a_clear_message() {
     let out = overdrag(
         &["migrate"],

@@ -66,6 +66,14 @@ impl ErrorSummary {
         }
     }
 
+    /// Adds a problem with `field`.
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.items.push(SummaryItem {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

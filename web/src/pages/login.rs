@@ -7,6 +7,7 @@ use super::i18n::Lang;
 use super::session::{
     CsrfForm, LANG_COOKIE, PublicForm, SESSION_COOKIE, Visitor, safe_next, see_other, set_cookie,
 };
+use super::views::Views;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
@@ -63,6 +64,20 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+impl LoginForm {
+    /// The fields left empty; the engine is not asked about those.
+    fn missing(&self, views: &Views, lang: Lang) -> Result<ErrorSummary, PageError> {
+        let mut errors = ErrorSummary::default();
+        if self.email.trim().is_empty() {
+            errors.push("email", views.text(lang, "login.email_missing", &[])?);
+        }
+        if self.password.is_empty() {
+            errors.push("password", views.text(lang, "login.password_missing", &[])?);
+        }
+        Ok(errors)
+    }
+}
+
 fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(SET_COOKIE, value);
@@ -76,24 +91,9 @@ pub async fn log_in(
     PublicForm { visitor, form }: PublicForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let lang = visitor.lang;
-    let (status, errors) = if form.email.trim().is_empty() || form.password.is_empty() {
-        let mut errors = ErrorSummary::default();
-        for (field, key) in [
-            ("email", "login.email_missing"),
-            ("password", "login.password_missing"),
-        ] {
-            let empty = if field == "email" {
-                form.email.trim().is_empty()
-            } else {
-                form.password.is_empty()
-            };
-            if empty {
-                errors
-                    .items
-                    .extend(ErrorSummary::single(field, state.views.text(lang, key, &[])?).items);
-            }
-        }
-        (StatusCode::UNPROCESSABLE_ENTITY, errors)
+    let missing = form.missing(&state.views, lang)?;
+    let (status, errors) = if !missing.is_empty() {
+        (StatusCode::UNPROCESSABLE_ENTITY, missing)
     } else {
         match state.engine.log_in(&form.email, &form.password).await {
             Ok(session) => {

@@ -200,10 +200,12 @@ impl Views {
             )
             .map_err(|e| PageError::Render(format!("{template}: {e}")))?;
         let mut response = (status, Html(html)).into_response();
-        if let Some(cookie) = &chrome.set_cookie {
-            if let Ok(value) = HeaderValue::from_str(cookie) {
-                response.headers_mut().append(SET_COOKIE, value);
-            }
+        if let Some(value) = chrome
+            .set_cookie
+            .as_deref()
+            .and_then(|c| HeaderValue::from_str(c).ok())
+        {
+            response.headers_mut().append(SET_COOKIE, value);
         }
         Ok(response)
     }
