@@ -396,7 +396,6 @@ fn comment_for(transition: &str) -> &'static str {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// The region's coming meeting of each body, created on first use, and which cases went on it.
 #[derive(Default)]
 struct Meetings {
@@ -446,6 +445,7 @@ impl Meetings {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn drive(
     engine: &Engine,
     def: &Definition,
@@ -476,7 +476,7 @@ async fn drive(
         receiving_party_id: receiving.id,
     };
     let mut case = engine.create_case(proposer, input).await?;
-    let complete = target != &def.initial || index % 2 == 0;
+    let complete = target != &def.initial || index.is_multiple_of(2);
     case = engine
         .revise_description(proposer, case.id, case.version, description(task, complete))
         .await?;

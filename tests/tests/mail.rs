@@ -92,7 +92,7 @@ async fn a_transitions_mails_are_rendered_and_sent_once(db: &TestDb) {
         ["anne@ouh.dk", "jonas@rsyd.dk", "mette@rsyd.dk"]
     );
     let mail = &sent[0].raw;
-    assert!(mail.contains(&format!("Message-ID: <outbox-")), "{mail}");
+    assert!(mail.contains("Message-ID: <outbox-"), "{mail}");
     assert!(mail.contains(&number), "the case number is in the mail");
     assert!(
         mail.contains("Sagen er indsendt"),

@@ -106,12 +106,11 @@ impl Engine {
         };
         journal::append(&txn, case_id, event, now).await?;
         txn.commit().await?;
-        Ok(self
-            .document_views(case_id)
+        self.document_views(case_id)
             .await?
             .into_iter()
             .find(|d| d.id == stored.id)
-            .ok_or(EngineError::NotFound { what: "document" })?)
+            .ok_or(EngineError::NotFound { what: "document" })
     }
 
     pub(super) async fn document_views(

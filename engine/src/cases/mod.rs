@@ -1095,17 +1095,17 @@ async fn check_versions_in_use(
         .into_tuple()
         .all(db)
         .await?;
-    for id in used.into_iter().filter(|id| !loaded.contains_key(id)) {
-        let stored = workflow_definition::Entity::find_by_id(id).one(db).await?;
-        let name = stored.map_or_else(
-            || format!("id {id}"),
-            |d| format!("{} {} v{}", d.region, d.key, d.version),
-        );
-        return Err(EngineError::DefinitionMissing(format!(
-            "{name}: stored cases use it; keep its file in workflows/ (e.g. as <region>-<label>.toml)"
-        )));
-    }
-    Ok(())
+    let Some(id) = used.into_iter().find(|id| !loaded.contains_key(id)) else {
+        return Ok(());
+    };
+    let stored = workflow_definition::Entity::find_by_id(id).one(db).await?;
+    let name = stored.map_or_else(
+        || format!("id {id}"),
+        |d| format!("{} {} v{}", d.region, d.key, d.version),
+    );
+    Err(EngineError::DefinitionMissing(format!(
+        "{name}: stored cases use it; keep its file in workflows/ (e.g. as <region>-<label>.toml)"
+    )))
 }
 
 /// Locks a case's row without changing it, so an append to its journal cannot take the same
