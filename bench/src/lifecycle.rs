@@ -1,0 +1,312 @@
+//! One handover lifecycle in Region Midtjylland (which holds no separate hearing), driven step
+//! by step through the engine's public operations, by the people whose role each step needs.
+
+use chrono::Utc;
+use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::meetings::NewMeeting;
+use overdrag_engine::domain::description::ProfessionalDescription;
+use overdrag_engine::domain::economics::EconomicsLine;
+use overdrag_engine::domain::role::Side;
+use overdrag_engine::mail::MailTemplates;
+use overdrag_engine::storage::db;
+use overdrag_engine::users::{self, NewUser};
+use overdrag_engine::workflow::WorkflowSet;
+use overdrag_engine::{Actor, Engine};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Mutex;
+
+const REGION: &str = "midtjylland";
+
+/// Durable steps in one lifecycle: each is one committed transaction.
+pub const STEPS_PER_LIFECYCLE: usize = 14;
+
+/// The people and parties every lifecycle uses, and the meetings its cases go on.
+#[derive(Clone)]
+pub struct Bench {
+    engine: Engine,
+    backend: String,
+    proposer: Actor,
+    secretariat: Actor,
+    economist: Actor,
+    steering: Actor,
+    committee: Actor,
+    parties: [i64; 3],
+    steering_meeting: i64,
+    committee_meeting: i64,
+    case_ids: Arc<Mutex<Vec<i64>>>,
+}
+
+fn description() -> ProfessionalDescription {
+    let paragraph = |topic: &str| {
+        format!(
+            "{topic}: Opgaven varetages efter fælles instruks mellem hospital og kommune. \
+             Ansvaret for behandlingen ligger hos den ordinerende læge, mens udførelsen \
+             overgår til hjemmesygeplejen efter oplæring og godkendt kompetenceprofil."
+        )
+    };
+    ProfessionalDescription {
+        task: paragraph("Opgave"),
+        target_group: paragraph("Målgruppe"),
+        volume_per_year: Some(420),
+        competences: paragraph("Kompetencer"),
+        responsibility: paragraph("Ansvar"),
+        quality_and_safety: paragraph("Kvalitet og patientsikkerhed"),
+        equipment: paragraph("Udstyr"),
+        training: paragraph("Oplæring"),
+        documentation: paragraph("Dokumentation"),
+        timeline: paragraph("Tidsplan"),
+        evidence: paragraph("Evidens"),
+    }
+}
+
+fn economics(parties: [i64; 3]) -> Vec<EconomicsLine> {
+    let mut lines = Vec::new();
+    for year in 2027..2031 {
+        for (n, party_id) in parties.into_iter().enumerate() {
+            let n = i64::try_from(n).unwrap_or(0);
+            lines.push(EconomicsLine {
+                party_id,
+                year,
+                one_off_costs: if year == 2027 { 150_000 * (n + 1) } else { 0 },
+                running_costs: 1_200_000 * n,
+                savings: if n == 0 { 2_900_000 } else { 0 },
+            });
+        }
+    }
+    lines
+}
+
+async fn person(engine: &Engine, role: &str) -> Result<Actor, String> {
+    let input = NewUser {
+        email: format!("{role}@bench.overdrag.invalid"),
+        name: format!("Bench {role}"),
+        region: REGION.into(),
+        role: role.into(),
+        organisation: None,
+        language: None,
+    };
+    users::add_user(engine.db(), input, Utc::now())
+        .await
+        .map(|(actor, _)| actor)
+        .map_err(|e| format!("cannot add the {role}: {e}"))
+}
+
+impl Bench {
+    /// Connects, migrates, loads the workflows and sets up people, parties and two meetings.
+    ///
+    /// # Errors
+    /// When the database or the definitions cannot be used.
+    pub async fn prepare(
+        database: Option<&str>,
+        scratch: &Path,
+        workflows: &Path,
+        mail_templates: &Path,
+    ) -> Result<Self, String> {
+        let conn = db::connect(database, scratch)
+            .await
+            .map_err(|e| e.to_string())?;
+        db::migrate(&conn).await.map_err(|e| e.to_string())?;
+        let templates = MailTemplates::load(mail_templates).map_err(|e| format!("{e:?}"))?;
+        let set =
+            WorkflowSet::load_dir(workflows, templates.events()).map_err(|e| format!("{e:?}"))?;
+        let engine = Engine::start(conn, set)
+            .await
+            .map_err(|e| e.to_string())?
+            .with_document_store(scratch.join("documents"));
+        let backend = format!("{:?}", engine.db().get_database_backend());
+        let parties = engine.parties(REGION).await.map_err(|e| e.to_string())?;
+        let of_kind = |kind: &str, skip: usize| {
+            parties
+                .iter()
+                .filter(|p| p.kind == kind)
+                .nth(skip)
+                .map(|p| p.id)
+                .ok_or_else(|| format!("{REGION} has too few parties of kind {kind}"))
+        };
+        let parties = [
+            of_kind("hospital", 0)?,
+            of_kind("municipality", 0)?,
+            of_kind("municipality", 1)?,
+        ];
+        let secretariat = person(&engine, "secretariat").await?;
+        let held_on = engine.today() + chrono::Duration::days(28);
+        let meeting = |body: &str| NewMeeting {
+            region: REGION.into(),
+            body: body.into(),
+            title: format!("Benchmark: {body}"),
+            held_on,
+            material_deadline: held_on - chrono::Duration::days(7),
+        };
+        let steering_meeting = engine
+            .create_meeting(&secretariat, meeting("steering_group"))
+            .await
+            .map_err(|e| e.to_string())?
+            .id;
+        let committee_meeting = engine
+            .create_meeting(&secretariat, meeting("committee"))
+            .await
+            .map_err(|e| e.to_string())?
+            .id;
+        Ok(Self {
+            proposer: person(&engine, "proposer").await?,
+            economist: person(&engine, "economist").await?,
+            steering: person(&engine, "steering_group").await?,
+            committee: person(&engine, "committee").await?,
+            secretariat,
+            engine,
+            backend,
+            parties,
+            steering_meeting,
+            committee_meeting,
+            case_ids: Arc::default(),
+        })
+    }
+
+    pub fn backend(&self) -> &str {
+        &self.backend
+    }
+
+    /// Runs `lifecycles` lifecycles on `workers` concurrent workers; returns the steps taken.
+    ///
+    /// # Errors
+    /// The first step that failed, with the case and the step.
+    pub async fn run(&self, lifecycles: usize, workers: usize) -> Result<usize, String> {
+        let next = Arc::new(AtomicUsize::new(0));
+        let mut handles = Vec::new();
+        for _ in 0..workers.max(1) {
+            let bench = self.clone();
+            let next = next.clone();
+            handles.push(tokio::spawn(async move {
+                let mut steps = 0;
+                while next.fetch_add(1, Ordering::Relaxed) < lifecycles {
+                    steps += bench.lifecycle().await?;
+                }
+                Ok::<usize, String>(steps)
+            }));
+        }
+        let mut steps = 0;
+        for handle in handles {
+            steps += handle.await.map_err(|e| e.to_string())??;
+        }
+        Ok(steps)
+    }
+
+    /// One case from draft to closed; returns the durable steps taken.
+    async fn lifecycle(&self) -> Result<usize, String> {
+        let e = &self.engine;
+        let input = NewCase {
+            region: REGION.into(),
+            title: "Subkutan væskebehandling i eget hjem".into(),
+            kind: "transfer".into(),
+            giving_party_id: self.parties[0],
+            receiving_party_id: self.parties[1],
+        };
+        let fail = |step: &'static str| {
+            move |error: overdrag_engine::EngineError| format!("{step}: {error}")
+        };
+        let case = e
+            .create_case(&self.proposer, input)
+            .await
+            .map_err(fail("create"))?;
+        let id = case.id;
+        let case = e
+            .revise_description(&self.proposer, id, case.version, description())
+            .await
+            .map_err(fail("description"))?;
+        let case = e
+            .transition(&self.proposer, id, case.version, "submit", None)
+            .await
+            .map_err(fail("submit"))?;
+        let case = e
+            .transition(
+                &self.secretariat,
+                id,
+                case.version,
+                "accept_description",
+                None,
+            )
+            .await
+            .map_err(fail("accept"))?;
+        let case = e
+            .replace_economics(
+                &self.economist,
+                id,
+                case.version,
+                economics(self.parties),
+                None,
+            )
+            .await
+            .map_err(fail("economics"))?;
+        let case = e
+            .sign_off_economics(&self.economist, id, case.version, Side::Giving)
+            .await
+            .map_err(fail("sign-off giving"))?;
+        let case = e
+            .sign_off_economics(&self.economist, id, case.version, Side::Receiving)
+            .await
+            .map_err(fail("sign-off receiving"))?;
+        e.transition(
+            &self.secretariat,
+            id,
+            case.version,
+            "send_to_steering_group",
+            None,
+        )
+        .await
+        .map_err(fail("to the steering group"))?;
+        e.place_on_agenda(&self.secretariat, self.steering_meeting, id, false)
+            .await
+            .map_err(fail("steering-group agenda"))?;
+        let case = e.case(&self.steering, id).await.map_err(fail("reload"))?;
+        e.transition(&self.steering, id, case.version, "recommend", None)
+            .await
+            .map_err(fail("recommend"))?;
+        e.place_on_agenda(&self.secretariat, self.committee_meeting, id, false)
+            .await
+            .map_err(fail("committee agenda"))?;
+        let case = e.case(&self.committee, id).await.map_err(fail("reload"))?;
+        let case = e
+            .transition(&self.committee, id, case.version, "approve", None)
+            .await
+            .map_err(fail("approve"))?;
+        let case = e
+            .transition(&self.secretariat, id, case.version, "start_follow_up", None)
+            .await
+            .map_err(fail("follow-up"))?;
+        let case = e
+            .transition(&self.secretariat, id, case.version, "close", None)
+            .await
+            .map_err(fail("close"))?;
+        if case.state != "closed" {
+            return Err(format!(
+                "case {} ended in {}, not closed",
+                case.number, case.state
+            ));
+        }
+        self.case_ids.lock().await.push(id);
+        Ok(STEPS_PER_LIFECYCLE)
+    }
+
+    /// Every driven case's journal chain verifies; returns e.g. `200/200`.
+    ///
+    /// # Errors
+    /// A database error, or a chain that does not verify.
+    pub async fn verify(&self) -> Result<String, String> {
+        let ids = self.case_ids.lock().await.clone();
+        for id in &ids {
+            let chain = self
+                .engine
+                .verify_journal(*id)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !chain.verified {
+                return Err(format!(
+                    "the journal of case {id} does not verify: {chain:?}"
+                ));
+            }
+        }
+        Ok(format!("{0}/{0}", ids.len()))
+    }
+}
