@@ -12,12 +12,33 @@ use overdrag_engine::storage::db;
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::WorkflowSet;
 use overdrag_engine::{Actor, Engine};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 const REGION: &str = "midtjylland";
+
+/// The steps in the order a lifecycle takes them; the reloads (twice) are not durable steps.
+const STEP_ORDER: [&str; 15] = [
+    "create",
+    "description",
+    "submit",
+    "accept",
+    "economics",
+    "sign-off giving",
+    "sign-off receiving",
+    "to the steering group",
+    "steering-group agenda",
+    "reload",
+    "recommend",
+    "committee agenda",
+    "approve",
+    "follow-up",
+    "close",
+];
 
 /// Durable steps in one lifecycle: each is one committed transaction.
 pub const STEPS_PER_LIFECYCLE: usize = 14;
@@ -36,6 +57,30 @@ pub struct Bench {
     steering_meeting: i64,
     committee_meeting: i64,
     case_ids: Arc<Mutex<Vec<i64>>>,
+    timings: Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>,
+}
+
+/// The time each step of one lifecycle took.
+struct StepClock {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Default for StepClock {
+    fn default() -> Self {
+        Self {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+}
+
+impl StepClock {
+    fn lap(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.laps.push((step, now - self.last));
+        self.last = now;
+    }
 }
 
 fn description() -> ProfessionalDescription {
@@ -161,6 +206,7 @@ impl Bench {
             steering_meeting,
             committee_meeting,
             case_ids: Arc::default(),
+            timings: Arc::default(),
         })
     }
 
@@ -206,19 +252,23 @@ impl Bench {
         let fail = |step: &'static str| {
             move |error: overdrag_engine::EngineError| format!("{step}: {error}")
         };
+        let mut clock = StepClock::default();
         let case = e
             .create_case(&self.proposer, input)
             .await
             .map_err(fail("create"))?;
+        clock.lap("create");
         let id = case.id;
         let case = e
             .revise_description(&self.proposer, id, case.version, description())
             .await
             .map_err(fail("description"))?;
+        clock.lap("description");
         let case = e
             .transition(&self.proposer, id, case.version, "submit", None)
             .await
             .map_err(fail("submit"))?;
+        clock.lap("submit");
         let case = e
             .transition(
                 &self.secretariat,
@@ -229,6 +279,7 @@ impl Bench {
             )
             .await
             .map_err(fail("accept"))?;
+        clock.lap("accept");
         let case = e
             .replace_economics(
                 &self.economist,
@@ -239,14 +290,17 @@ impl Bench {
             )
             .await
             .map_err(fail("economics"))?;
+        clock.lap("economics");
         let case = e
             .sign_off_economics(&self.economist, id, case.version, Side::Giving)
             .await
             .map_err(fail("sign-off giving"))?;
+        clock.lap("sign-off giving");
         let case = e
             .sign_off_economics(&self.economist, id, case.version, Side::Receiving)
             .await
             .map_err(fail("sign-off receiving"))?;
+        clock.lap("sign-off receiving");
         e.transition(
             &self.secretariat,
             id,
@@ -256,29 +310,38 @@ impl Bench {
         )
         .await
         .map_err(fail("to the steering group"))?;
+        clock.lap("to the steering group");
         e.place_on_agenda(&self.secretariat, self.steering_meeting, id, false)
             .await
             .map_err(fail("steering-group agenda"))?;
+        clock.lap("steering-group agenda");
         let case = e.case(&self.steering, id).await.map_err(fail("reload"))?;
+        clock.lap("reload");
         e.transition(&self.steering, id, case.version, "recommend", None)
             .await
             .map_err(fail("recommend"))?;
+        clock.lap("recommend");
         e.place_on_agenda(&self.secretariat, self.committee_meeting, id, false)
             .await
             .map_err(fail("committee agenda"))?;
+        clock.lap("committee agenda");
         let case = e.case(&self.committee, id).await.map_err(fail("reload"))?;
+        clock.lap("reload");
         let case = e
             .transition(&self.committee, id, case.version, "approve", None)
             .await
             .map_err(fail("approve"))?;
+        clock.lap("approve");
         let case = e
             .transition(&self.secretariat, id, case.version, "start_follow_up", None)
             .await
             .map_err(fail("follow-up"))?;
+        clock.lap("follow-up");
         let case = e
             .transition(&self.secretariat, id, case.version, "close", None)
             .await
             .map_err(fail("close"))?;
+        clock.lap("close");
         if case.state != "closed" {
             return Err(format!(
                 "case {} ended in {}, not closed",
@@ -286,7 +349,28 @@ impl Bench {
             ));
         }
         self.case_ids.lock().await.push(id);
+        let mut timings = self.timings.lock().await;
+        for (step, took) in clock.laps {
+            timings.entry(step).or_default().push(took);
+        }
         Ok(STEPS_PER_LIFECYCLE)
+    }
+
+    /// The median and 95th percentile of each step, in the order the lifecycle takes them;
+    /// forgets what it measured so far.
+    pub async fn step_latencies(&self) -> Vec<(&'static str, Duration, Duration)> {
+        let mut timings = self.timings.lock().await;
+        let mut rows: Vec<(&'static str, Duration, Duration)> = timings
+            .iter_mut()
+            .map(|(step, took)| {
+                took.sort();
+                let at = |q: f64| took[((took.len() - 1) as f64 * q).round() as usize];
+                (*step, at(0.5), at(0.95))
+            })
+            .collect();
+        timings.clear();
+        rows.sort_by_key(|(step, _, _)| STEP_ORDER.iter().position(|s| s == step));
+        rows
     }
 
     /// Every driven case's journal chain verifies; returns e.g. `200/200`.

@@ -85,6 +85,7 @@ async fn engine(
     );
     // A short warm-up so the figures are not the pool filling and the caches warming.
     bench.run(1, workers.min(4)).await?;
+    bench.step_latencies().await;
     let started = Instant::now();
     let steps = bench.run(lifecycles, workers).await?;
     let seconds = started.elapsed().as_secs_f64();
@@ -94,6 +95,14 @@ async fn engine(
         lifecycles as f64 / seconds,
         steps as f64 / seconds,
     );
+    println!("  step                       p50 ms   p95 ms");
+    for (step, p50, p95) in bench.step_latencies().await {
+        println!(
+            "  {step:<24} {:>8.2} {:>8.2}",
+            p50.as_secs_f64() * 1e3,
+            p95.as_secs_f64() * 1e3
+        );
+    }
     if database.is_none() {
         let _ = std::fs::remove_dir_all(&scratch);
     }
