@@ -64,7 +64,11 @@ pub async fn connect(
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(Duration::from_secs(10))
+        // A ping on every checkout doubles the round trips of each query; a connection that
+        // has been busy is known to work, and one idle for a while (the database may have
+        // restarted) is still checked before use.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         options.max_connections(4).map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
