@@ -495,7 +495,7 @@ mod tests {
         let diagram = sample();
         let svg = render(&diagram);
         assert_eq!(
-            svg.matches("class=\"od-wf-edge").count(),
+            svg.matches("<path class=\"od-wf-edge").count(),
             diagram.edges.len()
         );
         for e in &diagram.edges {
