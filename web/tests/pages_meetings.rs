@@ -830,7 +830,7 @@ async fn the_public_page_lists_decided_open_cases_and_no_personal_data(db: &Test
     assert!(page.body.contains(&open.number), "{}", page.body);
     assert!(page.body.contains("IV-behandling i eget hjem"));
     assert!(page.body.contains("Odense Universitetshospital"));
-    assert!(page.body.contains("Godkend"));
+    assert!(page.body.contains("Godkendt"));
     assert!(
         !page.body.contains(&closed.number),
         "a closed case never shows"

@@ -23,6 +23,8 @@ pub struct PublicCase {
     pub receiving_party: String,
     /// `approved` or `rejected`.
     pub outcome: &'static str,
+    /// The transition that decided, e.g. `approve_with_conditions`.
+    pub decision_id: String,
     /// The decision as the workflow names it, e.g. "Godkend med betingelser".
     pub decision: Label,
     /// The day the decision was taken (Danish time).
@@ -100,7 +102,12 @@ impl Engine {
                         .map(|t| t.label.clone())
                 })
                 .unwrap_or_else(|| state.label.clone());
-            decided.push((case, outcome, label, danish_date(event.occurred_at), state));
+            let decision = (
+                event.transition.clone().unwrap_or_default(),
+                label,
+                danish_date(event.occurred_at),
+            );
+            decided.push((case, outcome, decision, state));
         }
         let party_ids: Vec<i64> = decided
             .iter()
@@ -116,16 +123,19 @@ impl Engine {
         let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
         let mut cases: Vec<PublicCase> = decided
             .into_iter()
-            .map(|(case, outcome, decision, decided_on, state)| PublicCase {
-                giving_party: name(case.giving_party_id),
-                receiving_party: name(case.receiving_party_id),
-                number: case.number,
-                title: case.title,
-                outcome,
-                decision,
-                decided_on,
-                state_label: state.label.clone(),
-            })
+            .map(
+                |(case, outcome, (decision_id, decision, decided_on), state)| PublicCase {
+                    giving_party: name(case.giving_party_id),
+                    receiving_party: name(case.receiving_party_id),
+                    number: case.number,
+                    title: case.title,
+                    outcome,
+                    decision_id,
+                    decision,
+                    decided_on,
+                    state_label: state.label.clone(),
+                },
+            )
             .collect();
         cases.sort_by(|a, b| {
             b.decided_on

@@ -16,7 +16,8 @@ struct Row {
     giving_party: String,
     receiving_party: String,
     approved: bool,
-    decision: String,
+    /// The decision in the workflow's words, when more than plain approval or rejection.
+    decision: Option<String>,
     decided_on: String,
     state_label: String,
 }
@@ -41,7 +42,8 @@ pub async fn public_cases(
             .into_iter()
             .map(|c| Row {
                 approved: c.outcome == "approved",
-                decision: c.decision.in_language(lang.code()).to_owned(),
+                decision: (!matches!(c.decision_id.as_str(), "approve" | "reject"))
+                    .then(|| c.decision.in_language(lang.code()).to_owned()),
                 decided_on: long_date(lang, c.decided_on),
                 state_label: c.state_label.in_language(lang.code()).to_owned(),
                 number: c.number,
