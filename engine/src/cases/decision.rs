@@ -15,70 +15,77 @@ use std::sync::OnceLock;
 
 const TEMPLATE: &str = include_str!("../../templates/decision-document.hbs");
 
-#[derive(Serialize)]
-struct Context {
-    region_name: String,
-    number: String,
-    title: String,
-    kind: String,
-    giving_party: String,
-    receiving_party: String,
-    state: String,
-    meeting: Option<MeetingContext>,
-    summary: String,
-    recommendations: Vec<String>,
-    description: Vec<FieldText>,
-    hearing: Option<HearingContext>,
-    economics: EconomicsContext,
-    decisions: Vec<DecisionLine>,
+/// The decision document's sections as data, in Danish: what the printable document shows,
+/// for screens that lay the sections out themselves (the steering group's and committee's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionDocument {
+    pub region_name: String,
+    pub number: String,
+    pub title: String,
+    pub kind: String,
+    pub giving_party: String,
+    pub receiving_party: String,
+    pub state: String,
+    pub meeting: Option<MeetingContext>,
+    /// Resumé.
+    pub summary: String,
+    /// Indstilling: each line completes "Det indstilles,".
+    pub recommendations: Vec<String>,
+    /// Sagsfremstilling: the filled-in fields of the professional description.
+    pub description: Vec<FieldText>,
+    pub hearing: Option<HearingContext>,
+    /// Økonomiske konsekvenser.
+    pub economics: EconomicsContext,
+    /// Beslutning: the bodies' decisions so far.
+    pub decisions: Vec<DecisionLine>,
 }
 
-#[derive(Serialize)]
-struct MeetingContext {
-    body_name: String,
-    title: String,
-    held_on: String,
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MeetingContext {
+    pub body_name: String,
+    pub title: String,
+    pub held_on: String,
 }
 
-#[derive(Serialize)]
-struct FieldText {
-    label: &'static str,
-    text: String,
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldText {
+    pub label: &'static str,
+    pub text: String,
 }
 
-#[derive(Serialize)]
-struct HearingContext {
-    answered: usize,
-    parties: usize,
-    deadline: String,
-    agree: usize,
-    remarks: usize,
-    objections: usize,
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HearingContext {
+    pub answered: usize,
+    pub parties: usize,
+    pub deadline: String,
+    pub agree: usize,
+    pub remarks: usize,
+    pub objections: usize,
 }
 
-#[derive(Serialize)]
-struct Row {
-    name: String,
-    amounts: Vec<String>,
-    total: String,
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub amounts: Vec<String>,
+    pub total: String,
 }
 
-#[derive(Serialize)]
-struct EconomicsContext {
-    years: Vec<i32>,
-    rows: Vec<Row>,
-    sectors: Vec<Row>,
-    total: String,
-    balance: String,
-    assumptions: String,
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EconomicsContext {
+    pub years: Vec<i32>,
+    pub rows: Vec<Row>,
+    pub sectors: Vec<Row>,
+    pub total: String,
+    pub balance: String,
+    pub assumptions: String,
 }
 
-#[derive(Serialize)]
-struct DecisionLine {
-    date: String,
-    label: String,
-    meeting: Option<String>,
-    comment: Option<String>,
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionLine {
+    pub date: String,
+    pub label: String,
+    pub meeting: Option<String>,
+    pub comment: Option<String>,
 }
 
 /// Whole kroner with Danish thousands separators: `-1.234.567`.
@@ -151,6 +158,19 @@ pub fn render(
     hearing: Option<&HearingView>,
     meeting: Option<&MeetingView>,
 ) -> Result<String, EngineError> {
+    let context = document(case, journal, hearing, meeting);
+    registry()?.render("decision", &context).map_err(|e| {
+        EngineError::Storage(format!("the decision document could not be rendered: {e}"))
+    })
+}
+
+/// The sections of the decision document of `case`, optionally as an item of `meeting`.
+pub fn document(
+    case: &CaseView,
+    journal: &JournalView,
+    hearing: Option<&HearingView>,
+    meeting: Option<&MeetingView>,
+) -> DecisionDocument {
     let description = case
         .description
         .as_ref()
@@ -284,7 +304,7 @@ pub fn render(
         })
         .collect();
 
-    let context = Context {
+    DecisionDocument {
         region_name: case.region_name.clone(),
         number: case.number.clone(),
         title: case.title.clone(),
@@ -310,10 +330,7 @@ pub fn render(
             assumptions: case.economics.assumptions.clone(),
         },
         decisions,
-    };
-    registry()?.render("decision", &context).map_err(|e| {
-        EngineError::Storage(format!("the decision document could not be rendered: {e}"))
-    })
+    }
 }
 
 #[cfg(test)]

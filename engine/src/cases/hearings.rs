@@ -334,7 +334,7 @@ impl Engine {
         self.invitation(&party, &hearing, &case).await
     }
 
-    async fn by_token(
+    pub(super) async fn by_token(
         &self,
         token: &str,
     ) -> Result<(hearing_party::Model, hearing::Model, handover_case::Model), EngineError> {

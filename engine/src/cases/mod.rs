@@ -16,6 +16,11 @@ pub mod list;
 pub mod meetings;
 pub mod revisions;
 pub mod view;
+// The meeting, decision, workflow and public screens.
+pub mod hearing_page;
+pub mod meeting_desk;
+pub mod public;
+pub mod workflow_overview;
 
 use crate::actor::Actor;
 use crate::domain::calendar::danish_date;

@@ -9,14 +9,21 @@
 //! [`routes`]. Texts go into both `web/i18n/da.toml` and `web/i18n/en.toml`.
 
 mod admin_users;
+// The meeting, decision, workflow and public screens.
 mod assets;
+mod decide;
 pub mod error;
 mod forms;
+mod hearing_link;
 mod home;
 pub mod i18n;
 mod login;
+mod meetings;
+mod public_register;
 pub mod session;
 pub mod views;
+mod workflow_page;
+pub mod workflow_svg;
 
 pub use error::PageError;
 pub use forms::{ErrorSummary, FormField};
@@ -70,6 +77,24 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         )
         .route("/admin/users/roles", post(admin_users::grant_role))
         .route("/admin/users/roles/remove", post(admin_users::revoke_role))
+        // The meeting, decision, workflow and public screens.
+        .route(
+            "/meetings",
+            get(meetings::list_meetings).post(meetings::plan_meeting),
+        )
+        .route("/meetings/{id}", get(meetings::show_meeting))
+        .route("/meetings/{id}/agenda", post(meetings::place_case))
+        .route("/meetings/{id}/agenda/order", post(meetings::move_item))
+        .route("/meetings/{id}/publish", post(meetings::publish))
+        .route("/meetings/{id}/minutes", get(meetings::minutes))
+        .route("/meetings/{id}/decide", get(decide::decision_screen))
+        .route("/meetings/{id}/decide/{case_id}", post(decide::decide))
+        .route("/workflows/{region}", get(workflow_page::show_workflow))
+        .route("/public/{region}", get(public_register::public_cases))
+        .route(
+            "/hearing/{token}",
+            get(hearing_link::show_hearing).post(hearing_link::answer_hearing),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

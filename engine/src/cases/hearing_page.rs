@@ -1,0 +1,109 @@
+//! The page behind a heard party's personal link: the case in brief, and one answer. The link
+//! answers once; a party who wants to change its answer asks the secretariat.
+
+use super::Engine;
+use super::file::CaseFile;
+use super::hearings::{HearingAnswer, HearingInvitation};
+use super::view::CaseKind;
+use crate::domain::description::FIELDS;
+use crate::domain::text::Label;
+use crate::error::EngineError;
+use crate::storage::entity::organisation;
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+use serde::Serialize;
+
+/// One field of the professional description, shown to the heard party.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SummaryField {
+    pub label: Label,
+    pub text: String,
+}
+
+/// What the holder of a hearing link reads before answering.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HearingCase {
+    pub invitation: HearingInvitation,
+    pub kind: Label,
+    pub giving_party: String,
+    pub receiving_party: String,
+    /// The task and its target group, from the professional description.
+    pub summary: Vec<SummaryField>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// The description fields a heard party is shown.
+const SUMMARY_FIELDS: [&str; 3] = ["task", "target_group", "timeline"];
+
+impl Engine {
+    /// The case behind a hearing link, in brief, with the party's answer if it gave one.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown token.
+    pub async fn hearing_case(&self, token: &str) -> Result<HearingCase, EngineError> {
+        let (party, hearing, case) = self.by_token(token).await?;
+        let invitation = self.hearing_invitation(token).await?;
+        let name = |id: i64| async move {
+            Ok::<_, EngineError>(
+                organisation::Entity::find_by_id(id)
+                    .one(&self.db)
+                    .await?
+                    .map(|o| o.name)
+                    .unwrap_or_default(),
+            )
+        };
+        let file = CaseFile::load(&self.db, case.id).await?;
+        let content = file
+            .description
+            .as_ref()
+            .map(|(_, d)| serde_json::to_value(d).unwrap_or_default());
+        let summary = FIELDS
+            .iter()
+            .filter(|f| SUMMARY_FIELDS.contains(&f.key))
+            .filter_map(|f| {
+                let text = content.as_ref()?.get(f.key)?.as_str()?.trim();
+                (!text.is_empty()).then(|| SummaryField {
+                    label: Label::new(f.da, f.en),
+                    text: text.to_owned(),
+                })
+            })
+            .collect();
+        debug_assert_eq!(hearing.id, party.hearing_id);
+        Ok(HearingCase {
+            invitation,
+            kind: CaseKind::parse(&case.kind)
+                .unwrap_or(CaseKind::Transfer)
+                .label(),
+            giving_party: name(case.giving_party_id).await?,
+            receiving_party: name(case.receiving_party_id).await?,
+            summary,
+            answered_at: party.answered_at,
+        })
+    }
+
+    /// Records the party's answer through its link, once: a link that has answered is refused,
+    /// as is an answer after the deadline.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown token; [`EngineError::Invalid`] on field
+    /// `answer` when the party has answered or the hearing is closed, on field `text` when
+    /// remarks or an objection come without a text.
+    pub async fn answer_hearing_once(
+        &self,
+        token: &str,
+        answer: HearingAnswer,
+        text: Option<&str>,
+    ) -> Result<HearingInvitation, EngineError> {
+        let (party, _, _) = self.by_token(token).await?;
+        if let (Some(given), Some(at)) = (&party.answer, party.answered_at) {
+            return Err(EngineError::invalid(
+                "answer",
+                format!(
+                    "your organisation answered `{given}` on {}; ask the secretariat to change the answer",
+                    crate::domain::calendar::danish_date(at)
+                ),
+            ));
+        }
+        self.answer_hearing_by_link(token, answer, text).await
+    }
+}

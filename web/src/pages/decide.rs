@@ -1,0 +1,257 @@
+//! The steering group's approval screen and the committee's decision screen: one meeting, its
+//! items in agenda order, each with its decision document (Sagsfremstilling, Økonomiske
+//! konsekvenser, Indstilling) and exactly the decisions the reader may take on it now.
+
+use super::PageState;
+use super::error::PageError;
+use super::forms::ErrorSummary;
+use super::meetings::{field_errors, long_date, long_day, path_id};
+use super::session::{CsrfForm, CurrentUser, see_other};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use overdrag_engine::EngineError;
+use overdrag_engine::cases::decision::DecisionDocument;
+use overdrag_engine::workflow::machine::Refusal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize)]
+struct DecisionButton {
+    id: String,
+    label: String,
+    requires_comment: bool,
+    /// Why it cannot be taken now; empty when it can.
+    blocked_by: Vec<String>,
+    /// `primary` for the first open decision, else `secondary`.
+    style: &'static str,
+    /// The id of the list of reasons it is blocked.
+    why_id: String,
+}
+
+#[derive(Debug, Serialize)]
+struct TakenDecision {
+    label: String,
+    comment: Option<String>,
+    decided_by: Option<String>,
+    decided_on: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Item {
+    position: i32,
+    case_id: i64,
+    number: String,
+    title: String,
+    state_label: String,
+    version: i32,
+    awaiting_decision: bool,
+    document: DecisionDocument,
+    buttons: Vec<DecisionButton>,
+    decided: Vec<TakenDecision>,
+    /// What the reader typed, when the decision came back with an error.
+    comment: String,
+    errors: ErrorSummary,
+    conflict: bool,
+    comment_field: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DecideView {
+    id: i64,
+    title: String,
+    body_name: String,
+    committee: bool,
+    held_on: String,
+    published: bool,
+    member_of_body: bool,
+    items: Vec<Item>,
+}
+
+/// A decision that came back: on which case, what was typed, and what went wrong.
+struct Returned<'a> {
+    case_id: i64,
+    comment: &'a str,
+    errors: ErrorSummary,
+    conflict: bool,
+}
+
+async fn decide_view(
+    state: &PageState,
+    user: &CurrentUser,
+    meeting_id: i64,
+    returned: Option<Returned<'_>>,
+) -> Result<DecideView, PageError> {
+    let sheet = state.engine.decision_sheet(&user.actor, meeting_id).await?;
+    let lang = user.lang.code();
+    let mut returned = returned;
+    let items = sheet
+        .items
+        .into_iter()
+        .map(|item| {
+            let mine = returned.take_if(|r| r.case_id == item.case_id);
+            let mut primary_given = false;
+            Item {
+                buttons: item
+                    .decisions
+                    .iter()
+                    .map(|d| {
+                        let open = d.blocked_by.is_empty();
+                        let style = if open && !primary_given {
+                            primary_given = true;
+                            "primary"
+                        } else {
+                            "secondary"
+                        };
+                        DecisionButton {
+                            id: d.id.clone(),
+                            label: d.label.in_language(lang).to_owned(),
+                            requires_comment: d.requires_comment,
+                            blocked_by: d
+                                .blocked_by
+                                .iter()
+                                .map(|f| f.message.in_language(lang).to_owned())
+                                .collect(),
+                            style,
+                            why_id: format!("why-{}-{}", item.case_id, d.id),
+                        }
+                    })
+                    .collect(),
+                decided: item
+                    .decided
+                    .iter()
+                    .map(|d| TakenDecision {
+                        label: d
+                            .decision_label
+                            .as_ref()
+                            .map_or_else(|| d.decision.clone(), |l| l.in_language(lang).to_owned()),
+                        comment: d.comment.clone(),
+                        decided_by: d.decided_by.as_ref().map(|u| u.name.clone()),
+                        decided_on: long_day(user.lang, d.decided_at),
+                    })
+                    .collect(),
+                comment_field: format!("comment-{}", item.case_id),
+                comment: mine
+                    .as_ref()
+                    .map(|r| r.comment.to_owned())
+                    .unwrap_or_default(),
+                conflict: mine.as_ref().is_some_and(|r| r.conflict),
+                errors: mine.map(|r| r.errors).unwrap_or_default(),
+                position: item.position,
+                case_id: item.case_id,
+                number: item.number,
+                title: item.title,
+                state_label: item.state_label.in_language(lang).to_owned(),
+                version: item.version,
+                awaiting_decision: item.awaiting_decision,
+                document: item.document,
+            }
+        })
+        .collect();
+    let meeting = sheet.meeting;
+    Ok(DecideView {
+        id: meeting.id,
+        title: meeting.title,
+        body_name: meeting.body_name,
+        committee: meeting.body == "committee",
+        held_on: long_date(user.lang, meeting.held_on),
+        published: meeting.published_at.is_some(),
+        member_of_body: sheet.member_of_body,
+        items,
+    })
+}
+
+fn title_key(view: &DecideView) -> &'static str {
+    if view.committee {
+        "decide.committee_title"
+    } else {
+        "decide.steering_title"
+    }
+}
+
+pub async fn decision_screen(
+    State(state): State<PageState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = path_id(&id)?;
+    let view = decide_view(&state, &user, id, None).await?;
+    state
+        .views
+        .render("meetings/decide", &user.chrome(title_key(&view)), &view)
+}
+
+/// A decision on one item: the transition, the case version the reader saw, and a comment.
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    transition: String,
+    version: i32,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn decide(
+    State(state): State<PageState>,
+    Path((id, case_id)): Path<(String, String)>,
+    CsrfForm { user, form }: CsrfForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let (id, case_id) = (path_id(&id)?, path_id(&case_id)?);
+    // The case must be an item of this meeting: the sheet is what the reader may see.
+    let sheet = state.engine.meeting(&user.actor, id).await?;
+    if !sheet.agenda.iter().any(|a| a.case_id == case_id) {
+        return Err(PageError::Engine(EngineError::NotFound {
+            what: "agenda item",
+        }));
+    }
+    let comment = Some(form.comment.trim()).filter(|c| !c.is_empty());
+    let result = state
+        .engine
+        .transition(
+            &user.actor,
+            case_id,
+            form.version,
+            &form.transition,
+            comment,
+        )
+        .await;
+    let field = format!("comment-{case_id}");
+    let (errors, conflict) = match result {
+        Ok(_) => return Ok(see_other(&format!("/meetings/{id}/decide#item-{case_id}"))),
+        Err(EngineError::Conflict { .. }) => (
+            ErrorSummary::single(&field, state.views.text(user.lang, "decide.conflict", &[])?),
+            true,
+        ),
+        Err(EngineError::Refused(Refusal::Blocked { failures, .. })) => {
+            let mut summary = ErrorSummary::default();
+            for f in failures {
+                summary.push(&field, f.message.in_language(user.lang.code()));
+            }
+            (summary, false)
+        }
+        Err(EngineError::Invalid(problems)) => {
+            let mut summary = field_errors(&state.views, user.lang, "decide", &problems);
+            for item in &mut summary.items {
+                item.field.clone_from(&field);
+            }
+            (summary, false)
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let returned = Returned {
+        case_id,
+        comment: &form.comment,
+        errors,
+        conflict,
+    };
+    let view = decide_view(&state, &user, id, Some(returned)).await?;
+    let status = if conflict {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    state.views.render_with_status(
+        status,
+        "meetings/decide",
+        &user.chrome(title_key(&view)),
+        &view,
+    )
+}
