@@ -429,6 +429,7 @@ pub fn render(diagram: &Diagram) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
