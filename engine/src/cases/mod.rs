@@ -16,6 +16,9 @@ pub mod list;
 pub mod meetings;
 pub mod revisions;
 pub mod view;
+// The case screens of the web application (issue 6).
+pub mod actions;
+pub mod tasks;
 
 use crate::actor::Actor;
 use crate::domain::calendar::danish_date;
