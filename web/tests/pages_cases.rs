@@ -797,6 +797,150 @@ async fn the_case_files_download_with_their_type_and_name(db: &TestDb) {
     assert!(file.header(header::CONTENT_DISPOSITION).contains(".pdf"));
 }
 
+/// The engine as it will be `days` from now.
+fn days_later(engine: &Engine, days: i64) -> Engine {
+    let moment = chrono::Utc::now() + chrono::Duration::days(days);
+    engine
+        .clone()
+        .with_clock(std::sync::Arc::new(move || moment))
+}
+
+async fn my_tasks_show_what_waits_for_me_overdue_first(db: &TestDb) {
+    let engine = &db.engine;
+    let anne = member(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let bo = member(engine, "bo@ouh.dk", "syddanmark", "proposer").await;
+    member(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    // Anne's draft waits for Anne, not for Bo.
+    let draft = case_by(engine, &anne, "Anne's kladde").await;
+    // Two cases submitted 30 days apart wait for the secretariat.
+    let mut submitted = Vec::new();
+    for (days, title) in [(0, "Første indsendte sag"), (30, "Anden indsendte sag")] {
+        let then = days_later(engine, days);
+        let id = case_by(&then, &bo, title).await;
+        let case = then
+            .revise_description(&bo, id, 1, full_description())
+            .await
+            .unwrap();
+        then.transition(&bo, id, case.version, "submit", None)
+            .await
+            .unwrap();
+        submitted.push(id);
+    }
+    let later = days_later(engine, 35);
+
+    let mut anne_browser = Browser::logged_in(&later, "anne@ouh.dk").await;
+    let tasks = anne_browser.get("/tasks").await;
+    assert!(
+        tasks.body.contains(&format!("/cases/{draft}\"")),
+        "{}",
+        tasks.body
+    );
+    assert!(!tasks.body.contains("Første indsendte sag"));
+    let mut bo_browser = Browser::logged_in(&later, "bo@ouh.dk").await;
+    let tasks = bo_browser.get("/tasks").await;
+    assert!(!tasks.body.contains("Anne's kladde"));
+    assert!(tasks.body.contains("Ingen sager venter på dig"));
+
+    let mut mette = Browser::logged_in(&later, "mette@rsyd.dk").await;
+    let tasks = mette.get("/tasks").await;
+    let first = tasks
+        .body
+        .find("Første indsendte sag")
+        .expect("the first case");
+    let second = tasks
+        .body
+        .find("Anden indsendte sag")
+        .expect("the second case");
+    assert!(first < second, "overdue first: {}", tasks.body);
+    assert!(
+        tasks.body.contains("1 sager er over fristen."),
+        "{}",
+        tasks.body
+    );
+    assert!(tasks.body.contains("dage over fristen"));
+    assert!(tasks.body.contains("dage tilbage"));
+    assert!(!tasks.body.contains("Anne's kladde"));
+}
+
+async fn the_secretariat_opens_the_hearing_and_sees_the_answers(db: &TestDb) {
+    let engine = &db.engine;
+    let proposer = member(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let secretariat = member(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let economist = member(engine, "lars@rsyd.dk", "syddanmark", "economist").await;
+    let id = case_in_economics(engine, &proposer, &secretariat).await;
+    let hospital = party(engine, "syddanmark", "Odense Universitetshospital").await;
+    let odense = party(engine, "syddanmark", "Odense Kommune").await;
+    let line = |party_id, running, savings| overdrag_engine::domain::economics::EconomicsLine {
+        party_id,
+        year: 2027,
+        one_off_costs: 0,
+        running_costs: running,
+        savings,
+    };
+    let version = engine.case(&economist, id).await.unwrap().version;
+    let case = engine
+        .replace_economics(
+            &economist,
+            id,
+            version,
+            vec![line(hospital, 0, 1_000_000), line(odense, 1_000_000, 0)],
+            None,
+        )
+        .await
+        .unwrap();
+    let mut version = case.version;
+    for side in [
+        overdrag_engine::domain::role::Side::Giving,
+        overdrag_engine::domain::role::Side::Receiving,
+    ] {
+        version = engine
+            .sign_off_economics(&economist, id, version, side)
+            .await
+            .unwrap()
+            .version;
+    }
+    let mut mette = Browser::logged_in(engine, "mette@rsyd.dk").await;
+    let page = mette.get(&format!("/cases/{id}")).await;
+    assert!(page.body.contains("I balance"), "{}", page.body);
+    let moved = mette
+        .post(
+            &format!("/cases/{id}/transitions"),
+            &[
+                ("csrf", &page.csrf()),
+                ("transition", "open_hearing"),
+                ("version", &version.to_string()),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+
+    let page = mette.get(&format!("/cases/{id}")).await;
+    assert!(page.body.contains("Åbn høringen"), "{}", page.body);
+    let opened = mette
+        .post(&format!("/cases/{id}/hearing"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+
+    let page = mette.get(&format!("/cases/{id}")).await;
+    assert!(!page.body.contains("Åbn høringen"));
+    assert!(page.body.contains("Høringen er åben"));
+    assert!(page.body.contains("Svendborg Kommune"), "{}", page.body);
+    assert!(page.body.contains("Har ikke svaret"));
+    assert!(page.body.contains("Høring åbnet"));
+    // A second opening is refused on the page, not with a crash.
+    let again = mette
+        .post(&format!("/cases/{id}/hearing"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains("href=\"#open-hearing\""));
+}
+
 on_both_databases!(
     a_proposer_creates_and_submits_a_case_and_the_secretariat_accepts_it,
     an_economist_fills_the_table_without_javascript_and_signs_off,
@@ -805,4 +949,6 @@ on_both_databases!(
     the_list_filters_by_state_and_search,
     pages_render_in_english_after_the_switch,
     the_case_files_download_with_their_type_and_name,
+    my_tasks_show_what_waits_for_me_overdue_first,
+    the_secretariat_opens_the_hearing_and_sees_the_answers,
 );
