@@ -92,6 +92,19 @@ impl Engine {
         actor: &Actor,
         query: &CaseQuery,
     ) -> Result<CasePage, EngineError> {
+        self.list_cases_of_kind(actor, query, None).await
+    }
+
+    /// The cases the actor may see that match `query` and, when given, are of `kind`.
+    ///
+    /// # Errors
+    /// As [`Engine::list_cases`].
+    pub async fn list_cases_of_kind(
+        &self,
+        actor: &Actor,
+        query: &CaseQuery,
+        kind: Option<CaseKind>,
+    ) -> Result<CasePage, EngineError> {
         let mut problems = Vec::new();
         if query.page == 0 {
             problems.push(FieldError::new("page", "pages are numbered from 1"));
@@ -120,6 +133,9 @@ impl Engine {
             .filter(handover_case::Column::RegionId.is_in(regions.keys().copied()));
         if let Some(state) = &query.state {
             select = select.filter(handover_case::Column::State.eq(state.as_str()));
+        }
+        if let Some(kind) = kind {
+            select = select.filter(handover_case::Column::Kind.eq(kind.as_str()));
         }
         if let Some(party) = query.party {
             select = select.filter(

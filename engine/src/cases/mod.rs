@@ -21,6 +21,9 @@ pub mod hearing_page;
 pub mod meeting_desk;
 pub mod public;
 pub mod workflow_overview;
+// The case screens of the web application (issue 6).
+pub mod actions;
+pub mod tasks;
 
 use crate::actor::Actor;
 use crate::domain::calendar::danish_date;

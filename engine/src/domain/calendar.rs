@@ -55,6 +55,11 @@ pub fn danish_date(now: DateTime<Utc>) -> NaiveDate {
     (now.naive_utc() + danish_offset(now)).date()
 }
 
+/// The Danish wall-clock time at `now`, for showing when something happened.
+pub fn danish_time(now: DateTime<Utc>) -> chrono::NaiveDateTime {
+    now.naive_utc() + danish_offset(now)
+}
+
 /// The latest moment at or before `now` when the Danish clock struck `hour` — when the daily
 /// digest that is due now was cut off.
 pub fn latest_danish_hour(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {

@@ -11,6 +11,9 @@
 mod admin_users;
 // The meeting, decision, workflow and public screens.
 mod assets;
+mod case_forms;
+mod case_page;
+mod cases;
 mod decide;
 pub mod error;
 mod forms;
@@ -21,6 +24,7 @@ mod login;
 mod meetings;
 mod public_register;
 pub mod session;
+mod tasks;
 pub mod views;
 mod workflow_page;
 pub mod workflow_svg;
@@ -94,6 +98,39 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         .route(
             "/hearing/{token}",
             get(hearing_link::show_hearing).post(hearing_link::answer_hearing),
+        )
+        // The case screens: my tasks, the case list, a new case, the case page with its
+        // actions, the description and economics forms, and the case's files.
+        .route("/tasks", get(tasks::my_tasks))
+        .route("/cases", get(cases::list_cases))
+        .route(
+            "/cases/new",
+            get(cases::new_case_form).post(cases::create_case),
+        )
+        .route("/cases/{id}", get(case_page::show_case))
+        .route("/cases/{id}/transitions", post(case_page::take_transition))
+        .route("/cases/{id}/signoffs", post(case_page::sign_off))
+        .route(
+            "/cases/{id}/implementation",
+            post(case_page::plan_implementation),
+        )
+        .route("/cases/{id}/hearing", post(case_page::open_hearing))
+        .route(
+            "/cases/{id}/description",
+            get(case_forms::description_form).post(case_forms::save_description),
+        )
+        .route(
+            "/cases/{id}/economics",
+            get(case_forms::economics_form).post(case_forms::save_economics),
+        )
+        .route(
+            "/cases/{id}/documents/{document_id}",
+            get(cases::download_document),
+        )
+        .route("/cases/{id}/export.zip", get(cases::export_zip))
+        .route(
+            "/cases/{id}/decision-document",
+            get(cases::decision_document),
         )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
