@@ -8,6 +8,8 @@
 //! `state.views.render("<name>", &user.chrome("<title key>"), &view)`; add its route in
 //! [`routes`]. Texts go into both `web/i18n/da.toml` and `web/i18n/en.toml`.
 
+mod admin_organisations;
+mod admin_outbox;
 mod admin_users;
 mod assets;
 pub mod error;
@@ -16,6 +18,7 @@ mod home;
 pub mod i18n;
 mod login;
 pub mod session;
+mod settings;
 pub mod views;
 
 pub use error::PageError;
@@ -70,6 +73,21 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         )
         .route("/admin/users/roles", post(admin_users::grant_role))
         .route("/admin/users/roles/remove", post(admin_users::revoke_role))
+        // Administration of organisations and the outbox; each user's own settings (web-admin).
+        .route(
+            "/admin/organisations",
+            get(admin_organisations::list_organisations),
+        )
+        .route(
+            "/admin/organisations/{id}/contact",
+            post(admin_organisations::set_contact),
+        )
+        .route("/admin/outbox", get(admin_outbox::list_outbox))
+        .route("/admin/outbox/{id}/resend", post(admin_outbox::resend))
+        .route(
+            "/settings",
+            get(settings::settings_page).post(settings::save_settings),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
