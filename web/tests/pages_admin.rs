@@ -429,6 +429,13 @@ async fn the_outbox_lists_filters_and_resends_a_failed_mail(db: &TestDb) {
         pending.items.iter().any(|m| m.id.to_string() == id),
         "the mail waits to be sent again"
     );
+    let back = browser.get(resent.location()).await;
+    assert!(
+        back.body
+            .contains("Mailen sendes igen. Den står nu med status Venter."),
+        "the mail has left the failed ones: {}",
+        back.body
+    );
     let all = browser
         .get(&format!("/admin/outbox?region=syddanmark&resent={id}"))
         .await;
@@ -461,7 +468,7 @@ async fn the_outbox_is_paged_by_25(db: &TestDb) {
     assert!(
         first
             .body
-            .contains(&format!("{total} mails – side 1 af 2."))
+            .contains(&format!("Mails i alt: {total}. Side 1 af 2."))
     );
     // Handlebars escapes `=` and `&`; the browser reads them back.
     assert!(

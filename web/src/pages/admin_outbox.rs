@@ -91,8 +91,14 @@ struct OutboxView {
     mails: Vec<MailRow>,
     previous: Option<PageLink>,
     next: Option<PageLink>,
-    resent: Option<String>,
+    resent: Option<Resent>,
     errors: ErrorSummary,
+}
+
+/// The mail just sent again: its case number when it is in the listing.
+#[derive(Debug, Serialize)]
+struct Resent {
+    number: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,13 +136,14 @@ struct Listing<'a> {
     region: &'a str,
     status: StatusFilter,
     page: u64,
+    /// The mail just sent again, to point out.
+    resent: Option<i64>,
 }
 
 async fn outbox_view(
     state: &PageState,
     user: &CurrentUser,
     at: &Listing<'_>,
-    resent: Option<i64>,
     errors: ErrorSummary,
 ) -> Result<OutboxView, PageError> {
     let found = state
@@ -159,16 +166,18 @@ async fn outbox_view(
         label: label(s),
         selected: at.status.0 == Some(s),
     }));
-    let resent_number = resent.and_then(|id| {
-        found
+    // The mail sent again may have left this listing (a filter on failed mails).
+    let resent = at.resent.map(|id| Resent {
+        number: found
             .items
             .iter()
             .find(|m| m.id == id)
-            .map(|m| m.case_number.clone())
+            .map(|m| m.case_number.clone()),
     });
+    let resent_id = at.resent;
     let row = |m: OutboxEntry| MailRow {
         can_resend: m.status == "failed",
-        resent: resent == Some(m.id),
+        resent: resent_id == Some(m.id),
         status_label: label(&m.status),
         status_badge: badge(&m.status),
         id: m.id,
@@ -199,7 +208,7 @@ async fn outbox_view(
             href: outbox_link(at.region, at.status, at.page + 1),
         }),
         mails: found.items.into_iter().map(row).collect(),
-        resent: resent_number,
+        resent,
         errors,
     })
 }
@@ -215,15 +224,9 @@ pub async fn list_outbox(
         region: &region,
         status: StatusFilter::parse(query.status.as_deref())?,
         page: query.page.unwrap_or(1).max(1),
+        resent: query.resent,
     };
-    let view = outbox_view(
-        &state,
-        &user,
-        &listing,
-        query.resent,
-        ErrorSummary::default(),
-    )
-    .await?;
+    let view = outbox_view(&state, &user, &listing, ErrorSummary::default()).await?;
     state
         .views
         .render("admin/outbox", &user.chrome("admin_outbox.title"), &view)
@@ -251,6 +254,7 @@ pub async fn resend(
         region: &region,
         status: StatusFilter::parse(Some(&form.status))?,
         page: form.page.unwrap_or(1).max(1),
+        resent: None,
     };
     let refused = match state.engine.resend_mail(&user.actor, id).await {
         Ok(_) => {
@@ -269,7 +273,7 @@ pub async fn resend(
             .unwrap_or_else(|| error.message.clone());
         errors.push(&format!("resend-{id}"), message);
     }
-    let view = outbox_view(&state, &user, &listing, None, errors).await?;
+    let view = outbox_view(&state, &user, &listing, errors).await?;
     state.views.render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "admin/outbox",
