@@ -8,6 +8,8 @@
 //! `state.views.render("<name>", &user.chrome("<title key>"), &view)`; add its route in
 //! [`routes`]. Texts go into both `web/i18n/da.toml` and `web/i18n/en.toml`.
 
+mod admin_organisations;
+mod admin_outbox;
 mod admin_users;
 // The meeting, decision, workflow and public screens.
 mod assets;
@@ -24,6 +26,7 @@ mod login;
 mod meetings;
 mod public_register;
 pub mod session;
+mod settings;
 mod tasks;
 pub mod views;
 mod workflow_page;
@@ -131,6 +134,21 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         .route(
             "/cases/{id}/decision-document",
             get(cases::decision_document),
+        )
+        // Administration of organisations and the outbox; each user's own settings (web-admin).
+        .route(
+            "/admin/organisations",
+            get(admin_organisations::list_organisations),
+        )
+        .route(
+            "/admin/organisations/{id}/contact",
+            post(admin_organisations::set_contact),
+        )
+        .route("/admin/outbox", get(admin_outbox::list_outbox))
+        .route("/admin/outbox/{id}/resend", post(admin_outbox::resend))
+        .route(
+            "/settings",
+            get(settings::settings_page).post(settings::save_settings),
         )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(

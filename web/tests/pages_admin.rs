@@ -1,0 +1,727 @@
+//! The administration pages for organisations and the mail outbox, and each user's own
+//! settings, through the real router on a real database — on SQLite, and on PostgreSQL as
+//! ignored tests run by `.ci/run`.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use overdrag_engine::accounts::{Password, set_password};
+use overdrag_engine::cases::NewCase;
+use overdrag_engine::domain::description::ProfessionalDescription;
+use overdrag_engine::{Actor, Engine};
+use overdrag_tests::{TestDb, on_both_databases, party, person};
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "korrekt hest batteri";
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The value of the first hidden `csrf` field.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("the page has a form") + marker.len();
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_owned()
+    }
+
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// How often `needle` occurs in the page.
+    fn count(&self, needle: &str) -> usize {
+        self.body.matches(needle).count()
+    }
+}
+
+/// A browser without JavaScript: it keeps cookies and follows nothing by itself.
+struct Browser {
+    app: Router,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new(engine: &Engine) -> Self {
+        Self {
+            app: overdrag::server::router(engine.clone()),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn send(&mut self, method: Method, uri: &str, form: Option<&[(&str, &str)]>) -> Page {
+        let mut request = Request::builder().method(method).uri(uri);
+        if !self.cookies.is_empty() {
+            let cookies: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header(header::COOKIE, cookies.join("; "));
+        }
+        let body = match form {
+            Some(fields) => {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                Body::from(serde_urlencoded::to_string(fields).unwrap())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let page = Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: String::from_utf8_lossy(
+                &to_bytes(response.into_body(), 8 * 1024 * 1024)
+                    .await
+                    .unwrap(),
+            )
+            .into_owned(),
+        };
+        for cookie in page.set_cookies() {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || cookie.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        page
+    }
+
+    async fn get(&mut self, uri: &str) -> Page {
+        self.send(Method::GET, uri, None).await
+    }
+
+    async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Page {
+        self.send(Method::POST, uri, Some(form)).await
+    }
+
+    /// Opens the login page and logs in.
+    async fn log_in(&mut self, email: &str) {
+        let csrf = self.get("/login").await.csrf();
+        let page = self
+            .post(
+                "/login",
+                &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+}
+
+/// A person with `role` in `region` who can log in with [`PASSWORD`].
+async fn member(engine: &Engine, email: &str, region: &str, role: &str) -> Actor {
+    let actor = person(engine, email, region, role).await;
+    set_password(
+        engine.db(),
+        actor.user_id,
+        &Password::parse(PASSWORD).unwrap(),
+    )
+    .await
+    .unwrap();
+    actor
+}
+
+/// Logs in a new admin of Syddanmark.
+async fn syddanmark_admin(db: &TestDb) -> (Actor, Browser) {
+    let actor = member(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
+    let mut browser = Browser::new(&db.engine);
+    browser.log_in("admin@rsyd.dk").await;
+    (actor, browser)
+}
+
+/// A Syddanmark case created, described and withdrawn: its mails to the parties, who have
+/// no contact address, have failed. Returns its id and number.
+async fn withdrawn_case(engine: &Engine, proposer: &Actor) -> (i64, String) {
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "IV-behandling i eget hjem".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "syddanmark", "Odense Universitetshospital").await,
+        receiving_party_id: party(engine, "syddanmark", "Odense Kommune").await,
+    };
+    let case = engine.create_case(proposer, input).await.unwrap();
+    let description = ProfessionalDescription {
+        task: "IV-antibiotika i eget hjem".into(),
+        target_group: "Stabile voksne".into(),
+        volume_per_year: Some(420),
+        competences: "Infusion".into(),
+        responsibility: "Hospitalet".into(),
+        quality_and_safety: "Instruks".into(),
+        documentation: "MedCom".into(),
+        timeline: "1. april".into(),
+        ..Default::default()
+    };
+    let case = engine
+        .revise_description(proposer, case.id, case.version, description)
+        .await
+        .unwrap();
+    let case = engine
+        .transition(proposer, case.id, case.version, "withdraw", None)
+        .await
+        .unwrap();
+    (case.id, case.number)
+}
+
+/// The id of the first `<tr id="mail-…">` of the page whose row has a resend button.
+fn first_failed_mail(page: &Page) -> String {
+    let marker = "id=\"resend-";
+    let start = page.body.find(marker).expect("a resend button") + marker.len();
+    let end = page.body[start..].find('"').unwrap();
+    page.body[start..start + end].to_owned()
+}
+
+async fn an_admin_sees_the_organisations_and_saves_a_contact_address(db: &TestDb) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let odense = party(&db.engine, "syddanmark", "Odense Kommune").await;
+
+    let page = browser.get("/admin/organisations").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<h1>Organisationer: Region Syddanmark</h1>")
+    );
+    for heading in [
+        "<h2>Hospitaler</h2>",
+        "<h2>Kommuner (med kommunekode)</h2>",
+        "<h2>Almen praksis</h2>",
+        "<h2>Regionen</h2>",
+    ] {
+        assert!(page.body.contains(heading), "{heading}");
+    }
+    assert!(
+        page.body
+            .contains("Odense Kommune</th>\n      <td>461</td>")
+    );
+    assert!(
+        page.body
+            .contains("<th scope=\"row\">Odense Universitetshospital")
+    );
+    assert!(page.body.contains(&format!(
+        "<label class=\"sr-only\" for=\"contact_email-{odense}\">Kontaktadresse for Odense Kommune</label>"
+    )));
+    assert!(!page.body.contains("<script"));
+
+    let saved = browser
+        .post(
+            &format!("/admin/organisations/{odense}/contact"),
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("contact_email", " Sundhed@Odense.dk "),
+            ],
+        )
+        .await;
+
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        saved.location(),
+        format!("/admin/organisations?region=syddanmark&saved={odense}#contact_email-{odense}")
+    );
+    let after = browser.get(saved.location()).await;
+    assert!(
+        after
+            .body
+            .contains("Kontaktadressen for Odense Kommune er gemt."),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains("value=\"sundhed@odense.dk\""));
+    let stored = db
+        .engine
+        .organisations(&admin, "syddanmark")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == odense)
+        .unwrap();
+    assert_eq!(stored.contact_email.as_deref(), Some("sundhed@odense.dk"));
+
+    // An empty field removes the address.
+    let removed = browser
+        .post(
+            &format!("/admin/organisations/{odense}/contact"),
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("contact_email", ""),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let stored = db.engine.organisations(&admin, "syddanmark").await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .find(|o| o.id == odense)
+            .unwrap()
+            .contact_email,
+        None
+    );
+}
+
+async fn a_bad_contact_address_comes_back_naming_the_organisation(db: &TestDb) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let odense = party(&db.engine, "syddanmark", "Odense Kommune").await;
+    let csrf = browser.get("/admin/organisations").await.csrf();
+
+    let page = browser
+        .post(
+            &format!("/admin/organisations/{odense}/contact"),
+            &[
+                ("csrf", &csrf),
+                ("region", "syddanmark"),
+                ("contact_email", "sundhed.odense.dk"),
+            ],
+        )
+        .await;
+
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Der er problemer med det indtastede"));
+    assert!(
+        page.body
+            .contains(&format!("href=\"#contact_email-{odense}\"")),
+        "the summary links to the organisation's field: {}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Skriv en fuld e-mailadresse for Odense Kommune")
+    );
+    assert!(
+        page.body.contains("value=\"sundhed.odense.dk\""),
+        "what was typed is kept"
+    );
+    assert!(page.body.contains("aria-invalid=\"true\""));
+    assert_eq!(page.count("aria-invalid=\"true\""), 1, "only that row");
+    let stored = db.engine.organisations(&admin, "syddanmark").await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .find(|o| o.id == odense)
+            .unwrap()
+            .contact_email,
+        None,
+        "nothing was saved"
+    );
+}
+
+async fn the_outbox_lists_filters_and_resends_a_failed_mail(db: &TestDb) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let proposer = person(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let (case_id, number) = withdrawn_case(&db.engine, &proposer).await;
+
+    let all = browser.get("/admin/outbox").await;
+
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert!(all.body.contains("<h1>Udbakke</h1>"));
+    assert!(
+        all.body
+            .contains(&format!("<a href=\"/cases/{case_id}\">{number}</a>")),
+        "{}",
+        all.body
+    );
+    assert!(all.body.contains("<code>case_withdrawn</code>"));
+    assert!(all.body.contains("Fejlet"), "party mails have failed");
+    assert!(!all.body.contains("<script"));
+
+    let failed = browser
+        .get("/admin/outbox?region=syddanmark&status=failed")
+        .await;
+    assert_eq!(failed.status, StatusCode::OK);
+    assert!(
+        failed
+            .body
+            .contains("<option value=\"failed\" selected>Fejlet</option>")
+    );
+    assert_eq!(
+        failed.count("badge badge-error"),
+        failed.count("<tr id=\"mail-"),
+        "only failed mails"
+    );
+    assert!(
+        failed.body.contains("kontaktadresse"),
+        "the last error is shown"
+    );
+    let pending = browser
+        .get("/admin/outbox?region=syddanmark&status=pending")
+        .await;
+    assert!(
+        !pending.body.contains("id=\"resend-"),
+        "no resend on pending mails"
+    );
+
+    // Resending fails while the party has no address, and says so.
+    let id = first_failed_mail(&failed);
+    let csrf = failed.csrf();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("region", "syddanmark"),
+        ("status", "failed"),
+        ("page", "1"),
+    ];
+    let refused = browser
+        .post(&format!("/admin/outbox/{id}/resend"), &form)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("Modtageren har stadig ingen kontaktadresse")
+    );
+    assert!(refused.body.contains(&format!("href=\"#resend-{id}\"")));
+
+    // With addresses for the parties, it goes back in the queue.
+    for organisation in db.engine.organisations(&admin, "syddanmark").await.unwrap() {
+        db.engine
+            .set_contact_email(&admin, organisation.id, Some("post@example.dk"))
+            .await
+            .unwrap();
+    }
+    let resent = browser
+        .post(&format!("/admin/outbox/{id}/resend"), &form)
+        .await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER, "{}", resent.body);
+    assert_eq!(
+        resent.location(),
+        format!("/admin/outbox?region=syddanmark&status=failed&page=1&resent={id}#mail-{id}")
+    );
+    let pending = db
+        .engine
+        .outbox(&admin, "syddanmark", Some("pending"), 1, 200)
+        .await
+        .unwrap();
+    assert!(
+        pending.items.iter().any(|m| m.id.to_string() == id),
+        "the mail waits to be sent again"
+    );
+    let back = browser.get(resent.location()).await;
+    assert!(
+        back.body
+            .contains("Mailen sendes igen. Den står nu med status Venter."),
+        "the mail has left the failed ones: {}",
+        back.body
+    );
+    let all = browser
+        .get(&format!("/admin/outbox?region=syddanmark&resent={id}"))
+        .await;
+    assert!(
+        all.body
+            .contains(&format!("Mailen om sag {number} sendes igen.")),
+        "{}",
+        all.body
+    );
+}
+
+async fn the_outbox_is_paged_by_25(db: &TestDb) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let proposer = person(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let mut total = 0;
+    while total <= 25 {
+        withdrawn_case(&db.engine, &proposer).await;
+        total = db
+            .engine
+            .outbox(&admin, "syddanmark", None, 1, 1)
+            .await
+            .unwrap()
+            .total;
+    }
+
+    let first = browser.get("/admin/outbox?region=syddanmark").await;
+    let second = browser.get("/admin/outbox?region=syddanmark&page=2").await;
+
+    assert_eq!(first.count("<tr id=\"mail-"), 25);
+    assert!(
+        first
+            .body
+            .contains(&format!("Mails i alt: {total}. Side 1 af 2."))
+    );
+    // Handlebars escapes `=` and `&`; the browser reads them back.
+    assert!(
+        first
+            .body
+            .contains("href=\"/admin/outbox?region&#x3D;syddanmark&amp;page&#x3D;2\" rel=\"next\""),
+        "{}",
+        first.body
+    );
+    assert!(!first.body.contains("rel=\"prev\""));
+    assert_eq!(
+        second.count("<tr id=\"mail-"),
+        usize::try_from(total - 25).unwrap()
+    );
+    assert!(second.body.contains("rel=\"prev\"") && !second.body.contains("rel=\"next\""));
+}
+
+async fn a_user_sets_their_language_and_mail_digest(db: &TestDb) {
+    let anne = member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let mut browser = Browser::new(&db.engine);
+    browser.log_in("anne@ouh.dk").await;
+
+    let page = browser.get("/settings").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<h1>Indstillinger</h1>"));
+    assert!(page.body.contains("value=\"da\" checked"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("value=\"event\" aria-describedby=\"mail-event-hint\" checked")
+    );
+    assert!(
+        page.body
+            .contains("<legend class=\"form-label\">Sprog</legend>")
+    );
+    assert!(!page.body.contains("<script"));
+
+    let saved = browser
+        .post(
+            "/settings",
+            &[
+                ("csrf", &page.csrf()),
+                ("language", "en"),
+                ("mail", "digest"),
+            ],
+        )
+        .await;
+
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), "/settings?saved=1");
+    assert_eq!(
+        browser.cookies.get("overdrag_lang").map(String::as_str),
+        Some("en"),
+        "the pages follow at once"
+    );
+    let after = browser.get(saved.location()).await;
+    assert!(after.body.contains("<html lang=\"en\">"));
+    assert!(
+        after.body.contains("Your settings are saved."),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains("value=\"en\" checked"));
+    assert!(
+        after
+            .body
+            .contains("value=\"digest\" aria-describedby=\"mail-digest-hint\" checked")
+    );
+    let stored = db.engine.user_settings(&anne).await.unwrap();
+    assert_eq!(
+        (stored.language.as_str(), stored.daily_digest),
+        ("en", true)
+    );
+    assert!(db.engine.mail_preference(&anne).await.unwrap().daily_digest);
+
+    // Without the cookie (another browser), the stored language still applies.
+    let mut other = Browser::new(&db.engine);
+    other.log_in("anne@ouh.dk").await;
+    assert!(other.get("/").await.body.contains("Welcome, Test proposer"));
+}
+
+async fn a_settings_form_without_choices_shows_the_summary(db: &TestDb) {
+    let anne = member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let mut browser = Browser::new(&db.engine);
+    browser.log_in("anne@ouh.dk").await;
+    let csrf = browser.get("/settings").await.csrf();
+
+    let page = browser
+        .post("/settings", &[("csrf", &csrf), ("language", "de")])
+        .await;
+
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"#language-da\""));
+    assert!(page.body.contains("Vælg dansk eller engelsk."));
+    assert!(page.body.contains("href=\"#mail-event\""));
+    assert!(page.body.contains("Vælg, hvordan du vil have dine mails."));
+    assert!(
+        !page.body.contains(" checked"),
+        "nothing chosen is shown as chosen"
+    );
+    let kept = browser
+        .post(
+            "/settings",
+            &[("csrf", &csrf), ("language", "xx"), ("mail", "digest")],
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        kept.body
+            .contains("value=\"digest\" aria-describedby=\"mail-digest-hint\" checked"),
+        "the choice made is kept"
+    );
+    let stored = db.engine.user_settings(&anne).await.unwrap();
+    assert_eq!(
+        (stored.language.as_str(), stored.daily_digest),
+        ("da", false)
+    );
+}
+
+async fn another_regions_admin_gets_404_and_a_non_admin_403(db: &TestDb) {
+    let (_, mut syd) = syddanmark_admin(db).await;
+    member(&db.engine, "admin@rn.dk", "nordjylland", "admin").await;
+    member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let proposer = person(&db.engine, "bo@ouh.dk", "syddanmark", "proposer").await;
+    withdrawn_case(&db.engine, &proposer).await;
+    let mail = first_failed_mail(&syd.get("/admin/outbox?status=failed").await);
+    let odense = party(&db.engine, "syddanmark", "Odense Kommune").await;
+    let mut nord = Browser::new(&db.engine);
+    nord.log_in("admin@rn.dk").await;
+    let csrf = nord.get("/admin/organisations").await.csrf();
+
+    let organisations = nord.get("/admin/organisations?region=syddanmark").await;
+    let outbox = nord.get("/admin/outbox?region=syddanmark").await;
+    let contact = nord
+        .post(
+            &format!("/admin/organisations/{odense}/contact"),
+            &[("csrf", &csrf), ("contact_email", "x@nord.dk")],
+        )
+        .await;
+    let resend = nord
+        .post(&format!("/admin/outbox/{mail}/resend"), &[("csrf", &csrf)])
+        .await;
+
+    for page in [&organisations, &outbox, &contact, &resend] {
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+        assert!(page.body.contains("Siden findes ikke"));
+    }
+    let own = nord.get("/admin/organisations").await;
+    assert!(own.body.contains("Region Nordjylland") && own.body.contains("Aalborg Kommune"));
+    assert!(!own.body.contains("Odense"));
+
+    let mut anne = Browser::new(&db.engine);
+    anne.log_in("anne@ouh.dk").await;
+    for uri in ["/admin/organisations", "/admin/outbox"] {
+        let page = anne.get(uri).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{uri}: {}", page.body);
+        assert!(page.body.contains("Administrator"), "names the role needed");
+    }
+    let csrf = anne.get("/settings").await.csrf();
+    let contact = anne
+        .post(
+            &format!("/admin/organisations/{odense}/contact"),
+            &[("csrf", &csrf), ("contact_email", "x@odense.dk")],
+        )
+        .await;
+    assert_eq!(contact.status, StatusCode::FORBIDDEN);
+}
+
+on_both_databases!(
+    an_admin_sees_the_organisations_and_saves_a_contact_address,
+    a_bad_contact_address_comes_back_naming_the_organisation,
+    the_outbox_lists_filters_and_resends_a_failed_mail,
+    the_outbox_is_paged_by_25,
+    a_user_sets_their_language_and_mail_digest,
+    a_settings_form_without_choices_shows_the_summary,
+    another_regions_admin_gets_404_and_a_non_admin_403,
+);
+
+#[tokio::test]
+async fn the_admin_pages_are_english_after_the_switch_and_the_menu_links_them() {
+    let db = TestDb::sqlite().await;
+    let (_, mut admin) = syddanmark_admin(&db).await;
+    member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let csrf = admin.get("/").await.csrf();
+    admin
+        .post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "en"), ("next", "/")],
+        )
+        .await;
+
+    let organisations = admin.get("/admin/organisations").await;
+    let outbox = admin.get("/admin/outbox").await;
+    let settings = admin.get("/settings").await;
+
+    assert!(
+        organisations
+            .body
+            .contains("<h1>Organisations: Region Syddanmark</h1>")
+    );
+    assert!(
+        organisations
+            .body
+            .contains("Municipalities (with municipality code)")
+    );
+    assert!(outbox.body.contains("<h1>Outbox</h1>") && outbox.body.contains("No mails"));
+    assert!(settings.body.contains("One mail a day"));
+    for page in [&organisations, &outbox, &settings] {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("<html lang=\"en\">"));
+        assert!(!page.body.contains("<script"));
+        for link in [
+            "href=\"/settings\"",
+            "href=\"/admin/organisations\"",
+            "href=\"/admin/outbox\"",
+        ] {
+            assert!(page.body.contains(link), "{link}");
+        }
+    }
+    let mut anne = Browser::new(&db.engine);
+    anne.log_in("anne@ouh.dk").await;
+    let front = anne.get("/").await;
+    assert!(front.body.contains("href=\"/settings\""));
+    assert!(
+        !front.body.contains("href=\"/admin/outbox\""),
+        "no admin links for a proposer"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_status_filter_is_a_bad_request() {
+    let db = TestDb::sqlite().await;
+    let (_, mut admin) = syddanmark_admin(&db).await;
+
+    let page = admin.get("/admin/outbox?status=lost").await;
+
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(page.body.contains("Forespørgslen kan ikke læses"));
+}
+
+#[tokio::test]
+async fn the_admin_pages_need_a_login() {
+    let db = TestDb::sqlite().await;
+    let mut browser = Browser::new(&db.engine);
+
+    for uri in ["/admin/organisations", "/admin/outbox", "/settings"] {
+        let page = browser.get(uri).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{uri}");
+        assert!(page.location().starts_with("/login?next="), "{uri}");
+    }
+}
