@@ -7,9 +7,10 @@ use crate::actor::Actor;
 use crate::cases::Engine;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::{app_user, membership, region};
 use crate::users::{self, NewUser};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -168,7 +169,7 @@ impl Engine {
                 "a user with this email already exists; give them a role instead",
             ));
         }
-        let txn = self.db().begin().await?;
+        let txn = db::begin_write(self.db()).await?;
         let added = users::add_member(
             &txn,
             NewUser {

@@ -6,11 +6,12 @@ use super::{Engine, lock_case};
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::EngineError;
+use crate::storage::db;
 use crate::storage::entity::{agenda_item, handover_case, meeting};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 impl Engine {
@@ -30,7 +31,7 @@ impl Engine {
         let meeting = self
             .meeting_to_prepare(actor, meeting_id, "ordering an agenda")
             .await?;
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         let mut items = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .order_by_asc(agenda_item::Column::Position)
@@ -84,7 +85,7 @@ impl Engine {
             ));
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         let items = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .order_by_asc(agenda_item::Column::Position)

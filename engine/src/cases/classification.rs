@@ -6,10 +6,11 @@ use super::view::{CaseView, PartyRef};
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::{app_user, external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use serde_json::json;
 
@@ -79,7 +80,7 @@ impl Engine {
             return self.case(actor, case_id).await;
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(&txn, case.id, expected_version, None).await?;
         handover_case::Entity::update_many()
             .col_expr(handover_case::Column::Public, Expr::value(public))
@@ -163,7 +164,7 @@ impl Engine {
             return self.case(actor, case_id).await;
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(&txn, case.id, expected_version, None).await?;
         external_reference::Entity::delete_many()
             .filter(external_reference::Column::CaseId.eq(case.id))

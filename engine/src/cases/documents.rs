@@ -8,12 +8,11 @@ use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::document;
 use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use serde_json::json;
 
@@ -84,7 +83,7 @@ impl Engine {
             .put(bytes)
             .map_err(|e| EngineError::Storage(e.to_string()))?;
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         super::touch(&txn, case_id, now).await?;
         let stored = document::ActiveModel {
             case_id: Set(case_id),

@@ -8,6 +8,7 @@ use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
@@ -17,9 +18,7 @@ use crate::workflow::definition::Quorum;
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -208,7 +207,7 @@ impl Engine {
             ));
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         super::touch(&txn, case.id, now).await?;
         let opened = hearing::ActiveModel {
             case_id: Set(case.id),
@@ -500,7 +499,7 @@ impl Engine {
             return Err(EngineError::Invalid(problems));
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         super::touch(&txn, case.id, now).await?;
         hearing_party::Entity::update_many()
             .col_expr(hearing_party::Column::Answer, Expr::value(answer.as_str()))

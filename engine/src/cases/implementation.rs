@@ -6,12 +6,13 @@ use super::view::CaseView;
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::Stage;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 /// The dates of an approved case's implementation plan.
@@ -79,7 +80,7 @@ impl Engine {
             return self.case(actor, case_id).await;
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(&txn, case.id, expected_version, None).await?;
         handover_case::Entity::update_many()
             .col_expr(

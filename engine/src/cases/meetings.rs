@@ -9,13 +9,12 @@ use crate::actor::Actor;
 use crate::domain::role::{Role, Side};
 use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use serde_json::json;
 
@@ -358,7 +357,7 @@ impl Engine {
         let after_deadline = today > meeting.material_deadline;
         let now = self.now();
 
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         // The case's facts change (the on_agenda guard), so its version moves on.
         super::touch(&txn, case.id, now).await?;
         let position = agenda_item::Entity::find()

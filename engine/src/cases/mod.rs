@@ -33,6 +33,7 @@ use crate::domain::economics_summary::{self, PartyInfo, Sector};
 use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::{Role, Side};
 use crate::error::{EngineError, FieldError};
+use crate::storage::db;
 use crate::storage::entity::{
     app_user, description_revision, economics_line, economics_signoff, handover_case, organisation,
     region,
@@ -48,7 +49,7 @@ use file::CaseFile;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -274,7 +275,7 @@ impl Engine {
         refusal: EngineError,
     ) -> EngineError {
         let record = async {
-            let txn = self.db.begin().await?;
+            let txn = db::begin_write(&self.db).await?;
             lock_case(&txn, case_id).await?;
             let event = NewEvent {
                 kind: "refused",
@@ -387,7 +388,7 @@ impl Engine {
             .map(|d| def.calendar.add_working_days(today, d));
         let now = self.now();
 
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         let seq = numbers::next_seq(&txn, region.id, today.year()).await?;
         let number = numbers::format_number(&def.case_prefix, today.year(), seq);
         let case = handover_case::ActiveModel {
@@ -640,7 +641,7 @@ impl Engine {
             .map(|m| json!({ "id": m.id, "title": m.title, "held_on": m.held_on, "body": m.body }));
         let now = self.now();
 
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(
             &txn,
             case.id,
@@ -751,7 +752,7 @@ impl Engine {
         let now = self.now();
 
         let searchable = list::search_text(&case.title, &description.texts());
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(&txn, case.id, expected_version, None).await?;
         handover_case::Entity::update_many()
             .col_expr(handover_case::Column::SearchText, Expr::value(searchable))
@@ -843,7 +844,7 @@ impl Engine {
         };
         let now = self.now();
 
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(&txn, case.id, expected_version, None).await?;
         if let Some(text) = &new_assumptions {
             handover_case::Entity::update_many()
@@ -960,7 +961,7 @@ impl Engine {
         let fingerprint = file.fingerprint();
         let now = self.now();
 
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         self.bump(&txn, case.id, expected_version, None).await?;
         economics_signoff::Entity::delete_many()
             .filter(economics_signoff::Column::CaseId.eq(case.id))

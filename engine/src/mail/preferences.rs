@@ -4,10 +4,11 @@
 use crate::actor::Actor;
 use crate::cases::Engine;
 use crate::error::EngineError;
+use crate::storage::db;
 use crate::storage::entity::{app_user, outbox};
 use crate::storage::outbox::{DIGEST, PENDING};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 /// How a user wants their mails.
@@ -42,7 +43,7 @@ impl Engine {
         actor: &Actor,
         preference: MailPreference,
     ) -> Result<MailPreference, EngineError> {
-        let txn = self.db().begin().await?;
+        let txn = db::begin_write(self.db()).await?;
         app_user::Entity::update_many()
             .col_expr(
                 app_user::Column::MailDigest,

@@ -7,6 +7,7 @@ use crate::cases::Engine;
 use crate::cases::lock_case;
 use crate::domain::role::{Role, Side};
 use crate::error::EngineError;
+use crate::storage::db;
 use crate::storage::entity::{handover_case, reminder};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
@@ -14,7 +15,7 @@ use crate::workflow::Stage;
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::NaiveDate;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 /// The mail templates reminders use; they must exist.
@@ -162,7 +163,7 @@ impl Reminders {
         to: Vec<Recipient>,
     ) -> Result<bool, EngineError> {
         let now = self.engine.now();
-        let txn = self.engine.db().begin().await?;
+        let txn = db::begin_write(self.engine.db()).await?;
         let claim = reminder::ActiveModel {
             case_id: Set(case.id),
             kind: Set(kind.to_owned()),

@@ -2,7 +2,10 @@
 
 use overdrag_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -99,6 +102,21 @@ fn ensure_writable(dir: &Path) -> Result<(), ConnectError> {
     let probe = dir.join(".write-test");
     std::fs::write(&probe, b"ok").map_err(fail)?;
     std::fs::remove_file(&probe).map_err(fail)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), waiting its turn behind other writers: a transaction that read first
+/// and wrote later would otherwise fail with "database is locked" whenever another writer
+/// committed in between. PostgreSQL ignores the mode.
+///
+/// # Errors
+/// A database error, or the write lock not coming within the busy timeout.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Applies every pending migration.
