@@ -347,6 +347,65 @@ async fn an_approved_cases_dates_are_planned_and_reminded_once(db: &TestDb) {
     assert!(journal.chain.verified);
 }
 
+async fn two_answers_sent_at_once_through_one_link_count_once(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let mut case = new_case(engine, &s).await;
+    case = engine
+        .revise_description(&s.proposer, case.id, case.version, full_description())
+        .await
+        .unwrap();
+    case = step(engine, &s.proposer, &case, "submit", None).await;
+    case = step(engine, &s.secretariat, &case, "accept_description", None).await;
+    case = engine
+        .replace_economics(
+            &s.economist,
+            case.id,
+            case.version,
+            figures(&s, 3_900_000),
+            None,
+        )
+        .await
+        .unwrap();
+    for side in [Side::Giving, Side::Receiving] {
+        case = engine
+            .sign_off_economics(&s.economist, case.id, case.version, side)
+            .await
+            .unwrap();
+    }
+    step(engine, &s.secretariat, &case, "open_hearing", None).await;
+    let opened = engine
+        .open_hearing(&s.secretariat, case.id, None, None)
+        .await
+        .unwrap();
+    let token = opened.links[0].token.clone();
+    let (agree, object) = tokio::join!(
+        engine.answer_hearing_once(&token, HearingAnswer::Agree, None),
+        engine.answer_hearing_once(
+            &token,
+            HearingAnswer::Object,
+            Some("Vi mangler ressourcer.")
+        )
+    );
+    assert_eq!(
+        [agree.is_ok(), object.is_ok()]
+            .iter()
+            .filter(|ok| **ok)
+            .count(),
+        1,
+        "exactly one of two simultaneous answers counts: {agree:?} {object:?}"
+    );
+    let journal = engine.journal(&s.secretariat, case.id).await.unwrap();
+    assert_eq!(
+        journal
+            .events
+            .iter()
+            .filter(|e| e.kind == "hearing_answered")
+            .count(),
+        1
+    );
+}
+
 async fn outbox_rows(engine: &Engine, case_id: i64) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::CaseId.eq(case_id))
@@ -1476,6 +1535,7 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
 }
 
 on_both_databases!(
+    two_answers_sent_at_once_through_one_link_count_once,
     a_published_agenda_tells_each_party_and_member_once,
     an_approved_cases_dates_are_planned_and_reminded_once,
     a_hearing_closes_on_its_quorum_and_refuses_late_answers,

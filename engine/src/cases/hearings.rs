@@ -501,7 +501,13 @@ impl Engine {
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
         super::touch(&txn, case.id, now).await?;
-        hearing_party::Entity::update_many()
+        // Written only over the answer this request saw, so two answers sent at once never
+        // both count: the later one is refused and can be sent again knowingly.
+        let unchanged = match &party.answer {
+            Some(seen) => hearing_party::Column::Answer.eq(seen.as_str()),
+            None => hearing_party::Column::Answer.is_null(),
+        };
+        let written = hearing_party::Entity::update_many()
             .col_expr(hearing_party::Column::Answer, Expr::value(answer.as_str()))
             .col_expr(
                 hearing_party::Column::AnswerText,
@@ -510,8 +516,16 @@ impl Engine {
             .col_expr(hearing_party::Column::AnsweredAt, Expr::value(now))
             .col_expr(hearing_party::Column::AnsweredBy, Expr::value(user))
             .filter(hearing_party::Column::Id.eq(party.id))
+            .filter(unchanged)
             .exec(&txn)
             .await?;
+        if written.rows_affected == 0 {
+            txn.rollback().await?;
+            return Err(EngineError::invalid(
+                "answer",
+                "the answer was changed by someone else just now; reload the page to see it",
+            ));
+        }
         let event = NewEvent {
             kind: "hearing_answered",
             actor_user_id: user,
