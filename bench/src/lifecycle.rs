@@ -46,18 +46,30 @@ pub const STEPS_PER_LIFECYCLE: usize = 14;
 /// The people and parties every lifecycle uses, and the meetings its cases go on.
 #[derive(Clone)]
 pub struct Bench {
-    engine: Engine,
+    pub engine: Engine,
+    /// An API token per role, for the HTTP load.
+    pub tokens: Tokens,
     backend: String,
     proposer: Actor,
     secretariat: Actor,
     economist: Actor,
     steering: Actor,
     committee: Actor,
-    parties: [i64; 3],
-    steering_meeting: i64,
-    committee_meeting: i64,
+    pub parties: [i64; 3],
+    pub steering_meeting: i64,
+    pub committee_meeting: i64,
     case_ids: Arc<Mutex<Vec<i64>>>,
     timings: Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>,
+}
+
+/// The bearer token of each person.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub proposer: String,
+    pub secretariat: String,
+    pub economist: String,
+    pub steering: String,
+    pub committee: String,
 }
 
 /// The time each step of one lifecycle took.
@@ -83,7 +95,7 @@ impl StepClock {
     }
 }
 
-fn description() -> ProfessionalDescription {
+pub fn description() -> ProfessionalDescription {
     let paragraph = |topic: &str| {
         format!(
             "{topic}: Opgaven varetages efter fælles instruks mellem hospital og kommune. \
@@ -106,7 +118,7 @@ fn description() -> ProfessionalDescription {
     }
 }
 
-fn economics(parties: [i64; 3]) -> Vec<EconomicsLine> {
+pub fn economics(parties: [i64; 3]) -> Vec<EconomicsLine> {
     let mut lines = Vec::new();
     for year in 2027..2031 {
         for (n, party_id) in parties.into_iter().enumerate() {
@@ -123,7 +135,7 @@ fn economics(parties: [i64; 3]) -> Vec<EconomicsLine> {
     lines
 }
 
-async fn person(engine: &Engine, role: &str) -> Result<Actor, String> {
+async fn person(engine: &Engine, role: &str) -> Result<(Actor, String), String> {
     let input = NewUser {
         email: format!("{role}@bench.overdrag.invalid"),
         name: format!("Bench {role}"),
@@ -134,7 +146,6 @@ async fn person(engine: &Engine, role: &str) -> Result<Actor, String> {
     };
     users::add_user(engine.db(), input, Utc::now())
         .await
-        .map(|(actor, _)| actor)
         .map_err(|e| format!("cannot add the {role}: {e}"))
 }
 
@@ -175,7 +186,7 @@ impl Bench {
             of_kind("municipality", 0)?,
             of_kind("municipality", 1)?,
         ];
-        let secretariat = person(&engine, "secretariat").await?;
+        let (secretariat, secretariat_token) = person(&engine, "secretariat").await?;
         let held_on = engine.today() + chrono::Duration::days(28);
         let meeting = |body: &str| NewMeeting {
             region: REGION.into(),
@@ -194,11 +205,22 @@ impl Bench {
             .await
             .map_err(|e| e.to_string())?
             .id;
+        let (proposer, proposer_token) = person(&engine, "proposer").await?;
+        let (economist, economist_token) = person(&engine, "economist").await?;
+        let (steering, steering_token) = person(&engine, "steering_group").await?;
+        let (committee, committee_token) = person(&engine, "committee").await?;
         Ok(Self {
-            proposer: person(&engine, "proposer").await?,
-            economist: person(&engine, "economist").await?,
-            steering: person(&engine, "steering_group").await?,
-            committee: person(&engine, "committee").await?,
+            tokens: Tokens {
+                proposer: proposer_token,
+                secretariat: secretariat_token,
+                economist: economist_token,
+                steering: steering_token,
+                committee: committee_token,
+            },
+            proposer,
+            economist,
+            steering,
+            committee,
             secretariat,
             engine,
             backend,

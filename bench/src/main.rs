@@ -6,8 +6,10 @@
 //! ```sh
 //! cargo run --release -p overdrag-bench -- engine --workers 1 --lifecycles 200
 //! DATABASE_URL=postgres://postgres@127.0.0.1/bench cargo run --release -p overdrag-bench -- engine --workers 32
+//! cargo run --release -p overdrag-bench -- http --users 64 --lifecycles 500
 //! ```
 
+mod http;
 mod lifecycle;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +47,23 @@ enum Command {
         #[arg(long, default_value = "mail-templates")]
         mail_templates: PathBuf,
     },
+    /// Whole lifecycles through the JSON API of a server started in this process, by N
+    /// concurrent users with bearer tokens: throughput and latency per endpoint.
+    Http {
+        /// As for `engine`.
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+        /// Concurrent users.
+        #[arg(long, default_value_t = 64)]
+        users: usize,
+        /// Lifecycles in all.
+        #[arg(long, default_value_t = 500)]
+        lifecycles: usize,
+        #[arg(long, default_value = "workflows")]
+        workflows: PathBuf,
+        #[arg(long, default_value = "mail-templates")]
+        mail_templates: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -58,6 +77,13 @@ async fn main() -> std::process::ExitCode {
             workflows,
             mail_templates,
         } => engine(database, workers, lifecycles, &workflows, &mail_templates).await,
+        Command::Http {
+            database,
+            users,
+            lifecycles,
+            workflows,
+            mail_templates,
+        } => http_load(database, users, lifecycles, &workflows, &mail_templates).await,
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -101,6 +127,50 @@ async fn engine(
             "  {step:<24} {:>8.2} {:>8.2}",
             p50.as_secs_f64() * 1e3,
             p95.as_secs_f64() * 1e3
+        );
+    }
+    if database.is_none() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    Ok(())
+}
+
+async fn http_load(
+    database: Option<String>,
+    users: usize,
+    lifecycles: usize,
+    workflows: &std::path::Path,
+    mail_templates: &std::path::Path,
+) -> Result<(), String> {
+    let scratch = std::env::temp_dir().join(format!("overdrag-bench-http-{}", std::process::id()));
+    let bench =
+        lifecycle::Bench::prepare(database.as_deref(), &scratch, workflows, mail_templates).await?;
+    println!(
+        "HTTP lifecycle on {} through /api/v1 ({} durable steps each, plus two reads)",
+        bench.backend(),
+        lifecycle::STEPS_PER_LIFECYCLE
+    );
+    let load = http::Load::start(bench).await?;
+    load.run(users.min(8), users.min(8)).await?;
+    load.figures().await;
+    let started = Instant::now();
+    let steps = load.run(lifecycles, users).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let checked = load.check().await?;
+    println!(
+        "users {users:>3}  lifecycles {lifecycles:>6}  steps {steps:>7}  {seconds:>7.2} s  {:>8.1} durable steps/s  409s {}  cases checked {checked} (closed, journal verified, mails in the outbox)",
+        steps as f64 / seconds,
+        load.conflicts(),
+    );
+    println!("  endpoint                                  requests   p50 ms   p95 ms   p99 ms");
+    for f in load.figures().await {
+        println!(
+            "  {:<40} {:>9} {:>8.2} {:>8.2} {:>8.2}",
+            f.endpoint,
+            f.requests,
+            f.p50.as_secs_f64() * 1e3,
+            f.p95.as_secs_f64() * 1e3,
+            f.p99.as_secs_f64() * 1e3
         );
     }
     if database.is_none() {
