@@ -26,14 +26,13 @@ use overdrag_tests::{TestDb, person};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 const PASSWORD: &str = "korrekt hest batteri";
 
 /// One browser at a time: the machines that run these have few cores, and two Chromiums
 /// starving each other make tests flaky, not faster.
-static ONE_BROWSER: Mutex<()> = Mutex::new(());
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A chromedriver child process in its own process group; dropping it ends the group
 /// (chromedriver and the Chromium it started), also when a test panics.
@@ -152,13 +151,13 @@ struct Browser {
     server: tokio::task::JoinHandle<()>,
     profile: PathBuf,
     _driver: Chromedriver,
-    _turn: MutexGuard<'static, ()>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Browser {
     /// Starts the app, chromedriver and Chromium for the test named `test`.
     async fn start(test: &str) -> Self {
-        let turn = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = ONE_BROWSER.lock().await;
         let db = TestDb::sqlite().await;
         let app = overdrag::server::router(db.engine.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -330,10 +329,10 @@ impl Browser {
             "//label[normalize-space(.)={}]",
             xpath_literal(label_or_name)
         );
-        if let Ok(label) = self.client().find(Locator::XPath(&label)).await {
-            if let Some(id) = label.attr("for").await.unwrap() {
-                return self.client().find(Locator::Id(&id)).await.unwrap();
-            }
+        if let Ok(label) = self.client().find(Locator::XPath(&label)).await
+            && let Some(id) = label.attr("for").await.unwrap()
+        {
+            return self.client().find(Locator::Id(&id)).await.unwrap();
         }
         let by_name = format!(
             "//*[(self::input or self::select or self::textarea) and @name={}]",

@@ -6,138 +6,29 @@
 //! PostgreSQL as ignored tests run by `.ci/run`.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+mod common;
+
+use common::{Browser, Page};
+
+use axum::http::{StatusCode, header};
 use overdrag_engine::accounts::{Password, set_password};
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::{Actor, Engine};
 use overdrag_tests::{TestDb, on_both_databases, party, person};
-use std::collections::BTreeMap;
-use tower::ServiceExt;
 
 const PASSWORD: &str = "korrekt hest batteri";
 
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
 impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
     fn header(&self, name: header::HeaderName) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
     }
-
-    /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
-        self.hidden("csrf")
-    }
-
-    /// The value of the first hidden field `name`.
-    fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self.body.find(&marker).expect("the page has the field") + marker.len();
-        let end = self.body[start..].find('"').unwrap();
-        self.body[start..start + end].to_owned()
-    }
-
-    fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// A page that loads no script at all.
-    fn assert_scriptless(&self) {
-        assert!(!self.body.contains("<script"), "{}", self.body);
-    }
-}
-
-/// A browser without JavaScript: it keeps cookies and follows nothing by itself.
-struct Browser {
-    app: Router,
-    cookies: BTreeMap<String, String>,
 }
 
 impl Browser {
-    fn new(engine: &Engine) -> Self {
-        Self {
-            app: overdrag::server::router(engine.clone()),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    async fn send(&mut self, method: Method, uri: &str, form: Option<&[(&str, &str)]>) -> Page {
-        let mut request = Request::builder().method(method).uri(uri);
-        if !self.cookies.is_empty() {
-            let cookies: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            request = request.header(header::COOKIE, cookies.join("; "));
-        }
-        let body = match form {
-            Some(fields) => {
-                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(serde_urlencoded::to_string(fields).unwrap())
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let page = Page {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: String::from_utf8_lossy(
-                &to_bytes(response.into_body(), 32 * 1024 * 1024)
-                    .await
-                    .unwrap(),
-            )
-            .into_owned(),
-        };
-        for cookie in page.set_cookies() {
-            let pair = cookie.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || cookie.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        page
-    }
-
-    async fn get(&mut self, uri: &str) -> Page {
-        let page = self.send(Method::GET, uri, None).await;
-        page.assert_scriptless();
-        page
-    }
-
-    async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Page {
-        let page = self.send(Method::POST, uri, Some(form)).await;
-        page.assert_scriptless();
-        page
-    }
-
     /// A browser logged in as `email`.
     async fn logged_in(engine: &Engine, email: &str) -> Self {
         let mut browser = Self::new(engine);

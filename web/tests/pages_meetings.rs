@@ -3,9 +3,11 @@
 //! as ignored tests run by `.ci/run`.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+mod common;
+
+use common::{Browser, Page};
+
+use axum::http::StatusCode;
 use overdrag_engine::accounts::{Password, set_password};
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::hearings::HearingAnswer;
@@ -16,33 +18,10 @@ use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
 use overdrag_engine::{Actor, Engine};
 use overdrag_tests::{TestDb, on_both_databases, party, person};
-use std::collections::BTreeMap;
-use tower::ServiceExt;
 
 const PASSWORD: &str = "korrekt hest batteri";
 
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
 impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("the page has a form") + marker.len();
-        let end = self.body[start..].find('"').unwrap();
-        self.body[start..start + end].to_owned()
-    }
-
     /// A page fit for a browser without JavaScript.
     fn assert_ok_without_script(&self) {
         assert_eq!(self.status, StatusCode::OK, "{}", self.body);
@@ -50,74 +29,7 @@ impl Page {
     }
 }
 
-/// A browser without JavaScript: it keeps cookies and follows nothing by itself.
-struct Browser {
-    app: Router,
-    cookies: BTreeMap<String, String>,
-}
-
 impl Browser {
-    fn new(engine: &Engine) -> Self {
-        Self {
-            app: overdrag::server::router(engine.clone()),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    async fn send(&mut self, method: Method, uri: &str, form: Option<&[(&str, &str)]>) -> Page {
-        let mut request = Request::builder().method(method).uri(uri);
-        if !self.cookies.is_empty() {
-            let cookies: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            request = request.header(header::COOKIE, cookies.join("; "));
-        }
-        let body = match form {
-            Some(fields) => {
-                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(serde_urlencoded::to_string(fields).unwrap())
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let page = Page {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: String::from_utf8_lossy(
-                &to_bytes(response.into_body(), 8 * 1024 * 1024)
-                    .await
-                    .unwrap(),
-            )
-            .into_owned(),
-        };
-        for cookie in page.headers.get_all(header::SET_COOKIE) {
-            let cookie = cookie.to_str().unwrap();
-            let pair = cookie.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || cookie.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        page
-    }
-
-    async fn get(&mut self, uri: &str) -> Page {
-        self.send(Method::GET, uri, None).await
-    }
-
-    async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Page {
-        self.send(Method::POST, uri, Some(form)).await
-    }
-
     /// Opens `page` and posts `form` to `action` with the page's CSRF token.
     async fn submit(&mut self, page: &str, action: &str, form: &[(&str, &str)]) -> Page {
         let csrf = self.get(page).await.csrf();
