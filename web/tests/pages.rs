@@ -5,39 +5,10 @@
 
 mod common;
 
-use common::{Browser, Page};
+use common::{Browser, PASSWORD, member};
 
 use axum::http::{StatusCode, header};
-use overdrag_engine::Engine;
-use overdrag_engine::accounts::{Password, set_password};
 use overdrag_tests::{TestDb, on_both_databases, person};
-
-const PASSWORD: &str = "korrekt hest batteri";
-
-impl Browser {
-    /// Opens the login page and logs in.
-    async fn log_in(&mut self, email: &str, password: &str) -> Page {
-        let csrf = self.get("/login").await.csrf();
-        self.post(
-            "/login",
-            &[("csrf", &csrf), ("email", email), ("password", password)],
-        )
-        .await
-    }
-}
-
-/// A person with `role` in `region` who can log in with [`PASSWORD`].
-async fn member(engine: &Engine, email: &str, region: &str, role: &str) -> i64 {
-    let actor = person(engine, email, region, role).await;
-    set_password(
-        engine.db(),
-        actor.user_id,
-        &Password::parse(PASSWORD).unwrap(),
-    )
-    .await
-    .unwrap();
-    actor.user_id
-}
 
 async fn login_works_and_sets_a_session_cookie(db: &TestDb) {
     member(&db.engine, "anne@rsyd.dk", "syddanmark", "proposer").await;

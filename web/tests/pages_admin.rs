@@ -5,16 +5,13 @@
 
 mod common;
 
-use common::{Browser, Page};
+use common::{Browser, Page, member};
 
 use axum::http::StatusCode;
-use overdrag_engine::accounts::{Password, set_password};
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::{Actor, Engine};
 use overdrag_tests::{TestDb, on_both_databases, party, person};
-
-const PASSWORD: &str = "korrekt hest batteri";
 
 impl Page {
     /// How often `needle` occurs in the page.
@@ -23,38 +20,11 @@ impl Page {
     }
 }
 
-impl Browser {
-    /// Opens the login page and logs in.
-    async fn log_in(&mut self, email: &str) {
-        let csrf = self.get("/login").await.csrf();
-        let page = self
-            .post(
-                "/login",
-                &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    }
-}
-
-/// A person with `role` in `region` who can log in with [`PASSWORD`].
-async fn member(engine: &Engine, email: &str, region: &str, role: &str) -> Actor {
-    let actor = person(engine, email, region, role).await;
-    set_password(
-        engine.db(),
-        actor.user_id,
-        &Password::parse(PASSWORD).unwrap(),
-    )
-    .await
-    .unwrap();
-    actor
-}
-
 /// Logs in a new admin of Syddanmark.
 async fn syddanmark_admin(db: &TestDb) -> (Actor, Browser) {
     let actor = member(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
     let mut browser = Browser::new(&db.engine);
-    browser.log_in("admin@rsyd.dk").await;
+    browser.sign_in("admin@rsyd.dk").await;
     (actor, browser)
 }
 
@@ -394,7 +364,7 @@ async fn the_outbox_is_paged_by_25(db: &TestDb) {
 async fn a_user_sets_their_language_and_mail_digest(db: &TestDb) {
     let anne = member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
     let mut browser = Browser::new(&db.engine);
-    browser.log_in("anne@ouh.dk").await;
+    browser.sign_in("anne@ouh.dk").await;
 
     let page = browser.get("/settings").await;
 
@@ -451,14 +421,14 @@ async fn a_user_sets_their_language_and_mail_digest(db: &TestDb) {
 
     // Without the cookie (another browser), the stored language still applies.
     let mut other = Browser::new(&db.engine);
-    other.log_in("anne@ouh.dk").await;
+    other.sign_in("anne@ouh.dk").await;
     assert!(other.get("/").await.body.contains("Welcome, Test proposer"));
 }
 
 async fn a_settings_form_without_choices_shows_the_summary(db: &TestDb) {
     let anne = member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
     let mut browser = Browser::new(&db.engine);
-    browser.log_in("anne@ouh.dk").await;
+    browser.sign_in("anne@ouh.dk").await;
     let csrf = browser.get("/settings").await.csrf();
 
     let page = browser
@@ -507,7 +477,7 @@ async fn another_regions_admin_gets_404_and_a_non_admin_403(db: &TestDb) {
     let mail = first_failed_mail(&syd.get("/admin/outbox?status=failed").await);
     let odense = party(&db.engine, "syddanmark", "Odense Kommune").await;
     let mut nord = Browser::new(&db.engine);
-    nord.log_in("admin@rn.dk").await;
+    nord.sign_in("admin@rn.dk").await;
     let csrf = nord.get("/admin/organisations").await.csrf();
 
     let organisations = nord.get("/admin/organisations?region=syddanmark").await;
@@ -531,7 +501,7 @@ async fn another_regions_admin_gets_404_and_a_non_admin_403(db: &TestDb) {
     assert!(!own.body.contains("Odense"));
 
     let mut anne = Browser::new(&db.engine);
-    anne.log_in("anne@ouh.dk").await;
+    anne.sign_in("anne@ouh.dk").await;
     for uri in ["/admin/organisations", "/admin/outbox"] {
         let page = anne.get(uri).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{uri}: {}", page.body);
@@ -599,7 +569,7 @@ async fn the_admin_pages_are_english_after_the_switch_and_the_menu_links_them() 
         }
     }
     let mut anne = Browser::new(&db.engine);
-    anne.log_in("anne@ouh.dk").await;
+    anne.sign_in("anne@ouh.dk").await;
     let front = anne.get("/").await;
     assert!(front.body.contains("href=\"/settings\""));
     assert!(

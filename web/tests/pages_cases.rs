@@ -8,16 +8,13 @@
 
 mod common;
 
-use common::{Browser, Page};
+use common::{Browser, Page, member};
 
 use axum::http::{StatusCode, header};
-use overdrag_engine::accounts::{Password, set_password};
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::{Actor, Engine};
-use overdrag_tests::{TestDb, on_both_databases, party, person};
-
-const PASSWORD: &str = "korrekt hest batteri";
+use overdrag_tests::{TestDb, on_both_databases, party};
 
 impl Page {
     fn header(&self, name: header::HeaderName) -> &str {
@@ -29,37 +26,10 @@ impl Page {
 }
 
 impl Browser {
-    /// A browser logged in as `email`.
-    async fn logged_in(engine: &Engine, email: &str) -> Self {
-        let mut browser = Self::new(engine);
-        let csrf = browser.get("/login").await.csrf();
-        let page = browser
-            .post(
-                "/login",
-                &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        browser
-    }
-
     /// The session's CSRF token, read from a page.
     async fn token(&mut self) -> String {
         self.get("/").await.csrf()
     }
-}
-
-/// A person with `role` in `region` who can log in with [`PASSWORD`].
-async fn member(engine: &Engine, email: &str, region: &str, role: &str) -> Actor {
-    let actor = person(engine, email, region, role).await;
-    set_password(
-        engine.db(),
-        actor.user_id,
-        &Password::parse(PASSWORD).unwrap(),
-    )
-    .await
-    .unwrap();
-    actor
 }
 
 fn full_description() -> ProfessionalDescription {

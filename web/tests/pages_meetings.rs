@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::{Browser, Page};
+use common::{Browser, Page, member};
 
 use axum::http::StatusCode;
-use overdrag_engine::accounts::{Password, set_password};
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::hearings::HearingAnswer;
 use overdrag_engine::cases::meetings::NewMeeting;
@@ -17,9 +16,7 @@ use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
 use overdrag_engine::{Actor, Engine};
-use overdrag_tests::{TestDb, on_both_databases, party, person};
-
-const PASSWORD: &str = "korrekt hest batteri";
+use overdrag_tests::{TestDb, on_both_databases, party};
 
 impl Page {
     /// A page fit for a browser without JavaScript.
@@ -38,20 +35,6 @@ impl Browser {
         self.post(action, &fields).await
     }
 
-    /// Logs in as `email` (who has [`PASSWORD`]).
-    async fn logged_in(engine: &Engine, email: &str) -> Self {
-        let mut browser = Self::new(engine);
-        let csrf = browser.get("/login").await.csrf();
-        let page = browser
-            .post(
-                "/login",
-                &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        browser
-    }
-
     fn in_english(mut self) -> Self {
         self.cookies.insert("overdrag_lang".into(), "en".into());
         self
@@ -67,18 +50,6 @@ struct Syddanmark {
     committee: Actor,
     hospital: i64,
     odense: i64,
-}
-
-async fn member(engine: &Engine, email: &str, region: &str, role: &str) -> Actor {
-    let actor = person(engine, email, region, role).await;
-    set_password(
-        engine.db(),
-        actor.user_id,
-        &Password::parse(PASSWORD).unwrap(),
-    )
-    .await
-    .unwrap();
-    actor
 }
 
 async fn syddanmark(engine: &Engine) -> Syddanmark {

@@ -6,9 +6,27 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use overdrag_engine::Engine;
+use overdrag_engine::accounts::{Password, set_password};
+use overdrag_engine::{Actor, Engine};
+use overdrag_tests::person;
 use std::collections::BTreeMap;
 use tower::ServiceExt;
+
+/// The password of every person the page tests log in as.
+pub const PASSWORD: &str = "korrekt hest batteri";
+
+/// A person with `role` in `region` who can log in with [`PASSWORD`].
+pub async fn member(engine: &Engine, email: &str, region: &str, role: &str) -> Actor {
+    let actor = person(engine, email, region, role).await;
+    set_password(
+        engine.db(),
+        actor.user_id,
+        &Password::parse(PASSWORD).unwrap(),
+    )
+    .await
+    .unwrap();
+    actor
+}
 
 /// A page as the browser received it.
 pub struct Page {
@@ -123,5 +141,28 @@ impl Browser {
 
     pub async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Page {
         self.send(Method::POST, uri, Some(form)).await
+    }
+
+    /// Opens the login page and logs in; returns the answer to the login form.
+    pub async fn log_in(&mut self, email: &str, password: &str) -> Page {
+        let csrf = self.get("/login").await.csrf();
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Logs in as `email` with [`PASSWORD`], which must succeed.
+    pub async fn sign_in(&mut self, email: &str) {
+        let page = self.log_in(email, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+
+    /// A browser logged in as `email`.
+    pub async fn logged_in(engine: &Engine, email: &str) -> Self {
+        let mut browser = Self::new(engine);
+        browser.sign_in(email).await;
+        browser
     }
 }
