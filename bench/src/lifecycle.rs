@@ -15,7 +15,7 @@ use overdrag_engine::{Actor, Engine};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -60,6 +60,28 @@ pub struct Bench {
     pub committee_meeting: i64,
     case_ids: Arc<Mutex<Vec<i64>>>,
     timings: Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>,
+    /// Statements sent to the database, and the time spent in the driver, over the whole run.
+    pub statements: Arc<DriverCount>,
+    /// Whether each step also reads the whole case back, as an API call without
+    /// `Prefer: return=minimal` does.
+    read_back: bool,
+}
+
+/// What the database driver reports: statements and the time they took.
+#[derive(Debug, Default)]
+pub struct DriverCount {
+    statements: AtomicUsize,
+    nanos: AtomicU64,
+}
+
+impl DriverCount {
+    /// Statements and driver time so far.
+    pub fn read(&self) -> (usize, Duration) {
+        (
+            self.statements.load(Ordering::Relaxed),
+            Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
+        )
+    }
 }
 
 /// The bearer token of each person.
@@ -160,9 +182,16 @@ impl Bench {
         workflows: &Path,
         mail_templates: &Path,
     ) -> Result<Self, String> {
-        let conn = db::connect(database, scratch)
+        let mut conn = db::connect(database, scratch)
             .await
             .map_err(|e| e.to_string())?;
+        let statements = Arc::new(DriverCount::default());
+        let count = statements.clone();
+        conn.set_metric_callback(move |info| {
+            count.statements.fetch_add(1, Ordering::Relaxed);
+            let nanos = u64::try_from(info.elapsed.as_nanos()).unwrap_or(u64::MAX);
+            count.nanos.fetch_add(nanos, Ordering::Relaxed);
+        });
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
         let templates = MailTemplates::load(mail_templates).map_err(|e| format!("{e:?}"))?;
         let set =
@@ -229,7 +258,27 @@ impl Bench {
             committee_meeting,
             case_ids: Arc::default(),
             timings: Arc::default(),
+            statements,
+            read_back: false,
         })
+    }
+
+    /// Makes each step read the whole case back after it commits.
+    #[must_use]
+    pub fn reading_back(mut self, read_back: bool) -> Self {
+        self.read_back = read_back;
+        self
+    }
+
+    /// Reads the case back as `actor` when the bench was asked to.
+    async fn maybe_read_back(&self, actor: &Actor, id: i64) -> Result<(), String> {
+        if self.read_back {
+            self.engine
+                .case(actor, id)
+                .await
+                .map_err(|e| format!("read back: {e}"))?;
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> &str {
@@ -276,23 +325,26 @@ impl Bench {
         };
         let mut clock = StepClock::default();
         let case = e
-            .create_case(&self.proposer, input)
+            .commit_case(&self.proposer, input)
             .await
             .map_err(fail("create"))?;
+        self.maybe_read_back(&self.proposer, case.id).await?;
         clock.lap("create");
         let id = case.id;
         let case = e
-            .revise_description(&self.proposer, id, case.version, description())
+            .commit_description(&self.proposer, id, case.version, description())
             .await
             .map_err(fail("description"))?;
+        self.maybe_read_back(&self.proposer, id).await?;
         clock.lap("description");
         let case = e
-            .transition(&self.proposer, id, case.version, "submit", None)
+            .commit_transition(&self.proposer, id, case.version, "submit", None)
             .await
             .map_err(fail("submit"))?;
+        self.maybe_read_back(&self.proposer, id).await?;
         clock.lap("submit");
         let case = e
-            .transition(
+            .commit_transition(
                 &self.secretariat,
                 id,
                 case.version,
@@ -301,9 +353,10 @@ impl Bench {
             )
             .await
             .map_err(fail("accept"))?;
+        self.maybe_read_back(&self.secretariat, id).await?;
         clock.lap("accept");
         let case = e
-            .replace_economics(
+            .commit_economics(
                 &self.economist,
                 id,
                 case.version,
@@ -312,18 +365,21 @@ impl Bench {
             )
             .await
             .map_err(fail("economics"))?;
+        self.maybe_read_back(&self.economist, id).await?;
         clock.lap("economics");
         let case = e
-            .sign_off_economics(&self.economist, id, case.version, Side::Giving)
+            .commit_signoff(&self.economist, id, case.version, Side::Giving)
             .await
             .map_err(fail("sign-off giving"))?;
+        self.maybe_read_back(&self.economist, id).await?;
         clock.lap("sign-off giving");
         let case = e
-            .sign_off_economics(&self.economist, id, case.version, Side::Receiving)
+            .commit_signoff(&self.economist, id, case.version, Side::Receiving)
             .await
             .map_err(fail("sign-off receiving"))?;
+        self.maybe_read_back(&self.economist, id).await?;
         clock.lap("sign-off receiving");
-        e.transition(
+        e.commit_transition(
             &self.secretariat,
             id,
             case.version,
@@ -332,37 +388,45 @@ impl Bench {
         )
         .await
         .map_err(fail("to the steering group"))?;
+        self.maybe_read_back(&self.secretariat, id).await?;
         clock.lap("to the steering group");
-        e.place_on_agenda(&self.secretariat, self.steering_meeting, id, false)
+        e.commit_placement(&self.secretariat, self.steering_meeting, id, false)
             .await
             .map_err(fail("steering-group agenda"))?;
+        self.maybe_read_back(&self.secretariat, id).await?;
         clock.lap("steering-group agenda");
+        // The steering group opens the case on its screen before deciding.
         let case = e.case(&self.steering, id).await.map_err(fail("reload"))?;
         clock.lap("reload");
-        e.transition(&self.steering, id, case.version, "recommend", None)
+        e.commit_transition(&self.steering, id, case.version, "recommend", None)
             .await
             .map_err(fail("recommend"))?;
+        self.maybe_read_back(&self.steering, id).await?;
         clock.lap("recommend");
-        e.place_on_agenda(&self.secretariat, self.committee_meeting, id, false)
+        e.commit_placement(&self.secretariat, self.committee_meeting, id, false)
             .await
             .map_err(fail("committee agenda"))?;
+        self.maybe_read_back(&self.secretariat, id).await?;
         clock.lap("committee agenda");
         let case = e.case(&self.committee, id).await.map_err(fail("reload"))?;
         clock.lap("reload");
         let case = e
-            .transition(&self.committee, id, case.version, "approve", None)
+            .commit_transition(&self.committee, id, case.version, "approve", None)
             .await
             .map_err(fail("approve"))?;
+        self.maybe_read_back(&self.committee, id).await?;
         clock.lap("approve");
         let case = e
-            .transition(&self.secretariat, id, case.version, "start_follow_up", None)
+            .commit_transition(&self.secretariat, id, case.version, "start_follow_up", None)
             .await
             .map_err(fail("follow-up"))?;
+        self.maybe_read_back(&self.secretariat, id).await?;
         clock.lap("follow-up");
         let case = e
-            .transition(&self.secretariat, id, case.version, "close", None)
+            .commit_transition(&self.secretariat, id, case.version, "close", None)
             .await
             .map_err(fail("close"))?;
+        self.maybe_read_back(&self.secretariat, id).await?;
         clock.lap("close");
         if case.state != "closed" {
             return Err(format!(

@@ -40,6 +40,10 @@ enum Command {
         /// Lifecycles in all.
         #[arg(long, default_value_t = 200)]
         lifecycles: usize,
+        /// After each step, also read the whole case back (as an API call answering with the
+        /// case does).
+        #[arg(long)]
+        read_back: bool,
         /// The workflow definitions.
         #[arg(long, default_value = "workflows")]
         workflows: PathBuf,
@@ -74,9 +78,20 @@ async fn main() -> std::process::ExitCode {
             database,
             workers,
             lifecycles,
+            read_back,
             workflows,
             mail_templates,
-        } => engine(database, workers, lifecycles, &workflows, &mail_templates).await,
+        } => {
+            engine(
+                database,
+                workers,
+                lifecycles,
+                read_back,
+                &workflows,
+                &mail_templates,
+            )
+            .await
+        }
         Command::Http {
             database,
             users,
@@ -98,28 +113,44 @@ async fn engine(
     database: Option<String>,
     workers: usize,
     lifecycles: usize,
+    read_back: bool,
     workflows: &std::path::Path,
     mail_templates: &std::path::Path,
 ) -> Result<(), String> {
     let scratch = std::env::temp_dir().join(format!("overdrag-bench-{}", std::process::id()));
-    let bench =
-        lifecycle::Bench::prepare(database.as_deref(), &scratch, workflows, mail_templates).await?;
+    let bench = lifecycle::Bench::prepare(database.as_deref(), &scratch, workflows, mail_templates)
+        .await?
+        .reading_back(read_back);
     println!(
-        "engine lifecycle on {} ({} steps each: create, description, submit, accept, economics of 3 parties x 4 years, 2 sign-offs, to the steering group, agenda, recommend, agenda, approve, follow-up, close)",
+        "engine lifecycle on {}{} ({} steps each: create, description, submit, accept, economics of 3 parties x 4 years, 2 sign-offs, to the steering group, agenda, recommend, agenda, approve, follow-up, close)",
         bench.backend(),
+        if read_back {
+            ", each step reading the case back"
+        } else {
+            ""
+        },
         lifecycle::STEPS_PER_LIFECYCLE
     );
     // A short warm-up so the figures are not the pool filling and the caches warming.
     bench.run(1, workers.min(4)).await?;
     bench.step_latencies().await;
+    let (statements_before, driver_before) = bench.statements.read();
     let started = Instant::now();
     let steps = bench.run(lifecycles, workers).await?;
     let seconds = started.elapsed().as_secs_f64();
+    let (statements_after, driver_after) = bench.statements.read();
     let verified = bench.verify().await?;
     println!(
         "workers {workers:>3}  lifecycles {lifecycles:>6}  steps {steps:>7}  {seconds:>7.2} s  {:>8.1} lifecycles/s  {:>8.1} durable steps/s  journals verified {verified}",
         lifecycles as f64 / seconds,
         steps as f64 / seconds,
+    );
+    let statements = statements_after - statements_before;
+    println!(
+        "  SQL statements per lifecycle {:.1} (per durable step {:.1}, the two reads included); time in the database driver {:.0}% of the wall time",
+        statements as f64 / lifecycles as f64,
+        statements as f64 / steps as f64,
+        (driver_after - driver_before).as_secs_f64() / seconds / workers as f64 * 100.0,
     );
     println!("  step                       p50 ms   p95 ms");
     for (step, p50, p95) in bench.step_latencies().await {

@@ -4,7 +4,7 @@
 use crate::domain::role::Role;
 use crate::error::EngineError;
 use crate::storage::entity::{app_user, membership, region};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,21 +39,27 @@ impl Actor {
         let Some(user) = app_user::Entity::find_by_id(user_id).one(db).await? else {
             return Ok(None);
         };
-        let memberships = membership::Entity::find()
+        // One read for the roles with their regions' slugs: this runs on every request.
+        let held: Vec<(String, String)> = membership::Entity::find()
+            .select_only()
+            .column(region::Column::Slug)
+            .column(membership::Column::Role)
+            .join(
+                JoinType::InnerJoin,
+                membership::Entity::belongs_to(region::Entity)
+                    .from(membership::Column::RegionId)
+                    .to(region::Column::Id)
+                    .into(),
+            )
             .filter(membership::Column::UserId.eq(user_id))
+            .into_tuple()
             .all(db)
             .await?;
-        let slugs: BTreeMap<i64, String> = region::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.slug))
-            .collect();
         let mut regions: BTreeMap<String, BTreeSet<Role>> = BTreeMap::new();
-        for m in memberships {
+        for (slug, role) in held {
             // A role no longer in the vocabulary grants nothing.
-            if let (Some(slug), Ok(role)) = (slugs.get(&m.region_id), m.role.parse::<Role>()) {
-                regions.entry(slug.clone()).or_default().insert(role);
+            if let Ok(role) = role.parse::<Role>() {
+                regions.entry(slug).or_default().insert(role);
             }
         }
         Ok(Some(Actor {

@@ -121,13 +121,12 @@ impl Engine {
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));
         }
-        let regions: BTreeMap<i64, region::Model> = region::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
+        let regions: BTreeMap<i64, region::Model> = self
+            .regions
+            .iter()
             .filter(|r| actor.roles_in(&r.slug).is_some())
             .filter(|r| query.region.as_ref().is_none_or(|wanted| &r.slug == wanted))
-            .map(|r| (r.id, r))
+            .map(|r| (r.id, r.clone()))
             .collect();
         let mut select = handover_case::Entity::find()
             .filter(handover_case::Column::RegionId.is_in(regions.keys().copied()));

@@ -3,7 +3,7 @@
 //! unless the secretariat overrides it — which the journal records.
 
 use super::file::stage_of_body;
-use super::view::UserRef;
+use super::view::{Committed, UserRef};
 use super::{Engine, Visible};
 use crate::actor::Actor;
 use crate::domain::role::{Role, Side};
@@ -14,7 +14,9 @@ use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting,
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use serde_json::json;
 
@@ -171,8 +173,8 @@ impl Engine {
             .one(&self.db)
             .await?
             .ok_or(NOT_FOUND)?;
-        let region = region::Entity::find_by_id(meeting.region_id)
-            .one(&self.db)
+        let region = self
+            .region_by_id(meeting.region_id)
             .await?
             .ok_or(NOT_FOUND)?;
         actor.roles_in(&region.slug).ok_or(NOT_FOUND)?;
@@ -188,11 +190,9 @@ impl Engine {
         actor: &Actor,
         region: &str,
     ) -> Result<Vec<MeetingView>, EngineError> {
-        let region = region::Entity::find()
-            .filter(region::Column::Slug.eq(region))
-            .one(&self.db)
-            .await?;
-        let region = region
+        let region = self
+            .region_by_slug(region)
+            .await?
             .filter(|r| actor.roles_in(&r.slug).is_some())
             .ok_or(EngineError::NotFound { what: "region" })?;
         let meetings = meeting::Entity::find()
@@ -291,6 +291,22 @@ impl Engine {
         case_id: i64,
         override_deadline: bool,
     ) -> Result<MeetingView, EngineError> {
+        self.commit_placement(actor, meeting_id, case_id, override_deadline)
+            .await?;
+        self.meeting(actor, meeting_id).await
+    }
+
+    /// As [`Engine::place_on_agenda`], answering only what was committed to the case.
+    ///
+    /// # Errors
+    /// As [`Engine::place_on_agenda`].
+    pub async fn commit_placement(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        case_id: i64,
+        override_deadline: bool,
+    ) -> Result<Committed, EngineError> {
         let (meeting, region) = self.visible_meeting(actor, meeting_id).await?;
         let visible: Visible = self.visible(actor, case_id).await?;
         if !visible.roles.contains(&Role::Secretariat) {
@@ -344,11 +360,12 @@ impl Engine {
         if let Some(problem) = problem {
             return Err(EngineError::Invalid(vec![problem]));
         }
-        let existing = agenda_item::Entity::find()
+        let already = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
-            .all(&self.db)
+            .filter(agenda_item::Column::CaseId.eq(case.id))
+            .one(&self.db)
             .await?;
-        if existing.iter().any(|i| i.case_id == case.id) {
+        if already.is_some() {
             return Err(EngineError::invalid(
                 "case_id",
                 "the case is already on this agenda",
@@ -360,15 +377,15 @@ impl Engine {
         let txn = db::begin_write(&self.db).await?;
         // The case's facts change (the on_agenda guard), so its version moves on.
         super::touch(&txn, case.id, now).await?;
-        let position = agenda_item::Entity::find()
+        // The last place, read in the write transaction so two placements cannot take it both.
+        let last: Option<Option<i32>> = agenda_item::Entity::find()
+            .select_only()
+            .column_as(agenda_item::Column::Position.max(), "last")
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
-            .all(&txn)
-            .await?
-            .iter()
-            .map(|i| i.position)
-            .max()
-            .unwrap_or(0)
-            + 1;
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let position = last.flatten().unwrap_or(0) + 1;
         agenda_item::ActiveModel {
             meeting_id: Set(meeting.id),
             case_id: Set(case.id),
@@ -394,7 +411,7 @@ impl Engine {
         let rule = agenda_rule("placed_on_agenda", &meeting.body);
         crate::storage::outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
         txn.commit().await?;
-        self.meeting(actor, meeting.id).await
+        Ok(Committed::after(case, None))
     }
 
     /// The decisions taken at a meeting, in agenda order.

@@ -54,6 +54,7 @@ use sea_orm::{
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+pub use view::Committed;
 use view::{
     AvailableTransition, CaseKind, CaseView, DescriptionView, EconomicsView, EventView,
     JournalView, PartyRef, SignoffView, UserRef, WorkflowRef,
@@ -87,6 +88,9 @@ pub struct Engine {
     definition_keys: BTreeMap<i64, DefinitionKey>,
     clock: Clock,
     documents: crate::storage::documents::DocumentStore,
+    /// The regions, read once at start: they come with the migrations and never change while
+    /// the server runs, and nearly every request needs one.
+    regions: Arc<Vec<region::Model>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -118,7 +122,9 @@ impl Engine {
             .map(|(k, v)| (*v, k.clone()))
             .collect();
         check_versions_in_use(&db, &definition_keys).await?;
+        let regions = Arc::new(region::Entity::find().all(&db).await?);
         Ok(Self {
+            regions,
             db,
             workflows: Arc::new(workflows),
             definition_ids,
@@ -196,6 +202,28 @@ impl Engine {
         })
     }
 
+    /// The region with `id`; read from the database only when it was added after the start.
+    pub(crate) async fn region_by_id(&self, id: i64) -> Result<Option<region::Model>, EngineError> {
+        match self.regions.iter().find(|r| r.id == id) {
+            Some(region) => Ok(Some(region.clone())),
+            None => Ok(region::Entity::find_by_id(id).one(&self.db).await?),
+        }
+    }
+
+    /// The region named by `slug`; read from the database only when it was added after the start.
+    pub(crate) async fn region_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<region::Model>, EngineError> {
+        match self.regions.iter().find(|r| r.slug == slug) {
+            Some(region) => Ok(Some(region.clone())),
+            None => Ok(region::Entity::find()
+                .filter(region::Column::Slug.eq(slug))
+                .one(&self.db)
+                .await?),
+        }
+    }
+
     /// Loads a case the actor may see; another region's case is reported as not found.
     async fn visible(&self, actor: &Actor, case_id: i64) -> Result<Visible, EngineError> {
         const NOT_FOUND: EngineError = EngineError::NotFound { what: "case" };
@@ -203,10 +231,7 @@ impl Engine {
             .one(&self.db)
             .await?
             .ok_or(NOT_FOUND)?;
-        let region = region::Entity::find_by_id(case.region_id)
-            .one(&self.db)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let region = self.region_by_id(case.region_id).await?.ok_or(NOT_FOUND)?;
         let roles = actor.roles_in(&region.slug).cloned().ok_or(NOT_FOUND)?;
         Ok(Visible {
             case,
@@ -303,11 +328,7 @@ impl Engine {
         role: Role,
         action: &str,
     ) -> Result<region::Model, EngineError> {
-        let found = region::Entity::find()
-            .filter(region::Column::Slug.eq(slug.trim()))
-            .one(&self.db)
-            .await?;
-        let Some(region) = found else {
+        let Some(region) = self.region_by_slug(slug.trim()).await? else {
             return Err(EngineError::invalid(
                 "region",
                 format!("unknown region `{slug}`"),
@@ -333,6 +354,19 @@ impl Engine {
         actor: &Actor,
         input: NewCase,
     ) -> Result<CaseView, EngineError> {
+        let committed = self.commit_case(actor, input).await?;
+        self.case(actor, committed.id).await
+    }
+
+    /// As [`Engine::create_case`], answering only what was committed.
+    ///
+    /// # Errors
+    /// As [`Engine::create_case`].
+    pub async fn commit_case(
+        &self,
+        actor: &Actor,
+        input: NewCase,
+    ) -> Result<Committed, EngineError> {
         let region = self
             .region_to_act_in(actor, &input.region, Role::Proposer, "creating a case")
             .await?;
@@ -423,7 +457,7 @@ impl Engine {
         };
         journal::append(&txn, case.id, event, now).await?;
         txn.commit().await?;
-        self.case(actor, case.id).await
+        Ok(Committed::of(&case))
     }
 
     /// The case as `actor` sees it, with the transitions they may take now.
@@ -591,6 +625,23 @@ impl Engine {
         transition: &str,
         comment: Option<&str>,
     ) -> Result<CaseView, EngineError> {
+        self.commit_transition(actor, case_id, expected_version, transition, comment)
+            .await?;
+        self.case(actor, case_id).await
+    }
+
+    /// As [`Engine::transition`], answering only what was committed: the durable step itself.
+    ///
+    /// # Errors
+    /// As [`Engine::transition`].
+    pub async fn commit_transition(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+    ) -> Result<Committed, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
@@ -661,7 +712,7 @@ impl Engine {
         let event = journal::append(&txn, case.id, event, now).await?;
         outbox::enqueue(&txn, case, event.id, &decision.notifications, now).await?;
         txn.commit().await?;
-        self.case(actor, case_id).await
+        Ok(Committed::after(case, Some(decision.to.as_str())))
     }
 
     fn may_edit(
@@ -709,6 +760,22 @@ impl Engine {
         expected_version: i32,
         description: ProfessionalDescription,
     ) -> Result<CaseView, EngineError> {
+        self.commit_description(actor, case_id, expected_version, description)
+            .await?;
+        self.case(actor, case_id).await
+    }
+
+    /// As [`Engine::revise_description`], answering only what was committed.
+    ///
+    /// # Errors
+    /// As [`Engine::revise_description`].
+    pub async fn commit_description(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        description: ProfessionalDescription,
+    ) -> Result<Committed, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
@@ -744,7 +811,7 @@ impl Engine {
             .unwrap_or_default();
         let changes = changed_fields(&previous, &description);
         if changes.is_empty() && file.description.is_some() {
-            return self.view(actor, &visible).await;
+            return Ok(Committed::of(case));
         }
         let revision = file.description.as_ref().map_or(1, |(r, _)| r.revision + 1);
         let content = serde_json::to_string(&description)
@@ -777,7 +844,7 @@ impl Engine {
         };
         journal::append(&txn, case.id, event, now).await?;
         txn.commit().await?;
-        self.case(actor, case_id).await
+        Ok(Committed::after(case, None))
     }
 
     /// Replaces the figures of the economic assessment. A change voids every sign-off given on
@@ -793,6 +860,23 @@ impl Engine {
         lines: Vec<EconomicsLine>,
         assumptions: Option<&str>,
     ) -> Result<CaseView, EngineError> {
+        self.commit_economics(actor, case_id, expected_version, lines, assumptions)
+            .await?;
+        self.case(actor, case_id).await
+    }
+
+    /// As [`Engine::replace_economics`], answering only what was committed.
+    ///
+    /// # Errors
+    /// As [`Engine::replace_economics`].
+    pub async fn commit_economics(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        lines: Vec<EconomicsLine>,
+        assumptions: Option<&str>,
+    ) -> Result<Committed, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
@@ -830,7 +914,7 @@ impl Engine {
             .map(|a| a.trim().to_owned())
             .filter(|a| *a != case.economics_assumptions);
         if sorted == file.lines && new_assumptions.is_none() {
-            return self.view(actor, &visible).await;
+            return Ok(Committed::of(case));
         }
         // Sign-offs hold for figures, not for the assumptions: only new figures void them.
         let voided: Vec<String> = if sorted == file.lines {
@@ -897,7 +981,7 @@ impl Engine {
             outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
         }
         txn.commit().await?;
-        self.case(actor, case_id).await
+        Ok(Committed::after(case, None))
     }
 
     /// Records that `side` accepts the current figures.
@@ -913,6 +997,22 @@ impl Engine {
         expected_version: i32,
         side: Side,
     ) -> Result<CaseView, EngineError> {
+        self.commit_signoff(actor, case_id, expected_version, side)
+            .await?;
+        self.case(actor, case_id).await
+    }
+
+    /// As [`Engine::sign_off_economics`], answering only what was committed.
+    ///
+    /// # Errors
+    /// As [`Engine::sign_off_economics`].
+    pub async fn commit_signoff(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        side: Side,
+    ) -> Result<Committed, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
@@ -986,7 +1086,7 @@ impl Engine {
         };
         journal::append(&txn, case.id, event, now).await?;
         txn.commit().await?;
-        self.case(actor, case_id).await
+        Ok(Committed::after(case, None))
     }
 
     /// The case's journal, oldest first, and whether its hash chain verifies.

@@ -98,6 +98,42 @@ pub struct WorkflowRef {
     pub version: u32,
 }
 
+/// What a committed change answers: the case's new version and state, enough to take the next
+/// step, without reading the whole case back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Committed {
+    /// The case id.
+    pub id: i64,
+    pub number: String,
+    pub state: String,
+    pub version: i32,
+}
+
+impl Committed {
+    /// The case as it is stored.
+    pub(crate) fn of(case: &crate::storage::entity::handover_case::Model) -> Self {
+        Self {
+            id: case.id,
+            number: case.number.clone(),
+            state: case.state.clone(),
+            version: case.version,
+        }
+    }
+
+    /// The case after a change that moved its version on by one and, when given, its state.
+    pub(crate) fn after(
+        case: &crate::storage::entity::handover_case::Model,
+        state: Option<&str>,
+    ) -> Self {
+        Self {
+            id: case.id,
+            number: case.number.clone(),
+            state: state.map_or_else(|| case.state.clone(), str::to_owned),
+            version: case.version + 1,
+        }
+    }
+}
+
 /// A case as its reader sees it, with the transitions that reader may take now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseView {

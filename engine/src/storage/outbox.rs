@@ -22,12 +22,12 @@ struct Addressee {
 }
 
 impl Addressee {
-    fn user(user: app_user::Model) -> (String, Self) {
+    fn user(user: &app_user::Model) -> (String, Self) {
         (
             user.email.to_lowercase(),
             Self {
-                name: user.name,
-                language: user.language,
+                name: user.name.clone(),
+                language: user.language.clone(),
                 digest: user.mail_digest,
             },
         )
@@ -39,6 +39,9 @@ impl Addressee {
 /// the daily digest gets the row held for it. A party without a contact address gets a row
 /// marked failed with the reason, so an admin sees it rather than it vanishing.
 ///
+/// Every recipient of every rule is resolved with at most three reads, and the rows are
+/// written with one insert: this runs inside the transaction of nearly every step.
+///
 /// # Errors
 /// A database error.
 pub async fn enqueue(
@@ -48,7 +51,8 @@ pub async fn enqueue(
     rules: &[NotifyRule],
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let mut written = 0;
+    let directory = Directory::read(db, case, rules).await?;
+    let mut rows = Vec::new();
     let mut reached: BTreeSet<String> = BTreeSet::new();
     for rule in rules {
         let mut addressees: BTreeMap<String, Addressee> = BTreeMap::new();
@@ -56,53 +60,40 @@ pub async fn enqueue(
         for recipient in &rule.to {
             match recipient {
                 Recipient::Proposer => {
-                    if let Some(user) = app_user::Entity::find_by_id(case.proposer_user_id)
-                        .one(db)
-                        .await?
-                    {
+                    if let Some(user) = directory.users.get(&case.proposer_user_id) {
                         let (email, who) = Addressee::user(user);
                         addressees.insert(email, who);
                     }
                 }
                 Recipient::Role(role) => {
-                    let user_ids: Vec<i64> = membership::Entity::find()
-                        .filter(membership::Column::RegionId.eq(case.region_id))
-                        .filter(membership::Column::Role.eq(role.as_str()))
-                        .all(db)
-                        .await?
+                    let members = directory.members.get(role.as_str());
+                    for user in members
                         .into_iter()
-                        .map(|m| m.user_id)
-                        .collect();
-                    for user in app_user::Entity::find()
-                        .filter(app_user::Column::Id.is_in(user_ids))
-                        .all(db)
-                        .await?
+                        .flatten()
+                        .filter_map(|id| directory.users.get(id))
                     {
                         let (email, who) = Addressee::user(user);
                         addressees.insert(email, who);
                     }
                 }
                 Recipient::Party(_) | Recipient::Organisation(_) => {
-                    let party_id = match recipient {
-                        Recipient::Party(Side::Giving) => case.giving_party_id,
-                        Recipient::Party(Side::Receiving) => case.receiving_party_id,
-                        Recipient::Organisation(id) => *id,
-                        _ => continue,
+                    let Some(party) =
+                        party_of(case, recipient).and_then(|id| directory.organisations.get(&id))
+                    else {
+                        continue;
                     };
-                    if let Some(party) = organisation::Entity::find_by_id(party_id).one(db).await? {
-                        match party.contact_email {
-                            Some(email) => {
-                                addressees.insert(
-                                    email.to_lowercase(),
-                                    Addressee {
-                                        name: party.name,
-                                        language: "da".into(),
-                                        digest: false,
-                                    },
-                                );
-                            }
-                            None => unreachable.push(party.name),
+                    match &party.contact_email {
+                        Some(email) => {
+                            addressees.insert(
+                                email.to_lowercase(),
+                                Addressee {
+                                    name: party.name.clone(),
+                                    language: "da".into(),
+                                    digest: false,
+                                },
+                            );
                         }
+                        None => unreachable.push(party.name.clone()),
                     }
                 }
             }
@@ -111,7 +102,7 @@ pub async fn enqueue(
             if !reached.insert(email.clone()) {
                 continue;
             }
-            row(
+            rows.push(row(
                 case,
                 journal_event_id,
                 &rule.template,
@@ -121,10 +112,7 @@ pub async fn enqueue(
                 if who.digest { DIGEST } else { PENDING },
                 None,
                 now,
-            )
-            .insert(db)
-            .await?;
-            written += 1;
+            ));
         }
         for name in unreachable {
             if !reached.insert(format!("unreachable:{name}")) {
@@ -133,7 +121,7 @@ pub async fn enqueue(
             let reason = format!(
                 "{name} har ingen kontaktadresse; tilføj den under organisationer og send mailen igen"
             );
-            row(
+            rows.push(row(
                 case,
                 journal_event_id,
                 &rule.template,
@@ -143,13 +131,92 @@ pub async fn enqueue(
                 FAILED,
                 Some(reason),
                 now,
-            )
-            .insert(db)
-            .await?;
-            written += 1;
+            ));
         }
     }
+    let written = rows.len();
+    if !rows.is_empty() {
+        outbox::Entity::insert_many(rows).exec(db).await?;
+    }
     Ok(written)
+}
+
+/// The organisation a party or organisation recipient names.
+fn party_of(case: &handover_case::Model, recipient: &Recipient) -> Option<i64> {
+    match recipient {
+        Recipient::Party(Side::Giving) => Some(case.giving_party_id),
+        Recipient::Party(Side::Receiving) => Some(case.receiving_party_id),
+        Recipient::Organisation(id) => Some(*id),
+        Recipient::Proposer | Recipient::Role(_) => None,
+    }
+}
+
+/// Everyone the rules of one event may name, read at once.
+struct Directory {
+    users: BTreeMap<i64, app_user::Model>,
+    /// The user ids holding each role in the case's region.
+    members: BTreeMap<String, Vec<i64>>,
+    organisations: BTreeMap<i64, organisation::Model>,
+}
+
+impl Directory {
+    async fn read(
+        db: &impl ConnectionTrait,
+        case: &handover_case::Model,
+        rules: &[NotifyRule],
+    ) -> Result<Self, DbErr> {
+        let recipients = || rules.iter().flat_map(|r| r.to.iter());
+        let roles: BTreeSet<&str> = recipients()
+            .filter_map(|r| match r {
+                Recipient::Role(role) => Some(role.as_str()),
+                _ => None,
+            })
+            .collect();
+        let organisation_ids: BTreeSet<i64> =
+            recipients().filter_map(|r| party_of(case, r)).collect();
+        let mut members: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        if !roles.is_empty() {
+            for m in membership::Entity::find()
+                .filter(membership::Column::RegionId.eq(case.region_id))
+                .filter(membership::Column::Role.is_in(roles))
+                .all(db)
+                .await?
+            {
+                members.entry(m.role).or_default().push(m.user_id);
+            }
+        }
+        let mut user_ids: BTreeSet<i64> = members.values().flatten().copied().collect();
+        if recipients().any(|r| matches!(r, Recipient::Proposer)) {
+            user_ids.insert(case.proposer_user_id);
+        }
+        let users = if user_ids.is_empty() {
+            BTreeMap::new()
+        } else {
+            app_user::Entity::find()
+                .filter(app_user::Column::Id.is_in(user_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect()
+        };
+        let organisations = if organisation_ids.is_empty() {
+            BTreeMap::new()
+        } else {
+            organisation::Entity::find()
+                .filter(organisation::Column::Id.is_in(organisation_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o))
+                .collect()
+        };
+        Ok(Self {
+            users,
+            members,
+            organisations,
+        })
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -4,13 +4,14 @@
 use super::auth::Caller;
 use super::idempotent;
 use super::input::ValidJson;
+use super::prefer::Prefer;
 use super::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use overdrag_engine::Engine;
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::documents::{DocumentView, MAX_DOCUMENT_BYTES};
@@ -151,11 +152,12 @@ pub struct ListParams {
 /// Creates a case in the region's workflow in force today. Send `Idempotency-Key` to make
 /// retries safe.
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])), request_body = NewCaseInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a retried request")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a retried request"), ("Prefer" = Option<String>, Header, description = "`return=minimal` answers with only what was committed (`Committed`: id, number, state, version) instead of the whole case")),
     responses((status = 201, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_case(
     State(engine): State<Engine>,
     Caller(actor): Caller,
+    prefer: Prefer,
     headers: HeaderMap,
     ValidJson(input): ValidJson<NewCaseInput>,
 ) -> Result<Response, ApiError> {
@@ -166,15 +168,20 @@ pub async fn create_case(
         giving_party_id: input.giving_party,
         receiving_party_id: input.receiving_party,
     };
-    idempotent::run(
+    let action = async {
+        let committed = engine.commit_case(&actor, new_case).await?;
+        prefer.answer(&engine, &actor, committed).await
+    };
+    let response = idempotent::run(
         &engine,
         &actor,
         &headers,
         &input,
         StatusCode::CREATED,
-        async { Ok(engine.create_case(&actor, new_case).await?) },
+        action,
     )
-    .await
+    .await?;
+    Ok(prefer.applied(response))
 }
 
 /// The case with its content, state, version, due date and the transitions the caller may take.
@@ -216,85 +223,98 @@ pub async fn list_cases(
 
 /// Stores a new revision of the professional description.
 #[utoipa::path(put, path = "/cases/{id}/description", tag = "cases", security(("bearer" = [])), request_body = DescriptionInput,
-    params(("id" = i64, Path, description = "The case id")),
+    params(("id" = i64, Path, description = "The case id"), ("Prefer" = Option<String>, Header, description = "`return=minimal` answers with only what was committed (`Committed`: id, number, state, version) instead of the whole case")),
     responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_description(
     State(engine): State<Engine>,
     Caller(actor): Caller,
+    prefer: Prefer,
     CaseId(id): CaseId,
     ValidJson(input): ValidJson<DescriptionInput>,
-) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(
-        engine
-            .revise_description(&actor, id, input.expected_version, input.description)
-            .await?,
-    ))
+) -> Result<Response, ApiError> {
+    let committed = engine
+        .commit_description(&actor, id, input.expected_version, input.description)
+        .await?;
+    answer(&engine, &actor, prefer, committed).await
+}
+
+/// The answer to a change: the whole case, or what was committed when the caller prefers it.
+async fn answer(
+    engine: &Engine,
+    actor: &overdrag_engine::Actor,
+    prefer: Prefer,
+    committed: overdrag_engine::cases::Committed,
+) -> Result<Response, ApiError> {
+    let body = prefer.answer(engine, actor, committed).await?;
+    Ok(prefer.applied(Json(body).into_response()))
 }
 
 /// Replaces the figures of the economic assessment; a change voids earlier sign-offs.
 #[utoipa::path(put, path = "/cases/{id}/economics", tag = "cases", security(("bearer" = [])), request_body = EconomicsInput,
-    params(("id" = i64, Path, description = "The case id")),
+    params(("id" = i64, Path, description = "The case id"), ("Prefer" = Option<String>, Header, description = "`return=minimal` answers with only what was committed (`Committed`: id, number, state, version) instead of the whole case")),
     responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_economics(
     State(engine): State<Engine>,
     Caller(actor): Caller,
+    prefer: Prefer,
     CaseId(id): CaseId,
     ValidJson(input): ValidJson<EconomicsInput>,
-) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(
-        engine
-            .replace_economics(
-                &actor,
-                id,
-                input.expected_version,
-                input.lines,
-                input.assumptions.as_deref(),
-            )
-            .await?,
-    ))
+) -> Result<Response, ApiError> {
+    let committed = engine
+        .commit_economics(
+            &actor,
+            id,
+            input.expected_version,
+            input.lines,
+            input.assumptions.as_deref(),
+        )
+        .await?;
+    answer(&engine, &actor, prefer, committed).await
 }
 
 /// Signs off the current figures for one side.
 #[utoipa::path(post, path = "/cases/{id}/economics/signoffs", tag = "cases", security(("bearer" = [])), request_body = SignoffInput,
-    params(("id" = i64, Path, description = "The case id")),
+    params(("id" = i64, Path, description = "The case id"), ("Prefer" = Option<String>, Header, description = "`return=minimal` answers with only what was committed (`Committed`: id, number, state, version) instead of the whole case")),
     responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn sign_off(
     State(engine): State<Engine>,
     Caller(actor): Caller,
+    prefer: Prefer,
     CaseId(id): CaseId,
     ValidJson(input): ValidJson<SignoffInput>,
-) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(
-        engine
-            .sign_off_economics(&actor, id, input.expected_version, input.side)
-            .await?,
-    ))
+) -> Result<Response, ApiError> {
+    let committed = engine
+        .commit_signoff(&actor, id, input.expected_version, input.side)
+        .await?;
+    answer(&engine, &actor, prefer, committed).await
 }
 
 /// Takes a transition. 409 with the current version on a stale one; 422 listing each failed
 /// guard in words; 403 naming the roles that may take it.
 #[utoipa::path(post, path = "/cases/{id}/transitions", tag = "cases", security(("bearer" = [])), request_body = TransitionInput,
-    params(("id" = i64, Path, description = "The case id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a retried request")),
+    params(("id" = i64, Path, description = "The case id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a retried request"), ("Prefer" = Option<String>, Header, description = "`return=minimal` answers with only what was committed (`Committed`: id, number, state, version) instead of the whole case")),
     responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn take_transition(
     State(engine): State<Engine>,
     Caller(actor): Caller,
+    prefer: Prefer,
     CaseId(id): CaseId,
     headers: HeaderMap,
     ValidJson(input): ValidJson<TransitionInput>,
 ) -> Result<Response, ApiError> {
     let action = async {
-        Ok(engine
-            .transition(
+        let committed = engine
+            .commit_transition(
                 &actor,
                 id,
                 input.expected_version,
                 &input.transition,
                 input.comment.as_deref(),
             )
-            .await?)
+            .await?;
+        prefer.answer(&engine, &actor, committed).await
     };
-    idempotent::run(
+    let response = idempotent::run(
         &engine,
         &actor,
         &headers,
@@ -302,7 +322,8 @@ pub async fn take_transition(
         StatusCode::OK,
         action,
     )
-    .await
+    .await?;
+    Ok(prefer.applied(response))
 }
 
 /// The journal, oldest first, and whether its hash chain verifies.

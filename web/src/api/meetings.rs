@@ -3,12 +3,14 @@
 
 use super::auth::Caller;
 use super::input::ValidJson;
+use super::prefer::Prefer;
 use super::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use overdrag_engine::Engine;
 use overdrag_engine::cases::meetings::{MeetingView, Minutes, NewMeeting};
@@ -124,19 +126,23 @@ pub async fn get_meeting(
 /// Places a case last on the agenda: only a case awaiting this body, and before the material
 /// deadline unless `override_deadline`.
 #[utoipa::path(post, path = "/meetings/{id}/agenda", tag = "meetings", security(("bearer" = [])), request_body = AgendaInput,
-    params(("id" = i64, Path, description = "The meeting id")),
+    params(("id" = i64, Path, description = "The meeting id"), ("Prefer" = Option<String>, Header, description = "`return=minimal` answers with only what was committed to the case (`Committed`) instead of the whole agenda")),
     responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn place_on_agenda(
     State(engine): State<Engine>,
     Caller(actor): Caller,
+    prefer: Prefer,
     MeetingId(id): MeetingId,
     ValidJson(input): ValidJson<AgendaInput>,
-) -> Result<Json<MeetingView>, ApiError> {
-    Ok(Json(
-        engine
-            .place_on_agenda(&actor, id, input.case_id, input.override_deadline)
-            .await?,
-    ))
+) -> Result<Response, ApiError> {
+    let committed = engine
+        .commit_placement(&actor, id, input.case_id, input.override_deadline)
+        .await?;
+    if prefer.minimal {
+        Ok(prefer.applied(Json(committed).into_response()))
+    } else {
+        Ok(Json(engine.meeting(&actor, id).await?).into_response())
+    }
 }
 
 /// The decisions taken at the meeting, in agenda order.

@@ -8,6 +8,7 @@ mod hearings;
 mod idempotent;
 mod input;
 mod meetings;
+mod prefer;
 pub mod problem;
 mod regions;
 
@@ -24,7 +25,7 @@ use utoipa_axum::routes;
 #[openapi(
     info(title = "Overdrag API", description = "Planned and agreed task handover between the Danish health sectors. Errors are application/problem+json (RFC 9457)."),
     modifiers(&BearerAuth),
-    components(schemas(problem::Problem))
+    components(schemas(problem::Problem, overdrag_engine::cases::Committed))
 )]
 struct ApiDoc;
 

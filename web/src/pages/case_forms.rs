@@ -197,7 +197,7 @@ pub async fn save_description(
     if errors.is_empty() {
         match state
             .engine
-            .revise_description(&user.actor, id, version(&form)?, description)
+            .commit_description(&user.actor, id, version(&form)?, description)
             .await
         {
             Ok(_) => return Ok(see_other(&format!("/cases/{id}#description"))),
@@ -548,7 +548,7 @@ pub async fn save_economics(
             let lines: Vec<EconomicsLine> = lines.into_iter().map(|(_, l)| l).collect();
             match state
                 .engine
-                .replace_economics(&user.actor, id, version(&form)?, lines, Some(&assumptions))
+                .commit_economics(&user.actor, id, version(&form)?, lines, Some(&assumptions))
                 .await
             {
                 Ok(_) => return Ok(see_other(&format!("/cases/{id}#economics"))),

@@ -615,7 +615,7 @@ pub async fn take_transition(
     let comment = Some(form.comment.trim()).filter(|c| !c.is_empty());
     let result = state
         .engine
-        .transition(
+        .commit_transition(
             &user.actor,
             id,
             version(&form.version)?,
@@ -656,7 +656,7 @@ pub async fn sign_off(
         .map_err(|e: String| PageError::BadRequest(e))?;
     match state
         .engine
-        .sign_off_economics(&user.actor, id, version(&form.version)?, side)
+        .commit_signoff(&user.actor, id, version(&form.version)?, side)
         .await
     {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#economics"))),

@@ -525,7 +525,7 @@ pub async fn create_case(
             giving_party_id,
             receiving_party_id,
         };
-        match state.engine.create_case(&user.actor, input).await {
+        match state.engine.commit_case(&user.actor, input).await {
             Ok(case) => return Ok(see_other(&format!("/cases/{}", case.id))),
             Err(EngineError::Invalid(problems)) => {
                 errors = case_field_errors(&state.views, lang, &problems);

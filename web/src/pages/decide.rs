@@ -205,7 +205,7 @@ pub async fn decide(
     let comment = Some(form.comment.trim()).filter(|c| !c.is_empty());
     let result = state
         .engine
-        .transition(
+        .commit_transition(
             &user.actor,
             case_id,
             form.version,

@@ -417,7 +417,7 @@ pub async fn place_case(
         Ok(case_id) => {
             let result = state
                 .engine
-                .place_on_agenda(&user.actor, id, case_id, form.override_deadline.is_some())
+                .commit_placement(&user.actor, id, case_id, form.override_deadline.is_some())
                 .await;
             match result {
                 Ok(_) => return Ok(see_other(&format!("/meetings/{id}#agenda"))),
