@@ -1278,7 +1278,74 @@ async fn admins_see_the_outbox_and_resend_failed_mails(db: &TestDb) {
     assert_eq!(resent.body["status"], "pending");
 }
 
+async fn a_client_preferring_the_minimal_answer_gets_what_was_committed(db: &TestDb) {
+    let w = world(db).await;
+    let minimal = [("prefer", "return=minimal")];
+    let created = send(
+        &w.app,
+        Method::POST,
+        "/api/v1/cases",
+        Some(&w.proposer),
+        Some(new_case(&w)),
+        &minimal,
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.headers["preference-applied"], "return=minimal");
+    let id = created.body["id"].as_i64().unwrap();
+    let fields: Vec<&String> = created.body.as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["id", "number", "state", "version"]);
+    assert_eq!(created.body["version"], 1);
+    assert_eq!(created.body["state"], "draft");
+
+    let described = send(
+        &w.app,
+        Method::PUT,
+        &format!("/api/v1/cases/{id}/description"),
+        Some(&w.proposer),
+        Some(json!({ "expected_version": 1, "description": description() })),
+        &[("prefer", "respond-async, return=minimal; x=1")],
+    )
+    .await;
+    assert_eq!(described.status, StatusCode::OK, "{}", described.body);
+    assert_eq!(described.body["version"], 2);
+    assert!(described.body.get("description").is_none());
+
+    let submitted = send(
+        &w.app,
+        Method::POST,
+        &format!("/api/v1/cases/{id}/transitions"),
+        Some(&w.proposer),
+        Some(json!({ "expected_version": 2, "transition": "submit" })),
+        &minimal,
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert_eq!(submitted.body["version"], 3);
+    assert_eq!(submitted.body["state"], "description_review");
+
+    // What the minimal answer says is what a full read says.
+    let read = get(&w.app, &format!("/api/v1/cases/{id}"), &w.proposer).await;
+    assert_eq!(read.body["version"], submitted.body["version"]);
+    assert_eq!(read.body["state"], submitted.body["state"]);
+    assert_eq!(read.body["number"], created.body["number"]);
+
+    // Without the preference the whole case comes back, and no preference is claimed.
+    let full = post(
+        &w.app,
+        &format!("/api/v1/cases/{id}/transitions"),
+        &w.proposer,
+        json!({ "expected_version": 3, "transition": "withdraw", "comment": "Trukket tilbage" }),
+    )
+    .await;
+    assert_eq!(full.status, StatusCode::OK, "{}", full.body);
+    assert!(full.headers.get("preference-applied").is_none());
+    assert_eq!(full.body["state"], "withdrawn");
+    assert!(full.body["available_transitions"].is_array());
+}
+
 on_both_databases!(
+    a_client_preferring_the_minimal_answer_gets_what_was_committed,
     a_user_chooses_the_daily_digest,
     admins_see_the_outbox_and_resend_failed_mails,
     documents_are_typed_by_content_and_stored_once,
