@@ -81,10 +81,15 @@ impl CaseFile {
             .order_by_asc(agenda_item::Column::PlacedAt)
             .all(db)
             .await?;
-        let meetings = meeting::Entity::find()
-            .filter(meeting::Column::Id.is_in(items.iter().map(|i| i.meeting_id)))
-            .all(db)
-            .await?;
+        // Most steps come before any agenda: no need to ask for its meetings.
+        let meetings = if items.is_empty() {
+            Vec::new()
+        } else {
+            meeting::Entity::find()
+                .filter(meeting::Column::Id.is_in(items.iter().map(|i| i.meeting_id)))
+                .all(db)
+                .await?
+        };
         let agenda = items
             .into_iter()
             .filter_map(|item| {

@@ -9,7 +9,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-pub fn shipped() -> WorkflowSet {
+/// The shipped definitions, loaded once per test binary: property tests ask for them in every
+/// case, and parsing six files hundreds of times made them take minutes.
+pub fn shipped() -> &'static WorkflowSet {
+    static SHIPPED: std::sync::OnceLock<WorkflowSet> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(load_shipped)
+}
+
+fn load_shipped() -> WorkflowSet {
     let templates = MailTemplates::load(&root().join("mail-templates"))
         .map(|t| t.events().clone())
         .unwrap_or_else(|errors| {
