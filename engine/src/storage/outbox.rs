@@ -6,7 +6,8 @@ use crate::storage::entity::{app_user, handover_case, membership, organisation, 
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType,
+    QueryFilter, QuerySelect, Set,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -174,32 +175,44 @@ impl Directory {
             .collect();
         let organisation_ids: BTreeSet<i64> =
             recipients().filter_map(|r| party_of(case, r)).collect();
+        // The role holders with their accounts in one read, the proposer in the same one.
+        let wants_proposer = recipients().any(|r| matches!(r, Recipient::Proposer));
         let mut members: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        if !roles.is_empty() {
-            for m in membership::Entity::find()
-                .filter(membership::Column::RegionId.eq(case.region_id))
-                .filter(membership::Column::Role.is_in(roles))
+        let mut users: BTreeMap<i64, app_user::Model> = BTreeMap::new();
+        if !roles.is_empty() || wants_proposer {
+            let holds_role = Condition::all()
+                .add(membership::Column::RegionId.eq(case.region_id))
+                .add(membership::Column::Role.is_in(roles));
+            let found: Vec<(app_user::Model, Option<membership::Model>)> = app_user::Entity::find()
+                .select_also(membership::Entity)
+                .join(
+                    JoinType::LeftJoin,
+                    sea_orm::RelationDef::from(
+                        membership::Entity::belongs_to(app_user::Entity)
+                            .from(membership::Column::UserId)
+                            .to(app_user::Column::Id)
+                            .on_condition(move |_, _| holds_role.clone()),
+                    )
+                    .rev(),
+                )
+                .filter(
+                    Condition::any()
+                        .add(membership::Column::Id.is_not_null())
+                        .add(app_user::Column::Id.eq(if wants_proposer {
+                            case.proposer_user_id
+                        } else {
+                            0
+                        })),
+                )
                 .all(db)
-                .await?
-            {
-                members.entry(m.role).or_default().push(m.user_id);
+                .await?;
+            for (user, membership) in found {
+                if let Some(m) = membership {
+                    members.entry(m.role).or_default().push(m.user_id);
+                }
+                users.insert(user.id, user);
             }
         }
-        let mut user_ids: BTreeSet<i64> = members.values().flatten().copied().collect();
-        if recipients().any(|r| matches!(r, Recipient::Proposer)) {
-            user_ids.insert(case.proposer_user_id);
-        }
-        let users = if user_ids.is_empty() {
-            BTreeMap::new()
-        } else {
-            app_user::Entity::find()
-                .filter(app_user::Column::Id.is_in(user_ids))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u))
-                .collect()
-        };
         let organisations = if organisation_ids.is_empty() {
             BTreeMap::new()
         } else {
