@@ -29,8 +29,10 @@ pub const DIGEST_HOUR: u32 = 7;
 const SENT: &str = "sent";
 /// Transient failures are retried this many times before the row is marked failed.
 pub const MAX_ATTEMPTS: i32 = 12;
-/// How long a worker may hold a claimed row before another may take it.
-const LEASE: Duration = Duration::minutes(10);
+/// How long a worker may hold a claimed row before another may take it, unless
+/// [`Deliverer::with_lease`] says otherwise. A worker killed while it holds rows leaves them
+/// unsent for this long; then any worker sends them.
+pub const LEASE: Duration = Duration::minutes(10);
 
 /// What one round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,6 +51,7 @@ pub struct Deliverer {
     from: Mailbox,
     public_url: String,
     domain: String,
+    lease: Duration,
 }
 
 /// The wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.
@@ -110,7 +113,17 @@ impl Deliverer {
             from,
             public_url,
             domain,
+            lease: LEASE,
         })
+    }
+
+    /// Holds claimed rows for `lease` instead of [`LEASE`]. Shorter means mail held by a
+    /// crashed worker goes out sooner; it must stay well above the time one round takes, or
+    /// a slow round's rows are claimed (and sent) a second time.
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// Sends every due row, `limit` at most, and says what happened.
@@ -278,7 +291,7 @@ impl Deliverer {
         }
         let mut claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(claimed_status))
-            .col_expr(outbox::Column::LeaseUntil, Expr::value(now + LEASE))
+            .col_expr(outbox::Column::LeaseUntil, Expr::value(now + self.lease))
             .filter(Expr::col(outbox::Column::Id).in_subquery(due_ids))
             .exec_with_returning(db)
             .await?;
