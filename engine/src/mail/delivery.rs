@@ -29,6 +29,8 @@ pub const DIGEST_HOUR: u32 = 7;
 const SENT: &str = "sent";
 /// Transient failures are retried this many times before the row is marked failed.
 pub const MAX_ATTEMPTS: i32 = 12;
+/// The rows one round of [`Deliverer::run`] claims.
+const BATCH: u64 = 50;
 /// How long a worker may hold a claimed row before another may take it, unless
 /// [`Deliverer::with_lease`] says otherwise. A worker killed while it holds rows leaves them
 /// unsent for this long; then any worker sends them.
@@ -233,16 +235,23 @@ impl Deliverer {
         Ok(round)
     }
 
-    /// Runs rounds until the process stops.
+    /// Runs rounds until the process stops: a round every `every`, and the next one at once
+    /// while a round finds a full batch, so a backlog goes out as fast as it can be sent
+    /// rather than 50 mails per tick.
     pub async fn run(self, every: std::time::Duration) {
         loop {
-            match self.run_once(50).await {
-                Ok(round) if round != DeliveryRound::default() => {
-                    tracing::info!(?round, "mail round")
+            let full = match self.run_once(BATCH).await {
+                Ok(round) => {
+                    if round != DeliveryRound::default() {
+                        tracing::info!(?round, "mail round");
+                    }
+                    round.sent + round.retried + round.failed >= BATCH as usize
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "mail round failed; retrying"),
-            }
+                Err(error) => {
+                    tracing::warn!(%error, "mail round failed; retrying");
+                    false
+                }
+            };
             match self.run_digest_once().await {
                 Ok(round) if round != DeliveryRound::default() => {
                     tracing::info!(?round, "digest round")
@@ -250,7 +259,9 @@ impl Deliverer {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "digest round failed; retrying"),
             }
-            tokio::time::sleep(every).await;
+            if !full {
+                tokio::time::sleep(every).await;
+            }
         }
     }
 
