@@ -173,7 +173,7 @@ impl ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %self, "database unavailable");
-                "The database does not answer right now; nothing was changed. Try again in a moment.".to_owned()
+                "The database does not answer right now. A change you sent may or may not have been saved (the answer can be lost after the commit): read it back before you send it again.".to_owned()
             }
             _ => self.to_string(),
         };
