@@ -8,13 +8,22 @@
 //! DATABASE_URL=postgres://postgres@127.0.0.1/bench cargo run --release -p overdrag-bench -- engine --workers 32
 //! cargo run --release -p overdrag-bench -- http --users 64 --lifecycles 500
 //! ```
+//!
+//! The fault checks (`scripts/faults.sh`) drive servers started elsewhere and then check the
+//! whole database:
+//!
+//! ```sh
+//! overdrag-bench http --database "$DATABASE_URL" --target http://127.0.0.1:18301 --tolerate-faults
+//! overdrag-bench verify --database "$DATABASE_URL" --mail-dir data/mail --wait-for-mail 60
+//! ```
 
+mod faults;
 mod http;
 mod lifecycle;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,6 +76,49 @@ enum Command {
         workflows: PathBuf,
         #[arg(long, default_value = "mail-templates")]
         mail_templates: PathBuf,
+        /// A server already running, e.g. http://127.0.0.1:8080, to drive instead of one in
+        /// this process; repeat it for several, and the users are spread over them. The
+        /// people, tokens and meetings are prepared in --database, which must be the
+        /// servers' database.
+        #[arg(long = "target")]
+        targets: Vec<String>,
+        /// Ride out a server killed or the database stopped: count connection errors and 503s
+        /// by kind, read the case back and send a step again only if it did not commit. The
+        /// run fails at the end on any 500, hang or 503 without a problem document.
+        #[arg(long)]
+        tolerate_faults: bool,
+        /// With --tolerate-faults: give up on one step after this many seconds of faults.
+        #[arg(long, default_value_t = 120)]
+        patience: u64,
+        /// Send each transition to two targets at once with the same version: exactly one
+        /// must win and the other get 409.
+        #[arg(long)]
+        race: bool,
+    },
+    /// Checks every case in a database: the journal chain, the state and version against the
+    /// journal, the outbox rows of each mailing transition, and (with --mail-dir) that each
+    /// sent mail is in the directory exactly once. Exits 1 naming each violation.
+    Verify {
+        #[arg(long, env = "DATABASE_URL")]
+        database: String,
+        /// The directory the mails went to: the server's `$OVERDRAG_DATA_DIR/mail`, or an
+        /// `smtp-sink`'s.
+        #[arg(long)]
+        mail_dir: Option<PathBuf>,
+        /// First wait up to this many seconds for the mail workers to send every row.
+        #[arg(long, default_value_t = 0)]
+        wait_for_mail: u64,
+        /// The mail templates the stored definitions are read against.
+        #[arg(long, default_value = "mail-templates")]
+        mail_templates: PathBuf,
+    },
+    /// An SMTP server that writes every mail it accepts to a file of its own, so a mail
+    /// delivered twice is two files with one Message-ID. Runs until killed.
+    SmtpSink {
+        #[arg(long, default_value = "127.0.0.1:2525")]
+        listen: std::net::SocketAddr,
+        #[arg(long)]
+        dir: PathBuf,
     },
 }
 
@@ -98,7 +150,42 @@ async fn main() -> std::process::ExitCode {
             lifecycles,
             workflows,
             mail_templates,
-        } => http_load(database, users, lifecycles, &workflows, &mail_templates).await,
+            targets,
+            tolerate_faults,
+            patience,
+            race,
+        } => {
+            if targets.is_empty() {
+                http_load(database, users, lifecycles, &workflows, &mail_templates).await
+            } else {
+                let options = http::Options {
+                    tolerate_faults: tolerate_faults.then(|| Duration::from_secs(patience)),
+                    race,
+                };
+                let plan = ExternalLoad {
+                    targets,
+                    users,
+                    lifecycles,
+                    options,
+                };
+                external_load(database, plan, &workflows, &mail_templates).await
+            }
+        }
+        Command::Verify {
+            database,
+            mail_dir,
+            wait_for_mail,
+            mail_templates,
+        } => {
+            verify(
+                &database,
+                mail_dir.as_deref(),
+                wait_for_mail,
+                &mail_templates,
+            )
+            .await
+        }
+        Command::SmtpSink { listen, dir } => faults::smtp_sink(listen, dir).await,
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -208,4 +295,118 @@ async fn http_load(
         let _ = std::fs::remove_dir_all(&scratch);
     }
     Ok(())
+}
+
+/// A load on servers running elsewhere.
+struct ExternalLoad {
+    targets: Vec<String>,
+    users: usize,
+    lifecycles: usize,
+    options: http::Options,
+}
+
+async fn external_load(
+    database: Option<String>,
+    plan: ExternalLoad,
+    workflows: &std::path::Path,
+    mail_templates: &std::path::Path,
+) -> Result<(), String> {
+    let database = database.ok_or(
+        "--target needs --database (or DATABASE_URL): the servers' database, where the users and their tokens are prepared",
+    )?;
+    let scratch = std::env::temp_dir().join(format!("overdrag-bench-http-{}", std::process::id()));
+    let bench =
+        lifecycle::Bench::prepare(Some(&database), &scratch, workflows, mail_templates).await?;
+    let load = http::Load::external(bench, plan.targets, &plan.options).await?;
+    println!(
+        "HTTP lifecycles on {} through /api/v1 of {}: {} users, {} lifecycles{}{}",
+        overdrag_engine::storage::db::redacted(&database),
+        load.targets().join(" and "),
+        plan.users,
+        plan.lifecycles,
+        if plan.options.tolerate_faults.is_some() {
+            ", riding out faults"
+        } else {
+            ""
+        },
+        if plan.options.race {
+            ", each transition raced between two servers"
+        } else {
+            ""
+        },
+    );
+    let progress = {
+        let load = load.clone();
+        let started = Instant::now();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let faults = load.faults_by_kind();
+                println!(
+                    "  {:>5.1} s: {} lifecycles done{}",
+                    started.elapsed().as_secs_f64(),
+                    load.lifecycles_done(),
+                    if faults.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", faults so far {faults:?}")
+                    }
+                );
+            }
+        })
+    };
+    let started = Instant::now();
+    let outcome = load.run(plan.lifecycles, plan.users).await;
+    progress.abort();
+    let seconds = started.elapsed().as_secs_f64();
+    let steps = outcome?;
+    let checked = load.check().await?;
+    println!(
+        "users {:>3}  lifecycles {:>6}  steps {steps:>7}  {seconds:>7.2} s  {:>8.1} durable steps/s  409s {}  cases checked {checked} (closed, journal verified, mails in the outbox)",
+        plan.users,
+        plan.lifecycles,
+        steps as f64 / seconds,
+        load.conflicts(),
+    );
+    if plan.options.race {
+        println!(
+            "  races: {} transitions sent to two servers at once, each won exactly once",
+            load.races()
+        );
+    }
+    let summary = load.fault_summary();
+    match &summary {
+        Ok(line) | Err(line) if !line.is_empty() => println!("  {line}"),
+        _ => {}
+    }
+    summary.map(|_| ())
+}
+
+async fn verify(
+    database: &str,
+    mail_dir: Option<&std::path::Path>,
+    wait_for_mail: u64,
+    mail_templates: &std::path::Path,
+) -> Result<(), String> {
+    use overdrag_engine::storage::db;
+    let templates = overdrag_engine::mail::MailTemplates::load(mail_templates)
+        .map_err(|e| format!("the mail templates cannot be read: {e:?}"))?;
+    let conn = db::connect(Some(database), &std::env::temp_dir())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("verify {}", db::redacted(database));
+    if wait_for_mail > 0 {
+        let waited = faults::wait_for_mail(&conn, Duration::from_secs(wait_for_mail)).await?;
+        println!("  {waited}");
+    }
+    let report = faults::verify(&conn, templates.events(), mail_dir).await?;
+    if report.print() {
+        println!("verify: every invariant holds");
+        Ok(())
+    } else {
+        Err(format!(
+            "verify: {} violation(s) of the invariants",
+            report.violations.len()
+        ))
+    }
 }

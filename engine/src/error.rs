@@ -61,6 +61,13 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Whether the database could not be reached or could not serve for now, so nothing was
+    /// decided and the same request may succeed in a moment (see
+    /// [`crate::storage::db::is_unavailable`]). The web answers it 503.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, EngineError::Database(error) if crate::storage::db::is_unavailable(error))
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         EngineError::Invalid(vec![FieldError::new(field, message)])
     }

@@ -125,6 +125,48 @@ async fn without_smtp_mails_are_written_as_eml_files(db: &TestDb) {
     );
 }
 
+/// More mail is due than one round takes (50): the worker goes on at once instead of
+/// waiting for its next tick, or it could never keep up with a busy server.
+async fn a_backlog_goes_out_without_waiting_for_the_next_tick(db: &TestDb) {
+    let engine = &db.engine;
+    let proposer = person(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    person(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let giving = party(engine, "syddanmark", "Odense Universitetshospital").await;
+    let receiving = party(engine, "syddanmark", "Odense Kommune").await;
+    for n in 0..40 {
+        let input = NewCase {
+            region: "syddanmark".into(),
+            title: format!("Sag {n}"),
+            kind: "transfer".into(),
+            giving_party_id: giving,
+            receiving_party_id: receiving,
+        };
+        let case = engine.create_case(&proposer, input).await.unwrap();
+        engine
+            .transition(&proposer, case.id, case.version, "withdraw", None)
+            .await
+            .unwrap();
+    }
+    let pending = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .all(engine.db())
+        .await
+        .unwrap()
+        .len();
+    assert!(pending > 50, "{pending} rows are not more than one round");
+    let mailbox: Arc<Mutex<Vec<SentMail>>> = Arc::default();
+    let worker = deliverer(db, Transport::Memory(mailbox.clone()));
+    let running = tokio::spawn(worker.run(std::time::Duration::from_secs(3_600)));
+    let started = std::time::Instant::now();
+    while mailbox.lock().unwrap().len() < pending
+        && started.elapsed() < std::time::Duration::from_secs(20)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    running.abort();
+    assert_eq!(mailbox.lock().unwrap().len(), pending);
+}
+
 async fn two_workers_send_each_mail_exactly_once(db: &TestDb) {
     let mut cases = Vec::new();
     for n in 0..4 {
@@ -375,4 +417,5 @@ on_both_databases!(
     a_transitions_mails_are_rendered_and_sent_once,
     without_smtp_mails_are_written_as_eml_files,
     two_workers_send_each_mail_exactly_once,
+    a_backlog_goes_out_without_waiting_for_the_next_tick,
 );

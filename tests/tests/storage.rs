@@ -553,16 +553,18 @@ async fn twenty_concurrent_transitions_yield_one_success(db: &TestDb) {
         .revise_description(&s.proposer, case.id, case.version, full_description())
         .await
         .unwrap();
-    let attempts = (0..20).map(|_| {
-        let engine = engine.clone();
-        let proposer = s.proposer.clone();
-        let (id, version) = (case.id, case.version);
-        tokio::spawn(async move {
-            engine
-                .transition(&proposer, id, version, "submit", None)
-                .await
+    let attempts = (0..20)
+        .map(|_| {
+            let engine = engine.clone();
+            let proposer = s.proposer.clone();
+            let (id, version) = (case.id, case.version);
+            tokio::spawn(async move {
+                engine
+                    .transition(&proposer, id, version, "submit", None)
+                    .await
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut successes = 0;
     let mut conflicts = 0;
     for attempt in attempts {
@@ -590,21 +592,63 @@ async fn twenty_concurrent_transitions_yield_one_success(db: &TestDb) {
     );
 }
 
+/// A decision's guards read the case file after the case: a loser that read the case before
+/// the winner committed, and the file after, must still be told 409, not that the case is
+/// off the agenda, and no refusal may be journalled on so stale a picture.
+async fn twenty_concurrent_decisions_yield_one_success_and_nineteen_conflicts(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = awaiting_steering_group(engine, &s).await;
+    let case = put_on_agenda(engine, &s, &case, "steering_group").await;
+    // Staggered, so that some losers read the case while the winner's change is under way.
+    let attempts = (0..20u64)
+        .map(|n| {
+            let engine = engine.clone();
+            let steering = s.steering.clone();
+            let (id, version) = (case.id, case.version);
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(2 * n)).await;
+                engine
+                    .transition(&steering, id, version, "recommend", None)
+                    .await
+            })
+        })
+        .collect::<Vec<_>>();
+    let mut successes = 0;
+    let mut conflicts = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => successes += 1,
+            Err(EngineError::Conflict { .. }) => conflicts += 1,
+            Err(other) => panic!("a loser must be told 409, not: {other}"),
+        }
+    }
+    assert_eq!((successes, conflicts), (1, 19));
+    let journal = engine.journal(&s.proposer, case.id).await.unwrap();
+    assert!(
+        journal.events.iter().all(|e| e.kind != "refused"),
+        "no refusal is journalled for a race lost"
+    );
+    assert!(journal.chain.verified);
+}
+
 async fn case_numbers_are_gap_free_under_concurrency(db: &TestDb) {
     let engine = &db.engine;
     let s = syddanmark(engine).await;
-    let creations = (0..20).map(|_| {
-        let engine = engine.clone();
-        let proposer = s.proposer.clone();
-        let input = NewCase {
-            region: "syddanmark".into(),
-            title: "Blodprøvetagning i hjemmet".into(),
-            kind: "transfer".into(),
-            giving_party_id: s.hospital,
-            receiving_party_id: s.odense,
-        };
-        tokio::spawn(async move { engine.create_case(&proposer, input).await })
-    });
+    let creations = (0..20)
+        .map(|_| {
+            let engine = engine.clone();
+            let proposer = s.proposer.clone();
+            let input = NewCase {
+                region: "syddanmark".into(),
+                title: "Blodprøvetagning i hjemmet".into(),
+                kind: "transfer".into(),
+                giving_party_id: s.hospital,
+                receiving_party_id: s.odense,
+            };
+            tokio::spawn(async move { engine.create_case(&proposer, input).await })
+        })
+        .collect::<Vec<_>>();
     let mut numbers = Vec::new();
     for creation in creations {
         numbers.push(creation.await.unwrap().expect("created").number);
@@ -1545,6 +1589,7 @@ on_both_databases!(
     a_case_goes_from_draft_to_closed,
     a_stale_version_is_refused_with_the_current_version,
     twenty_concurrent_transitions_yield_one_success,
+    twenty_concurrent_decisions_yield_one_success_and_nineteen_conflicts,
     case_numbers_are_gap_free_under_concurrency,
     a_refused_transition_changes_nothing,
     a_return_needs_a_comment,

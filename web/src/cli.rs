@@ -170,7 +170,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 &config.mail_from,
                 &config.public_url,
             )
-            .map_err(CliError::Usage)?;
+            .map_err(CliError::Usage)?
+            .with_lease(
+                chrono::Duration::from_std(config.mail_lease)
+                    .unwrap_or(overdrag_engine::mail::delivery::LEASE),
+            );
             tokio::spawn(deliverer.run(std::time::Duration::from_secs(2)));
             tokio::spawn(
                 Reminders::new(engine.clone(), config.reminder_days)

@@ -27,6 +27,10 @@ pub struct Config {
     pub mail_from: String,
     /// `OVERDRAG_REMINDER_DAYS`: working days before a deadline when reminders go out. Default 3.
     pub reminder_days: u32,
+    /// `OVERDRAG_MAIL_LEASE_SECONDS`: how long the mail worker holds the rows it claimed. Mail
+    /// claimed by a server that crashed goes out this long after. Default 600; keep it far
+    /// above the time a round of 50 mails takes, or a slow round's mails go out twice.
+    pub mail_lease: std::time::Duration,
 }
 
 /// A value that must never be printed, e.g. a URL with a password.
@@ -72,6 +76,12 @@ impl Config {
             reminder_days: var("OVERDRAG_REMINDER_DAYS")
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(3),
+            mail_lease: std::time::Duration::from_secs(
+                var("OVERDRAG_MAIL_LEASE_SECONDS")
+                    .and_then(|s| s.parse().ok())
+                    .filter(|s| *s > 0)
+                    .unwrap_or(600),
+            ),
             mail_from: var("OVERDRAG_MAIL_FROM")
                 .unwrap_or_else(|| "Overdrag <noreply@overdrag.invalid>".into()),
         }

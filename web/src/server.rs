@@ -1,12 +1,18 @@
 //! The HTTP server: health and readiness, the API and the pages.
 
+use crate::api::problem::ApiError;
 use crate::pages::PageSettings;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use overdrag_engine::Engine;
 use serde_json::json;
+use std::time::Duration;
+
+/// How long the readiness check waits for the database: a probe must not hang while the pool
+/// waits for a server that is down.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The whole application with the default page settings (cookies without `Secure`), as tests
 /// use it.
@@ -38,21 +44,18 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: the database answers.
-async fn readyz(State(engine): State<Engine>) -> (StatusCode, Json<serde_json::Value>) {
-    match engine.ping().await {
-        Ok(_) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "workflows": engine.workflows().definitions().len() })),
-        ),
-        Err(error) => {
-            tracing::warn!(%error, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": "the database does not answer" })),
-            )
+/// The process can serve: the database answers within [`READY_TIMEOUT`]. Otherwise 503 with a
+/// problem document, as every request answers while the database is away.
+async fn readyz(State(engine): State<Engine>) -> Response {
+    let reason = match tokio::time::timeout(READY_TIMEOUT, engine.ping()).await {
+        Ok(Ok(())) => {
+            let workflows = engine.workflows().definitions().len();
+            return Json(json!({ "status": "ready", "workflows": workflows })).into_response();
         }
-    }
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {} s", READY_TIMEOUT.as_secs()),
+    };
+    ApiError::Unavailable(reason).into_response()
 }
 
 /// Serves until Ctrl-C or SIGTERM.

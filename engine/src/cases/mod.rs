@@ -299,9 +299,48 @@ impl Engine {
         attempted: String,
         refusal: EngineError,
     ) -> EngineError {
+        self.journal_refusal(actor, case_id, None, attempted, refusal)
+            .await
+    }
+
+    /// As [`Engine::refused`], for a refusal decided on the case as it stood at version
+    /// `seen`. The case and the file its guards read are loaded one after the other, so a
+    /// change committed in between (a concurrent decision) can make guards fail that held
+    /// for the version the actor saw. If the case has moved on, the actor is told 409 with
+    /// the current version, as they would have been a moment later, and nothing is journalled.
+    async fn refused_at(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        seen: i32,
+        attempted: String,
+        refusal: EngineError,
+    ) -> EngineError {
+        self.journal_refusal(actor, case_id, Some(seen), attempted, refusal)
+            .await
+    }
+
+    async fn journal_refusal(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        seen: Option<i32>,
+        attempted: String,
+        refusal: EngineError,
+    ) -> EngineError {
         let record = async {
             let txn = db::begin_write(&self.db).await?;
             lock_case(&txn, case_id).await?;
+            if let Some(seen) = seen {
+                let current = handover_case::Entity::find_by_id(case_id)
+                    .one(&txn)
+                    .await?
+                    .map_or(seen, |c| c.version);
+                if current != seen {
+                    txn.rollback().await?;
+                    return Ok(Some(current));
+                }
+            }
             let event = NewEvent {
                 kind: "refused",
                 actor_user_id: Some(actor.user_id),
@@ -309,12 +348,19 @@ impl Engine {
                 ..Default::default()
             };
             journal::append(&txn, case_id, event, self.now()).await?;
-            txn.commit().await
+            txn.commit().await.map(|()| None)
         };
-        if let Err(error) = record.await {
-            tracing::error!(%error, case_id, "could not journal a refusal");
+        match record.await {
+            Ok(Some(current)) => EngineError::Conflict {
+                expected: seen.unwrap_or(current),
+                current,
+            },
+            Ok(None) => refusal,
+            Err(error) => {
+                tracing::error!(%error, case_id, "could not journal a refusal");
+                refusal
+            }
         }
-        refusal
     }
 
     /// The region named by `slug`, if the actor holds `role` there.
@@ -673,7 +719,7 @@ impl Engine {
             Err(refusal) => {
                 let attempted = format!("transition {transition}");
                 return Err(self
-                    .refused(actor, case.id, attempted, refusal.into())
+                    .refused_at(actor, case.id, case.version, attempted, refusal.into())
                     .await);
             }
         };

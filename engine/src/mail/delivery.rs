@@ -2,7 +2,9 @@
 //! PostgreSQL so several servers never take the same row), renders each in its recipient's
 //! language, sends it, and records the outcome. Delivery is at-least-once: a crash after the
 //! server accepted a mail but before it was marked sent resends it when the lease runs out;
-//! the stable Message-ID lets mail clients fold such a duplicate.
+//! the stable Message-ID lets mail clients fold such a duplicate. A worker renews the lease
+//! of each row just before sending it and skips a row whose lease another worker has taken
+//! over meanwhile, so a round slower than the lease does not send anything twice.
 
 use super::templates::{DigestContext, DigestItem, MailContext, MailTemplates, RenderedMail};
 use super::transport::{SendError, Transport};
@@ -29,8 +31,12 @@ pub const DIGEST_HOUR: u32 = 7;
 const SENT: &str = "sent";
 /// Transient failures are retried this many times before the row is marked failed.
 pub const MAX_ATTEMPTS: i32 = 12;
-/// How long a worker may hold a claimed row before another may take it.
-const LEASE: Duration = Duration::minutes(10);
+/// The rows one round of [`Deliverer::run`] claims.
+const BATCH: u64 = 50;
+/// How long a worker may hold a claimed row before another may take it, unless
+/// [`Deliverer::with_lease`] says otherwise. A worker killed while it holds rows leaves them
+/// unsent for this long; then any worker sends them.
+pub const LEASE: Duration = Duration::minutes(10);
 
 /// What one round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,6 +44,9 @@ pub struct DeliveryRound {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    /// Rows this worker claimed but another took over when the lease ran out before their
+    /// turn came: left to that worker, not sent twice.
+    pub overtaken: usize,
 }
 
 /// Sends the outbox.
@@ -49,6 +58,7 @@ pub struct Deliverer {
     from: Mailbox,
     public_url: String,
     domain: String,
+    lease: Duration,
 }
 
 /// The wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.
@@ -110,7 +120,17 @@ impl Deliverer {
             from,
             public_url,
             domain,
+            lease: LEASE,
         })
+    }
+
+    /// Holds claimed rows for `lease` instead of [`LEASE`]. Shorter means mail held by a
+    /// crashed worker goes out sooner; it must stay well above the time one round takes, or
+    /// a slow round's rows are claimed (and sent) a second time.
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// Sends every due row, `limit` at most, and says what happened.
@@ -118,8 +138,21 @@ impl Deliverer {
     /// # Errors
     /// A database error; failures to send are recorded on the rows, not returned.
     pub async fn run_once(&self, limit: u64) -> Result<DeliveryRound, EngineError> {
+        let claimed = self.claim(limit).await?;
+        self.deliver(claimed).await
+    }
+
+    /// Sends rows this worker claimed, one after the other. Each is sent only if this worker
+    /// still holds its lease when the row's turn comes (and the lease is renewed then): a
+    /// round slower than the lease finds the rows it no longer holds taken over by another
+    /// worker, and leaves them to it rather than sending them twice.
+    async fn deliver(&self, rows: Vec<outbox::Model>) -> Result<DeliveryRound, EngineError> {
         let mut round = DeliveryRound::default();
-        for row in self.claim(limit).await? {
+        for mut row in rows {
+            if !self.renew(&mut row, SENDING).await? {
+                round.overtaken += 1;
+                continue;
+            }
             let outcome = match self.message(&row).await {
                 Ok(message) => {
                     self.transport
@@ -138,6 +171,33 @@ impl Deliverer {
             self.record(&row, outcome, PENDING).await?;
         }
         Ok(round)
+    }
+
+    /// Extends this worker's lease on `row` from now, if the worker still holds it: the row is
+    /// still `claimed_status` with the lease it was claimed (or last renewed) with. Otherwise
+    /// the lease ran out and another worker claimed the row since.
+    async fn renew(
+        &self,
+        row: &mut outbox::Model,
+        claimed_status: &str,
+    ) -> Result<bool, EngineError> {
+        let Some(held) = row.lease_until else {
+            return Ok(false);
+        };
+        let until = self.engine.now() + self.lease;
+        let renewed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::LeaseUntil, Expr::value(until))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Status.eq(claimed_status))
+            .filter(outbox::Column::LeaseUntil.eq(held))
+            .exec(self.engine.db())
+            .await?
+            .rows_affected
+            == 1;
+        if renewed {
+            row.lease_until = Some(until);
+        }
+        Ok(renewed)
     }
 
     /// Sends each reader of the daily digest one mail holding everything kept for them before
@@ -164,7 +224,11 @@ impl Deliverer {
         for rows in by_recipient.into_values() {
             let mut items = Vec::new();
             let mut included = Vec::new();
-            for row in rows {
+            for mut row in rows {
+                if !self.renew(&mut row, DIGEST_SENDING).await? {
+                    round.overtaken += 1;
+                    continue;
+                }
                 match self.rendered(&row).await {
                     Ok((context, mail)) => {
                         items.push(DigestItem {
@@ -220,16 +284,23 @@ impl Deliverer {
         Ok(round)
     }
 
-    /// Runs rounds until the process stops.
+    /// Runs rounds until the process stops: a round every `every`, and the next one at once
+    /// while a round finds a full batch, so a backlog goes out as fast as it can be sent
+    /// rather than 50 mails per tick.
     pub async fn run(self, every: std::time::Duration) {
         loop {
-            match self.run_once(50).await {
-                Ok(round) if round != DeliveryRound::default() => {
-                    tracing::info!(?round, "mail round")
+            let full = match self.run_once(BATCH).await {
+                Ok(round) => {
+                    if round != DeliveryRound::default() {
+                        tracing::info!(?round, "mail round");
+                    }
+                    round.sent + round.retried + round.failed + round.overtaken >= BATCH as usize
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "mail round failed; retrying"),
-            }
+                Err(error) => {
+                    tracing::warn!(%error, "mail round failed; retrying");
+                    false
+                }
+            };
             match self.run_digest_once().await {
                 Ok(round) if round != DeliveryRound::default() => {
                     tracing::info!(?round, "digest round")
@@ -237,7 +308,9 @@ impl Deliverer {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "digest round failed; retrying"),
             }
-            tokio::time::sleep(every).await;
+            if !full {
+                tokio::time::sleep(every).await;
+            }
         }
     }
 
@@ -278,7 +351,7 @@ impl Deliverer {
         }
         let mut claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(claimed_status))
-            .col_expr(outbox::Column::LeaseUntil, Expr::value(now + LEASE))
+            .col_expr(outbox::Column::LeaseUntil, Expr::value(now + self.lease))
             .filter(Expr::col(outbox::Column::Id).in_subquery(due_ids))
             .exec_with_returning(db)
             .await?;
@@ -491,8 +564,96 @@ impl Deliverer {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
-    use chrono::Duration;
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::cases::NewCase;
+    use crate::storage::db;
+    use crate::users::{NewUser, add_user};
+    use crate::workflow::WorkflowSet;
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+
+    /// An engine on a fresh SQLite file with three withdrawn cases: mail is due.
+    async fn engine_with_mail_due() -> Engine {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let templates = MailTemplates::load(&root.join("mail-templates")).unwrap();
+        let workflows = WorkflowSet::load_dir(&root.join("workflows"), templates.events()).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "overdrag-lease-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let conn = db::connect(None, &dir).await.unwrap();
+        db::migrate(&conn).await.unwrap();
+        let engine = Engine::start(conn, workflows).await.unwrap();
+        let person = |email: &str, role: &str| NewUser {
+            email: email.into(),
+            name: format!("Test {role}"),
+            region: "syddanmark".into(),
+            role: role.into(),
+            organisation: None,
+            language: None,
+        };
+        let (proposer, _) = add_user(engine.db(), person("anne@ouh.dk", "proposer"), Utc::now())
+            .await
+            .unwrap();
+        add_user(
+            engine.db(),
+            person("mette@rsyd.dk", "secretariat"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let parties = engine.parties("syddanmark").await.unwrap();
+        for n in 0..3 {
+            let input = NewCase {
+                region: "syddanmark".into(),
+                title: format!("Sag {n}"),
+                kind: "transfer".into(),
+                giving_party_id: parties[0].id,
+                receiving_party_id: parties[1].id,
+            };
+            let case = engine.create_case(&proposer, input).await.unwrap();
+            engine
+                .transition(&proposer, case.id, case.version, "withdraw", None)
+                .await
+                .unwrap();
+        }
+        engine
+    }
+
+    fn worker(engine: &Engine, mailbox: &Arc<Mutex<Vec<super::super::SentMail>>>) -> Deliverer {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        Deliverer::new(
+            engine.clone(),
+            Arc::new(MailTemplates::load(&root.join("mail-templates")).unwrap()),
+            Transport::Memory(mailbox.clone()),
+            "Overdrag <noreply@overdrag.invalid>",
+            "https://overdrag.example",
+        )
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_slower_than_its_lease_leaves_the_rows_another_took_over() {
+        let engine = engine_with_mail_due().await;
+        let mailbox = Arc::default();
+        // Slow: its lease is over before it sends anything.
+        let slow = worker(&engine, &mailbox).with_lease(Duration::zero());
+        let other = worker(&engine, &mailbox);
+        let claimed = slow.claim(50).await.unwrap();
+        assert!(claimed.len() >= 6, "{} rows", claimed.len());
+
+        let taken_over = other.run_once(50).await.unwrap();
+        assert_eq!(taken_over.sent, claimed.len());
+        let late = slow.deliver(claimed.clone()).await.unwrap();
+        assert_eq!((late.sent, late.overtaken), (0, claimed.len()));
+        assert_eq!(
+            mailbox.lock().unwrap().len(),
+            claimed.len(),
+            "no mail twice"
+        );
+    }
 
     #[test]
     fn a_digest_keeps_a_mails_substance_without_its_greeting_and_sign_off() {

@@ -3,7 +3,7 @@
 use overdrag_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::path::{Path, PathBuf};
@@ -24,6 +24,14 @@ pub enum ConnectError {
     #[error("cannot apply the database migrations: {0}")]
     Migrate(DbErr),
 }
+
+/// How long a request waits for a PostgreSQL connection before it is answered 503. While the
+/// server is down the pool keeps trying to connect until this runs out, so it is what a user
+/// waits during an outage; under load a healthy pool hands out a connection in milliseconds.
+pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// SQLite cannot go away, but its four connections can all be waiting for the write lock.
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The SQLite URL of the default database file in `data_dir`.
 pub fn default_sqlite_url(data_dir: &Path) -> String {
@@ -67,7 +75,7 @@ pub async fn connect(
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(SQLITE_ACQUIRE_TIMEOUT)
         // A ping on every checkout doubles the round trips of each query; a connection that
         // has been busy is known to work, and one idle for a while (the database may have
         // restarted) is still checked before use.
@@ -81,7 +89,10 @@ pub async fn connect(
                 .busy_timeout(Duration::from_secs(15))
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        options.max_connections(32).min_connections(1);
+        options
+            .max_connections(32)
+            .min_connections(1)
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT);
     } else {
         return Err(ConnectError::UnsupportedUrl(redacted(&url)));
     }
@@ -119,6 +130,42 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Whether `error` means the database cannot be reached or cannot serve right now (stopped,
+/// restarting, the connection cut, no connection to be had, SQLite's write lock not coming),
+/// rather than that the request or the data are wrong. Such a request changed nothing that
+/// its answer does not say, and is worth trying again: the web answers it 503, not 500.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            sqlx_unavailable(error)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match error {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(db) => db.code().is_some_and(|code| unavailable_code(&code)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs for a lost or refused connection: class 08 (connection exception),
+/// 57P01–57P03 (administrator or crash shutdown, cannot connect now), 53300 (too many
+/// connections); and SQLite's primary result code 5 (busy) with its extended codes.
+fn unavailable_code(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+        || code.parse::<i32>().is_ok_and(|sqlite| sqlite & 0xff == 5)
+}
+
 /// Applies every pending migration.
 ///
 /// # Errors
@@ -130,6 +177,39 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_connection_or_an_empty_pool_is_unavailable_not_a_bug() {
+        use sea_orm::sqlx::Error;
+        use std::sync::Arc;
+        let io = |kind| {
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(Error::Io(
+                std::io::Error::from(kind),
+            ))))
+        };
+        assert!(is_unavailable(&io(std::io::ErrorKind::BrokenPipe)));
+        assert!(is_unavailable(&io(std::io::ErrorKind::UnexpectedEof)));
+        assert!(is_unavailable(&DbErr::Exec(RuntimeErr::SqlxError(
+            Arc::new(Error::PoolTimedOut)
+        ))));
+        assert!(is_unavailable(&DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout
+        )));
+        assert!(!is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(
+            Arc::new(Error::RowNotFound)
+        ))));
+        assert!(!is_unavailable(&DbErr::RecordNotFound("case".into())));
+    }
+
+    #[test]
+    fn sqlstates_of_a_lost_server_are_unavailable_and_others_are_not() {
+        for code in ["08006", "08001", "57P01", "57P03", "53300", "5", "517"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        for code in ["23505", "40001", "42P01", "19", "2067"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
+    }
 
     #[test]
     fn passwords_never_print() {

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// 422: the Idempotency-Key was used for another request.
     #[error("this Idempotency-Key was already used for a different request; use a new key")]
     IdempotencyMismatch,
+    /// 503: the database does not answer in time (the readiness check).
+    #[error("the database does not answer: {0}")]
+    Unavailable(String),
     /// Whatever the engine says, mapped in [`ApiError::status`].
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -97,6 +100,11 @@ impl ApiError {
                 "idempotency-mismatch",
                 "Idempotency-Key reused",
             ),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The database is unavailable",
+            ),
             ApiError::Engine(error) => match error {
                 E::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", "Not found"),
                 E::Invalid(_) => (
@@ -134,7 +142,7 @@ impl ApiError {
                     "no-workflow",
                     "No workflow in force",
                 ),
-                E::Database(db) if is_unavailable(db) => (
+                E::Database(_) if error.is_unavailable() => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "The database is unavailable",
@@ -165,7 +173,7 @@ impl ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %self, "database unavailable");
-                "The database does not answer right now; nothing was changed. Try again in a moment.".to_owned()
+                "The database does not answer right now. A change you sent may or may not have been saved (the answer can be lost after the commit): read it back before you send it again.".to_owned()
             }
             _ => self.to_string(),
         };
@@ -195,12 +203,6 @@ impl ApiError {
         }
         problem
     }
-}
-
-/// The database error type is named through the engine: the web crate has no database crate.
-fn is_unavailable(error: &overdrag_engine::storage::DbErr) -> bool {
-    use overdrag_engine::storage::DbErr;
-    matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
 }
 
 /// Writes a problem document with its status.

@@ -68,8 +68,7 @@ impl PageError {
                 E::Invalid(_) | E::Refused(Refusal::Blocked { .. }) | E::NoWorkflow { .. } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
                 }
-                E::Database(overdrag_engine::storage::DbErr::Conn(_))
-                | E::Database(overdrag_engine::storage::DbErr::ConnectionAcquire(_)) => {
+                E::Database(_) if error.is_unavailable() => {
                     (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
                 }
                 E::Database(_)
