@@ -102,6 +102,8 @@ pub struct Load {
     races: Arc<AtomicUsize>,
     lifecycles_done: Arc<AtomicUsize>,
     lifecycles_begun: Arc<AtomicUsize>,
+    /// Ask each change for only what was committed (`Prefer: return=minimal`).
+    minimal: bool,
 }
 
 /// One endpoint's figures.
@@ -179,7 +181,16 @@ impl Load {
             races: Arc::default(),
             lifecycles_done: Arc::default(),
             lifecycles_begun: Arc::default(),
+            minimal: false,
         }
+    }
+
+    /// Asks each change for only what was committed (`Prefer: return=minimal`) instead of the
+    /// whole case.
+    #[must_use]
+    pub fn preferring_minimal(mut self, minimal: bool) -> Self {
+        self.minimal = minimal;
+        self
     }
 
     async fn wait_healthy(&self, patience: Duration) -> Result<(), String> {
@@ -235,6 +246,14 @@ impl Load {
             .uri(format!("{base}/api/v1{path}"))
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .header(CONTENT_TYPE, "application/json")
+            .header(
+                "prefer",
+                if self.minimal {
+                    "return=minimal"
+                } else {
+                    "return=representation"
+                },
+            )
             .body(Full::new(Bytes::from(
                 body.map(Value::to_string).unwrap_or_default(),
             )))

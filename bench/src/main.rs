@@ -90,6 +90,10 @@ enum Command {
         /// With --tolerate-faults: give up on one step after this many seconds of faults.
         #[arg(long, default_value_t = 120)]
         patience: u64,
+        /// Ask each change for only what was committed (`Prefer: return=minimal`), not the
+        /// whole case.
+        #[arg(long)]
+        minimal: bool,
         /// Send each transition to two targets at once with the same version: exactly one
         /// must win and the other get 409.
         #[arg(long)]
@@ -154,9 +158,15 @@ async fn main() -> std::process::ExitCode {
             tolerate_faults,
             patience,
             race,
+            minimal,
         } => {
             if targets.is_empty() {
-                http_load(database, users, lifecycles, &workflows, &mail_templates).await
+                let plan = InProcessLoad {
+                    users,
+                    lifecycles,
+                    minimal,
+                };
+                http_load(database, plan, &workflows, &mail_templates).await
             } else {
                 let options = http::Options {
                     tolerate_faults: tolerate_faults.then(|| Duration::from_secs(patience)),
@@ -253,22 +263,39 @@ async fn engine(
     Ok(())
 }
 
-async fn http_load(
-    database: Option<String>,
+/// A load against a server in this process.
+struct InProcessLoad {
     users: usize,
     lifecycles: usize,
+    /// Each change answers only what was committed (`Prefer: return=minimal`).
+    minimal: bool,
+}
+
+async fn http_load(
+    database: Option<String>,
+    plan: InProcessLoad,
     workflows: &std::path::Path,
     mail_templates: &std::path::Path,
 ) -> Result<(), String> {
+    let InProcessLoad {
+        users,
+        lifecycles,
+        minimal,
+    } = plan;
     let scratch = std::env::temp_dir().join(format!("overdrag-bench-http-{}", std::process::id()));
     let bench =
         lifecycle::Bench::prepare(database.as_deref(), &scratch, workflows, mail_templates).await?;
     println!(
-        "HTTP lifecycle on {} through /api/v1 ({} durable steps each, plus two reads)",
+        "HTTP lifecycle on {} through /api/v1 ({} durable steps each, plus two reads), changes answering {}",
         bench.backend(),
-        lifecycle::STEPS_PER_LIFECYCLE
+        lifecycle::STEPS_PER_LIFECYCLE,
+        if minimal {
+            "what was committed (Prefer: return=minimal)"
+        } else {
+            "the whole case"
+        }
     );
-    let load = http::Load::start(bench).await?;
+    let load = http::Load::start(bench).await?.preferring_minimal(minimal);
     load.run(users.min(8), users.min(8)).await?;
     load.figures().await;
     let started = Instant::now();
