@@ -25,7 +25,8 @@ ONLY="${FAULTS_ONLY:-abc}"
 LIFECYCLES="${FAULTS_LIFECYCLES:-40}"
 # Mail claimed by a killed server goes out again after this lease (default 600 s).
 export OVERDRAG_MAIL_LEASE_SECONDS=10
-export RUST_LOG="${RUST_LOG:-info}"
+# The mail rounds' log lines (info) count each server's mails in check c.
+export OVERDRAG_LOG=info
 
 work="$(mktemp -d /tmp/overdrag-faults.XXXXXX)"
 started_pids=()
