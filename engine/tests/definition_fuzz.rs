@@ -3,6 +3,8 @@
 //! of it — it never panics. Inputs are random text, and the shipped definitions mangled the
 //! ways files really get broken: lines cut, doubled, swapped and overwritten, values replaced.
 
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::root;
