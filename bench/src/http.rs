@@ -116,7 +116,10 @@ pub struct EndpointFigures {
     pub p99: Duration,
 }
 
-fn client() -> Client<HttpConnector, Full<Bytes>> {
+/// The HTTP client every load shares.
+pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+pub fn client() -> HttpClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     Client::builder(TokioExecutor::new())

@@ -9,6 +9,14 @@
 //! cargo run --release -p overdrag-bench -- http --users 64 --lifecycles 500
 //! ```
 //!
+//! The scale run fills a database with 100,000 cases (kept for the next run) and times the
+//! case list and its search on the real server, and reads the server's memory:
+//!
+//! ```sh
+//! cargo build --release -p overdrag-bench -p overdrag
+//! target/release/overdrag-bench scale --cases 100000
+//! ```
+//!
 //! The fault checks (`scripts/faults.sh`) drive servers started elsewhere and then check the
 //! whole database:
 //!
@@ -17,9 +25,12 @@
 //! overdrag-bench verify --database "$DATABASE_URL" --mail-dir data/mail --wait-for-mail 60
 //! ```
 
+mod corpus;
 mod faults;
 mod http;
 mod lifecycle;
+mod scale;
+mod server;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -98,6 +109,39 @@ enum Command {
         /// must win and the other get 409.
         #[arg(long)]
         race: bool,
+    },
+    /// Fills a database with cases across the regions through the engine (kept in --data-dir,
+    /// topped up on the next run), then starts the `overdrag` binary on it and prints the case
+    /// list, filter and search latency through the API and the page, and the server's memory
+    /// at rest and under the HTTP lifecycle load.
+    Scale {
+        /// As for `engine`; unset: `overdrag.db` in --data-dir.
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+        /// Cases the database should hold.
+        #[arg(long, default_value_t = 100_000)]
+        cases: u64,
+        /// Concurrent workers generating them.
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+        /// Requests timed per query, reader and surface.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+        /// Where the SQLite file, the server's mail and its log are kept between runs.
+        #[arg(long, default_value = "target/scale")]
+        data_dir: PathBuf,
+        /// The server binary; default: `overdrag` beside this one.
+        #[arg(long)]
+        server: Option<PathBuf>,
+        /// Users of the HTTP lifecycle load during which memory is read.
+        #[arg(long, default_value_t = 64)]
+        load_users: usize,
+        #[arg(long, default_value_t = 300)]
+        load_lifecycles: usize,
+        #[arg(long, default_value = "workflows")]
+        workflows: PathBuf,
+        #[arg(long, default_value = "mail-templates")]
+        mail_templates: PathBuf,
     },
     /// Checks every case in a database: the journal chain, the state and version against the
     /// journal, the outbox rows of each mailing transition, and (with --mail-dir) that each
@@ -194,6 +238,29 @@ async fn main() -> std::process::ExitCode {
                 &mail_templates,
             )
             .await
+        }
+        Command::Scale {
+            database,
+            cases,
+            workers,
+            samples,
+            data_dir,
+            server,
+            load_users,
+            load_lifecycles,
+            workflows,
+            mail_templates,
+        } => {
+            let plan = scale::Plan {
+                cases,
+                workers,
+                samples,
+                data_dir,
+                server,
+                load_users,
+                load_lifecycles,
+            };
+            scale::run(database, plan, &workflows, &mail_templates).await
         }
         Command::SmtpSink { listen, dir } => faults::smtp_sink(listen, dir).await,
     };

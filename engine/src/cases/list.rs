@@ -9,10 +9,16 @@ use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{handover_case, organisation, region};
 use crate::workflow::Stage;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, EntityName, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The SQLite FTS5 table that indexes `handover_case.search_text` by trigrams.
+const SQLITE_SEARCH_TABLE: &str = "handover_case_search";
 
 /// The most cases one page may hold.
 pub const MAX_PER_PAGE: u64 = 200;
@@ -82,7 +88,41 @@ fn like_pattern(words: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The same search as a GLOB pattern, its wildcards made literal as one-character classes.
+fn glob_pattern(words: &str) -> String {
+    let mut pattern = String::from("*");
+    for c in words.to_lowercase().chars() {
+        match c {
+            '*' | '?' | '[' => {
+                pattern.push('[');
+                pattern.push(c);
+                pattern.push(']');
+            }
+            c => pattern.push(c),
+        }
+    }
+    pattern.push('*');
+    pattern
+}
+
 impl Engine {
+    /// Cases whose title or description holds `words`, answered from the trigram index each
+    /// database keeps (migration 15): on PostgreSQL `pg_trgm` serves `LIKE` on the column
+    /// itself; on SQLite the FTS5 table serves `GLOB` (LIKE with an ESCAPE would bypass it).
+    fn text_search(&self, words: &str) -> SimpleExpr {
+        match self.db.get_database_backend() {
+            DbBackend::Sqlite => Expr::cust_with_values(
+                format!(
+                    "{}.id IN (SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE search_text GLOB ?)",
+                    handover_case::Entity.table_name()
+                ),
+                [glob_pattern(words)],
+            ),
+            _ => Expr::col(handover_case::Column::SearchText)
+                .like(LikeExpr::new(like_pattern(words)).escape('\\')),
+        }
+    }
+
     /// The cases the actor may see that match `query`.
     ///
     /// # Errors
@@ -144,10 +184,7 @@ impl Engine {
             );
         }
         if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            select = select.filter(
-                Expr::col(handover_case::Column::SearchText)
-                    .like(LikeExpr::new(like_pattern(q)).escape('\\')),
-            );
+            select = select.filter(self.text_search(q));
         }
         let paginator = select
             .order_by_desc(handover_case::Column::Id)
@@ -222,5 +259,12 @@ mod tests {
     fn search_patterns_escape_wildcards() {
         assert_eq!(like_pattern("IV 100%"), "%iv 100\\%%");
         assert_eq!(like_pattern("a_b"), "%a\\_b%");
+    }
+
+    #[test]
+    fn glob_patterns_make_wildcards_literal() {
+        assert_eq!(glob_pattern("IV*2?"), "*iv[*]2[?]*");
+        assert_eq!(glob_pattern("[x]"), "*[[]x]*");
+        assert_eq!(glob_pattern("Ærø"), "*ærø*");
     }
 }
