@@ -15,6 +15,8 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum HandoverCase {
     Table,
+    Id,
+    RegionId,
     GivingPartyId,
     ReceivingPartyId,
 }
@@ -72,6 +74,17 @@ fn party_index(name: &str, column: HandoverCase) -> IndexCreateStatement {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The newest cases of a region, read from the index alone.
+        manager
+            .create_index(
+                Index::create()
+                    .name("handover_case_region_newest")
+                    .table(HandoverCase::Table)
+                    .col(HandoverCase::RegionId)
+                    .col(HandoverCase::Id)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(party_index(
                 "handover_case_giving_party",

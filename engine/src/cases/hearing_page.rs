@@ -94,7 +94,7 @@ impl Engine {
         answer: HearingAnswer,
         text: Option<&str>,
     ) -> Result<HearingInvitation, EngineError> {
-        let (party, _, _) = self.by_token(token).await?;
+        let (party, hearing, case) = self.by_token(token).await?;
         if let (Some(given), Some(at)) = (&party.answer, party.answered_at) {
             return Err(EngineError::invalid(
                 "answer",
@@ -104,6 +104,7 @@ impl Engine {
                 ),
             ));
         }
-        self.answer_hearing_by_link(token, answer, text).await
+        self.answer_by_link(&party, &hearing, &case, answer, text)
+            .await
     }
 }

@@ -416,13 +416,28 @@ impl Engine {
         text: Option<&str>,
     ) -> Result<HearingInvitation, EngineError> {
         let (party, hearing, case) = self.by_token(token).await?;
-        self.record_answer(&party, &hearing, &case, answer, text, None)
+        self.answer_by_link(&party, &hearing, &case, answer, text)
+            .await
+    }
+
+    /// Records an answer through a link over the party as the caller read it: the write is
+    /// conditional on that answer, so a caller that checked "not answered yet" cannot
+    /// overwrite an answer that came in after its check.
+    pub(crate) async fn answer_by_link(
+        &self,
+        party: &hearing_party::Model,
+        hearing: &hearing::Model,
+        case: &handover_case::Model,
+        answer: HearingAnswer,
+        text: Option<&str>,
+    ) -> Result<HearingInvitation, EngineError> {
+        self.record_answer(party, hearing, case, answer, text, None)
             .await?;
         let party = hearing_party::Entity::find_by_id(party.id)
             .one(&self.db)
             .await?
             .ok_or(EngineError::NotFound { what: "party" })?;
-        self.invitation(&party, &hearing, &case).await
+        self.invitation(&party, hearing, case).await
     }
 
     /// Records the answer of the actor's own organisation.

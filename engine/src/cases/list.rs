@@ -9,16 +9,17 @@ use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{handover_case, organisation, region};
 use crate::workflow::Stage;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityName, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The SQLite FTS5 table that indexes `handover_case.search_text` by trigrams.
-const SQLITE_SEARCH_TABLE: &str = "handover_case_search";
+/// The column of the SQLite FTS5 table `handover_case_search` (migration 15) that indexes
+/// `handover_case.search_text` by trigrams.
+const SQLITE_SEARCH_COLUMN: &str = "search_text";
+
+/// A search counts its matches up to this many. Counting every case that holds a common word
+/// means reading them all, which no one waits for; a person narrows the search instead.
+pub const SEARCH_COUNT_LIMIT: u64 = 1_000;
 
 /// The most cases one page may hold.
 pub const MAX_PER_PAGE: u64 = 200;
@@ -58,7 +59,11 @@ pub struct CaseSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
+    /// The cases that match; for a search, counted up to [`SEARCH_COUNT_LIMIT`].
     pub total: u64,
+    /// False when a search matched more than [`SEARCH_COUNT_LIMIT`] cases: there are more
+    /// than `total`.
+    pub total_exact: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -105,24 +110,126 @@ fn glob_pattern(words: &str) -> String {
     pattern
 }
 
-impl Engine {
-    /// Cases whose title or description holds `words`, answered from the trigram index each
-    /// database keeps (migration 15): on PostgreSQL `pg_trgm` serves `LIKE` on the column
-    /// itself; on SQLite the FTS5 table serves `GLOB` (LIKE with an ESCAPE would bypass it).
-    fn text_search(&self, words: &str) -> SimpleExpr {
-        match self.db.get_database_backend() {
-            DbBackend::Sqlite => Expr::cust_with_values(
-                format!(
-                    "{}.id IN (SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE search_text GLOB ?)",
-                    handover_case::Entity.table_name()
-                ),
-                [glob_pattern(words)],
-            ),
-            _ => Expr::col(handover_case::Column::SearchText)
-                .like(LikeExpr::new(like_pattern(words)).escape('\\')),
+/// The list query in SQL, as each database answers it fastest: the ids of one page first
+/// (from indexes alone where it can), the cases themselves after. A search is driven by the
+/// trigram index in the order of newest first, so a page of a common word is found without
+/// reading every case that holds it: on SQLite the FTS5 table leads the join (`CROSS JOIN`
+/// fixes the order) and answers `GLOB` (a LIKE with an ESCAPE would bypass it); on PostgreSQL
+/// `pg_trgm` serves `LIKE` on the column itself.
+struct ListSql {
+    backend: DbBackend,
+    from: &'static str,
+    conditions: Vec<String>,
+    values: Vec<sea_orm::Value>,
+    order: &'static str,
+    searched: bool,
+    no_regions: bool,
+}
+
+impl ListSql {
+    fn new(
+        backend: DbBackend,
+        query: &CaseQuery,
+        regions: &BTreeMap<i64, region::Model>,
+        kind: Option<CaseKind>,
+    ) -> Self {
+        let mut sql = Self {
+            backend,
+            from: "handover_case h",
+            conditions: Vec::new(),
+            values: Vec::new(),
+            order: "h.id DESC",
+            searched: false,
+            no_regions: regions.is_empty(),
+        };
+        let in_regions: Vec<String> = regions.keys().map(|id| sql.param(*id)).collect();
+        sql.conditions
+            .push(format!("h.region_id IN ({})", in_regions.join(", ")));
+        if let Some(state) = &query.state {
+            let state = sql.param(state.clone());
+            sql.conditions.push(format!("h.state = {state}"));
+        }
+        if let Some(kind) = kind {
+            let kind = sql.param(kind.as_str());
+            sql.conditions.push(format!("h.kind = {kind}"));
+        }
+        if let Some(party) = query.party {
+            let (giving, receiving) = (sql.param(party), sql.param(party));
+            sql.conditions.push(format!(
+                "(h.giving_party_id = {giving} OR h.receiving_party_id = {receiving})"
+            ));
+        }
+        if let Some(words) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            sql.searched = true;
+            if backend == DbBackend::Sqlite {
+                sql.from = "handover_case_search s CROSS JOIN handover_case h ON h.id = s.rowid";
+                sql.order = "s.rowid DESC";
+                let pattern = sql.param(glob_pattern(words));
+                sql.conditions
+                    .push(format!("s.{SQLITE_SEARCH_COLUMN} GLOB {pattern}"));
+            } else {
+                let pattern = sql.param(like_pattern(words));
+                sql.conditions
+                    .push(format!("h.search_text LIKE {pattern} ESCAPE '\\'"));
+            }
+        }
+        sql
+    }
+
+    fn param(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
         }
     }
 
+    fn searched(&self) -> bool {
+        self.searched
+    }
+
+    fn statement(&self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values.clone())
+    }
+
+    fn filter(&self) -> String {
+        format!("FROM {} WHERE {}", self.from, self.conditions.join(" AND "))
+    }
+
+    /// Counts the matches; a search only up to one past [`SEARCH_COUNT_LIMIT`].
+    fn count_statement(&self) -> Option<Statement> {
+        if self.no_regions {
+            return None;
+        }
+        Some(self.statement(if self.searched {
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 {} LIMIT {}) matched",
+                self.filter(),
+                SEARCH_COUNT_LIMIT + 1
+            )
+        } else {
+            format!("SELECT COUNT(*) AS n {}", self.filter())
+        }))
+    }
+
+    /// The ids of page `page` (from 1), newest first.
+    fn page_statement(&self, page: u64, per_page: u64) -> Option<Statement> {
+        if self.no_regions {
+            return None;
+        }
+        let offset = page
+            .saturating_sub(1)
+            .saturating_mul(per_page)
+            .min(i64::MAX as u64);
+        Some(self.statement(format!(
+            "SELECT h.id {} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
+            self.filter(),
+            self.order
+        )))
+    }
+}
+
+impl Engine {
     /// The cases the actor may see that match `query`.
     ///
     /// # Errors
@@ -168,29 +275,43 @@ impl Engine {
             .filter(|r| query.region.as_ref().is_none_or(|wanted| &r.slug == wanted))
             .map(|r| (r.id, r.clone()))
             .collect();
-        let mut select = handover_case::Entity::find()
-            .filter(handover_case::Column::RegionId.is_in(regions.keys().copied()));
-        if let Some(state) = &query.state {
-            select = select.filter(handover_case::Column::State.eq(state.as_str()));
+        let list = ListSql::new(self.db.get_database_backend(), query, &regions, kind);
+        let (total, total_exact) = match list.count_statement() {
+            Some(count) => {
+                let counted = self
+                    .db
+                    .query_one_raw(count)
+                    .await?
+                    .map(|row| row.try_get::<i64>("", "n"))
+                    .transpose()?
+                    .unwrap_or(0);
+                let counted = u64::try_from(counted).unwrap_or(0);
+                if list.searched() {
+                    (
+                        counted.min(SEARCH_COUNT_LIMIT),
+                        counted <= SEARCH_COUNT_LIMIT,
+                    )
+                } else {
+                    (counted, true)
+                }
+            }
+            None => (0, true),
+        };
+        let mut ids = Vec::new();
+        if let Some(page) = list.page_statement(query.page, query.per_page) {
+            for row in self.db.query_all_raw(page).await? {
+                ids.push(row.try_get::<i64>("", "id")?);
+            }
         }
-        if let Some(kind) = kind {
-            select = select.filter(handover_case::Column::Kind.eq(kind.as_str()));
-        }
-        if let Some(party) = query.party {
-            select = select.filter(
-                Condition::any()
-                    .add(handover_case::Column::GivingPartyId.eq(party))
-                    .add(handover_case::Column::ReceivingPartyId.eq(party)),
-            );
-        }
-        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            select = select.filter(self.text_search(q));
-        }
-        let paginator = select
-            .order_by_desc(handover_case::Column::Id)
-            .paginate(&self.db, query.per_page);
-        let total = paginator.num_items().await?;
-        let cases = paginator.fetch_page(query.page - 1).await?;
+        let mut by_id: BTreeMap<i64, handover_case::Model> = handover_case::Entity::find()
+            .filter(handover_case::Column::Id.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let cases: Vec<handover_case::Model> =
+            ids.iter().filter_map(|id| by_id.remove(id)).collect();
 
         let party_ids: Vec<i64> = cases
             .iter()
@@ -245,6 +366,7 @@ impl Engine {
         Ok(CasePage {
             items,
             total,
+            total_exact,
             page: query.page,
             per_page: query.per_page,
         })

@@ -3,8 +3,8 @@
 use overdrag_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -171,7 +171,24 @@ fn unavailable_code(code: &str) -> bool {
 /// # Errors
 /// When a migration fails.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
-    Migrator::up(db, None).await.map_err(ConnectError::Migrate)
+    Migrator::up(db, None)
+        .await
+        .map_err(ConnectError::Migrate)?;
+    refresh_statistics(db).await.map_err(ConnectError::Migrate)
+}
+
+/// Lets SQLite's query planner know how the cases are spread over regions, states and
+/// parties (`PRAGMA optimize`, which analyses only tables whose statistics are missing or
+/// stale, and with `analysis_limit` samples rather than reads them). Without statistics it
+/// sorts a whole region's cases to show the newest twenty. PostgreSQL's autovacuum keeps its
+/// own statistics.
+async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA analysis_limit = 1000")
+            .await?;
+        db.execute_unprepared("PRAGMA optimize = 0x10002").await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -237,6 +237,8 @@ struct CaseRow {
 struct ListView {
     rows: Vec<CaseRow>,
     total: u64,
+    /// False when a search found more than it counts.
+    total_exact: bool,
     page: u64,
     pages: u64,
     previous: Option<String>,
@@ -323,6 +325,7 @@ pub async fn list_cases(
     let view = ListView {
         rows,
         total: found.total,
+        total_exact: found.total_exact,
         page,
         pages,
         previous: (page > 1).then(|| filters.link(page - 1)),
