@@ -21,6 +21,19 @@ const SQLITE_SEARCH_COLUMN: &str = "search_text";
 /// means reading them all, which no one waits for; a person narrows the search instead.
 pub const SEARCH_COUNT_LIMIT: u64 = 1_000;
 
+/// The newest cases a search with many matches looks among first on PostgreSQL.
+const RECENT_WINDOW: u64 = 5_000;
+
+/// Where page `page` (from 1) begins.
+fn offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1)
+        .saturating_mul(per_page)
+        .min(i64::MAX as u64)
+}
+
+/// Up to this many matches, PostgreSQL collects them all before it orders them.
+const FEW_MATCHES: u64 = 5_000;
+
 /// The most cases one page may hold.
 pub const MAX_PER_PAGE: u64 = 200;
 
@@ -212,20 +225,52 @@ impl ListSql {
         }))
     }
 
-    /// The ids of page `page` (from 1), newest first.
-    fn page_statement(&self, page: u64, per_page: u64) -> Option<Statement> {
+    /// The ids of page `page` (from 1), newest first, of `total` matches.
+    ///
+    /// PostgreSQL's planner does not know how regions, states and parties go together, so it
+    /// may walk every case newest first hoping to meet twenty of a combination that is rare
+    /// (seen: 240 ms for none). When the count says the matches are few, they are collected
+    /// through the fitting index first and only then ordered (`OFFSET 0` keeps the planner
+    /// from merging the two); when they are many, walking newest first finds a page at once.
+    fn page_statement(&self, page: u64, per_page: u64, total: u64) -> Option<Statement> {
         if self.no_regions {
             return None;
         }
-        let offset = page
-            .saturating_sub(1)
-            .saturating_mul(per_page)
-            .min(i64::MAX as u64);
-        Some(self.statement(format!(
-            "SELECT h.id {} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
-            self.filter(),
-            self.order
-        )))
+        let offset = offset(page, per_page);
+        let few = total <= FEW_MATCHES && !self.searched;
+        Some(self.statement(if self.backend == DbBackend::Postgres && few {
+            format!(
+                "SELECT id FROM (SELECT h.id AS id {} OFFSET 0) matched ORDER BY id DESC LIMIT {per_page} OFFSET {offset}",
+                self.filter()
+            )
+        } else {
+            format!(
+                "SELECT h.id {} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
+                self.filter(),
+                self.order
+            )
+        }))
+    }
+
+    /// On PostgreSQL, for a search that matched more than it counts: the page looked for
+    /// among the newest [`RECENT_WINDOW`] cases only. `pg_trgm` estimates ten matches for any
+    /// word, so the planner fetches every case the trigram index names and sorts them (seen:
+    /// 430 ms re-reading 73,000 cases for a word in most of them), where the newest few
+    /// thousand hold a page. `None` when this does not apply; when the window holds less than
+    /// a page, the caller asks [`ListSql::page_statement`].
+    fn recent_page_statement(&self, page: u64, per_page: u64, exact: bool) -> Option<Statement> {
+        let offset = offset(page, per_page);
+        let applies = self.backend == DbBackend::Postgres
+            && self.searched
+            && !exact
+            && !self.no_regions
+            && offset + per_page <= SEARCH_COUNT_LIMIT;
+        applies.then(|| {
+            self.statement(format!(
+                "SELECT h.id FROM (SELECT * FROM handover_case ORDER BY id DESC LIMIT {RECENT_WINDOW}) h WHERE {} ORDER BY h.id DESC LIMIT {per_page} OFFSET {offset}",
+                self.conditions.join(" AND ")
+            ))
+        })
     }
 }
 
@@ -298,7 +343,17 @@ impl Engine {
             None => (0, true),
         };
         let mut ids = Vec::new();
-        if let Some(page) = list.page_statement(query.page, query.per_page) {
+        if let Some(recent) = list.recent_page_statement(query.page, query.per_page, total_exact) {
+            for row in self.db.query_all_raw(recent).await? {
+                ids.push(row.try_get::<i64>("", "id")?);
+            }
+            if (ids.len() as u64) < query.per_page {
+                ids.clear();
+            }
+        }
+        if ids.is_empty()
+            && let Some(page) = list.page_statement(query.page, query.per_page, total)
+        {
             for row in self.db.query_all_raw(page).await? {
                 ids.push(row.try_get::<i64>("", "id")?);
             }
