@@ -92,12 +92,7 @@ pub async fn connect(
         options
             .max_connections(32)
             .min_connections(1)
-            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
-            // Statements are prepared once per connection; after five runs PostgreSQL would
-            // switch to one generic plan for every value. For a search that plan cannot know
-            // whether the words are rare or in every case, and was seen taking 600 ms where
-            // the plan for the words at hand takes 15.
-            .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT);
     } else {
         return Err(ConnectError::UnsupportedUrl(redacted(&url)));
     }
