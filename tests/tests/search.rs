@@ -250,7 +250,79 @@ async fn filters_combine_with_search_and_stay_in_the_actors_regions(db: &TestDb)
     assert_eq!(found(engine, &mads, by_state("draft")).await, [in_aarhus]);
 }
 
+async fn a_search_counts_up_to_its_limit_and_pages_past_it(db: &TestDb) {
+    use overdrag_engine::cases::list::SEARCH_COUNT_LIMIT;
+    let engine = &db.engine;
+    let proposer = person(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let parties = (
+        party(engine, "syddanmark", "Odense Universitetshospital").await,
+        party(engine, "syddanmark", "Odense Kommune").await,
+    );
+    let cases = usize::try_from(SEARCH_COUNT_LIMIT).unwrap() + 5;
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let (engine, proposer) = (engine.clone(), proposer.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut made = Vec::new();
+            for n in (worker..cases).step_by(8) {
+                let case = engine
+                    .commit_case(
+                        &proposer,
+                        NewCase {
+                            region: "syddanmark".into(),
+                            title: format!("Stomipleje nr. {n}"),
+                            kind: "transfer".into(),
+                            giving_party_id: parties.0,
+                            receiving_party_id: parties.1,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                made.push(case.id);
+            }
+            made
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.extend(task.await.unwrap());
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let page = |page: u64| CaseQuery {
+        q: Some("stomipleje".into()),
+        page,
+        per_page: 20,
+        ..CaseQuery::default()
+    };
+    let first = engine.list_cases(&proposer, &page(1)).await.unwrap();
+    assert_eq!(
+        (first.total, first.total_exact),
+        (SEARCH_COUNT_LIMIT, false)
+    );
+    let newest: Vec<i64> = first.items.iter().map(|c| c.id).collect();
+    assert_eq!(newest, ids[..20]);
+    // Past the counted matches the pages go on, to the oldest case.
+    let last = engine.list_cases(&proposer, &page(51)).await.unwrap();
+    let oldest: Vec<i64> = last.items.iter().map(|c| c.id).collect();
+    assert_eq!(oldest, ids[1000..]);
+    // A narrower search counts exactly again.
+    let one = engine
+        .list_cases(
+            &proposer,
+            &CaseQuery {
+                q: Some("stomipleje nr. 1004".into()),
+                page: 1,
+                per_page: 20,
+                ..CaseQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((one.total, one.total_exact, one.items.len()), (1, true, 1));
+}
+
 on_both_databases!(
+    a_search_counts_up_to_its_limit_and_pages_past_it,
     search_finds_any_piece_of_title_or_description,
     search_follows_a_new_description_and_a_transition,
     filters_combine_with_search_and_stay_in_the_actors_regions,
