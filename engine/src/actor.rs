@@ -13,6 +13,8 @@ pub struct Actor {
     pub name: String,
     pub email: String,
     pub language: String,
+    /// The organisation the user works for (a municipality, a hospital), if any.
+    pub organisation_id: Option<i64>,
     /// Roles per region slug.
     pub regions: BTreeMap<String, BTreeSet<Role>>,
 }
@@ -36,9 +38,21 @@ impl Actor {
         db: &impl ConnectionTrait,
         user_id: i64,
     ) -> Result<Option<Actor>, EngineError> {
-        let Some(user) = app_user::Entity::find_by_id(user_id).one(db).await? else {
-            return Ok(None);
-        };
+        match app_user::Entity::find_by_id(user_id).one(db).await? {
+            Some(user) => Ok(Some(Self::of_user(db, user).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The actor `user` is, with the roles read from their memberships.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn of_user(
+        db: &impl ConnectionTrait,
+        user: app_user::Model,
+    ) -> Result<Actor, EngineError> {
+        let user_id = user.id;
         // One read for the roles with their regions' slugs: this runs on every request.
         let held: Vec<(String, String)> = membership::Entity::find()
             .select_only()
@@ -62,12 +76,13 @@ impl Actor {
                 regions.entry(slug).or_default().insert(role);
             }
         }
-        Ok(Some(Actor {
+        Ok(Actor {
             user_id: user.id,
             name: user.name,
             email: user.email,
             language: user.language,
+            organisation_id: user.organisation_id,
             regions,
-        }))
+        })
     }
 }

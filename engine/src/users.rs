@@ -8,7 +8,10 @@ use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{api_token, app_user, membership, organisation, region};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    Set,
+};
 use sha2::{Digest, Sha256};
 
 /// A user to add, or a membership to give an existing user (matched by email).
@@ -232,13 +235,23 @@ pub async fn actor_by_token(
     db: &impl ConnectionTrait,
     token: &str,
 ) -> Result<Option<Actor>, EngineError> {
-    let found = api_token::Entity::find()
+    // The token and its user in one read: this runs on every API request.
+    let found = app_user::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            sea_orm::RelationDef::from(
+                api_token::Entity::belongs_to(app_user::Entity)
+                    .from(api_token::Column::UserId)
+                    .to(app_user::Column::Id),
+            )
+            .rev(),
+        )
         .filter(api_token::Column::TokenHash.eq(token_hash(token.trim())))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?;
     match found {
-        Some(token) => Actor::load(db, token.user_id).await,
+        Some(user) => Ok(Some(Actor::of_user(db, user).await?)),
         None => Ok(None),
     }
 }

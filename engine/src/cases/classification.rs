@@ -81,7 +81,7 @@ impl Engine {
         }
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, None).await?;
+        self.bump(&txn, case.id, expected_version, super::CaseRowChanges::none()).await?;
         handover_case::Entity::update_many()
             .col_expr(handover_case::Column::Public, Expr::value(public))
             .col_expr(handover_case::Column::Kle, Expr::value(kle))
@@ -165,7 +165,7 @@ impl Engine {
         }
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, None).await?;
+        self.bump(&txn, case.id, expected_version, super::CaseRowChanges::none()).await?;
         external_reference::Entity::delete_many()
             .filter(external_reference::Column::CaseId.eq(case.id))
             .filter(external_reference::Column::OrganisationId.eq(party.id))

@@ -11,7 +11,7 @@ use crate::storage::entity::{
 };
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
-use crate::workflow::guard::CaseFacts;
+use crate::workflow::guard::{CaseFacts, Guard};
 use crate::workflow::guard::HearingFacts;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
@@ -38,90 +38,102 @@ pub(crate) fn stage_of_body(body: &str) -> Option<Stage> {
     }
 }
 
-impl CaseFile {
-    pub async fn load(db: &impl ConnectionTrait, case_id: i64) -> Result<Self, DbErr> {
-        let latest = description_revision::Entity::find()
-            .filter(description_revision::Column::CaseId.eq(case_id))
-            .order_by_desc(description_revision::Column::Revision)
-            .one(db)
-            .await?;
-        let description = match latest {
-            Some(revision) => {
-                let content = serde_json::from_str(&revision.content).map_err(|e| {
-                    DbErr::Custom(format!(
-                        "description revision {} is unreadable: {e}",
-                        revision.id
-                    ))
-                })?;
-                Some((revision, content))
+/// The parts of a case file a step reads. A step reads only what its checks need: most
+/// transitions check one guard or none, and each part is a statement of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Parts {
+    pub description: bool,
+    pub lines: bool,
+    pub signoffs: bool,
+    /// The agenda items with their meetings.
+    pub agenda: bool,
+    pub hearing: bool,
+}
+
+impl Parts {
+    pub const ALL: Self = Self {
+        description: true,
+        lines: true,
+        signoffs: true,
+        agenda: true,
+        hearing: true,
+    };
+
+    /// What checking `guards` reads.
+    pub fn for_guards(guards: &[Guard]) -> Self {
+        let mut parts = Self::default();
+        for guard in guards {
+            match guard {
+                Guard::DescriptionComplete => parts.description = true,
+                Guard::EconomicsComplete => parts.lines = true,
+                Guard::SignoffComplete => {
+                    parts.lines = true;
+                    parts.signoffs = true;
+                }
+                Guard::OnAgenda => parts.agenda = true,
+                Guard::HearingClosed => parts.hearing = true,
+                Guard::CommentGiven => {}
             }
-            None => None,
-        };
-        let lines = economics_line::Entity::find()
-            .filter(economics_line::Column::CaseId.eq(case_id))
-            .order_by_asc(economics_line::Column::PartyId)
-            .order_by_asc(economics_line::Column::Year)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| EconomicsLine {
-                party_id: l.party_id,
-                year: l.year,
-                one_off_costs: l.one_off_costs,
-                running_costs: l.running_costs,
-                savings: l.savings,
-            })
-            .collect();
-        let signoffs = economics_signoff::Entity::find()
-            .filter(economics_signoff::Column::CaseId.eq(case_id))
-            .all(db)
-            .await?;
-        let items = agenda_item::Entity::find()
-            .filter(agenda_item::Column::CaseId.eq(case_id))
-            .order_by_asc(agenda_item::Column::PlacedAt)
-            .all(db)
-            .await?;
-        // Most steps come before any agenda: no need to ask for its meetings.
-        let meetings = if items.is_empty() {
-            Vec::new()
+        }
+        parts
+    }
+
+    /// The agenda and the hearing count only from when the case entered its current state.
+    fn needs_state_entry(self) -> bool {
+        self.agenda || self.hearing
+    }
+}
+
+impl CaseFile {
+    /// The whole case file.
+    pub async fn load(db: &impl ConnectionTrait, case_id: i64) -> Result<Self, DbErr> {
+        Self::load_parts(db, case_id, Parts::ALL).await
+    }
+
+    /// The `parts` of the case file; the others are left empty.
+    pub async fn load_parts(
+        db: &impl ConnectionTrait,
+        case_id: i64,
+        parts: Parts,
+    ) -> Result<Self, DbErr> {
+        let description = if parts.description {
+            latest_description(db, case_id).await?
         } else {
-            meeting::Entity::find()
-                .filter(meeting::Column::Id.is_in(items.iter().map(|i| i.meeting_id)))
+            None
+        };
+        let lines = if parts.lines {
+            economics_lines(db, case_id).await?
+        } else {
+            Vec::new()
+        };
+        let signoffs = if parts.signoffs {
+            economics_signoff::Entity::find()
+                .filter(economics_signoff::Column::CaseId.eq(case_id))
                 .all(db)
                 .await?
+        } else {
+            Vec::new()
         };
-        let agenda = items
-            .into_iter()
-            .filter_map(|item| {
-                meetings
-                    .iter()
-                    .find(|m| m.id == item.meeting_id)
-                    .cloned()
-                    .map(|m| (item, m))
-            })
-            .collect();
-        let entered_state_at = journal_event::Entity::find()
-            .filter(journal_event::Column::CaseId.eq(case_id))
-            .filter(journal_event::Column::Kind.is_in(["created", "transition"]))
-            .order_by_desc(journal_event::Column::Seq)
-            .one(db)
-            .await?
-            .map(|e| e.occurred_at);
-        let hearing = match hearing::Entity::find()
-            .filter(hearing::Column::CaseId.eq(case_id))
-            .order_by_desc(hearing::Column::Id)
-            .one(db)
-            .await?
-        {
-            Some(h) => {
-                let parties = hearing_party::Entity::find()
-                    .filter(hearing_party::Column::HearingId.eq(h.id))
-                    .order_by_asc(hearing_party::Column::Id)
-                    .all(db)
-                    .await?;
-                Some((h, parties))
-            }
-            None => None,
+        let agenda = if parts.agenda {
+            agenda_of(db, case_id).await?
+        } else {
+            Vec::new()
+        };
+        let entered_state_at = if parts.needs_state_entry() {
+            journal_event::Entity::find()
+                .filter(journal_event::Column::CaseId.eq(case_id))
+                .filter(journal_event::Column::Kind.is_in(["created", "transition"]))
+                .order_by_desc(journal_event::Column::Seq)
+                .one(db)
+                .await?
+                .map(|e| e.occurred_at)
+        } else {
+            None
+        };
+        let hearing = if parts.hearing {
+            latest_hearing(db, case_id).await?
+        } else {
+            None
         };
         Ok(Self {
             description,
@@ -206,4 +218,96 @@ impl CaseFile {
             hearing: self.hearing_facts(today),
         }
     }
+}
+
+async fn latest_description(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Option<(description_revision::Model, ProfessionalDescription)>, DbErr> {
+    let Some(revision) = description_revision::Entity::find()
+        .filter(description_revision::Column::CaseId.eq(case_id))
+        .order_by_desc(description_revision::Column::Revision)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let content = serde_json::from_str(&revision.content).map_err(|e| {
+        DbErr::Custom(format!(
+            "description revision {} is unreadable: {e}",
+            revision.id
+        ))
+    })?;
+    Ok(Some((revision, content)))
+}
+
+async fn economics_lines(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Vec<EconomicsLine>, DbErr> {
+    Ok(economics_line::Entity::find()
+        .filter(economics_line::Column::CaseId.eq(case_id))
+        .order_by_asc(economics_line::Column::PartyId)
+        .order_by_asc(economics_line::Column::Year)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| EconomicsLine {
+            party_id: l.party_id,
+            year: l.year,
+            one_off_costs: l.one_off_costs,
+            running_costs: l.running_costs,
+            savings: l.savings,
+        })
+        .collect())
+}
+
+/// Every agenda the case was placed on, with its meeting, oldest first.
+async fn agenda_of(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Vec<(agenda_item::Model, meeting::Model)>, DbErr> {
+    let items = agenda_item::Entity::find()
+        .filter(agenda_item::Column::CaseId.eq(case_id))
+        .order_by_asc(agenda_item::Column::PlacedAt)
+        .all(db)
+        .await?;
+    // Most cases stand on no agenda: no need to ask for its meetings.
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let meetings = meeting::Entity::find()
+        .filter(meeting::Column::Id.is_in(items.iter().map(|i| i.meeting_id)))
+        .all(db)
+        .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|item| {
+            meetings
+                .iter()
+                .find(|m| m.id == item.meeting_id)
+                .cloned()
+                .map(|m| (item, m))
+        })
+        .collect())
+}
+
+async fn latest_hearing(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Option<(hearing::Model, Vec<hearing_party::Model>)>, DbErr> {
+    let Some(hearing) = hearing::Entity::find()
+        .filter(hearing::Column::CaseId.eq(case_id))
+        .order_by_desc(hearing::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let parties = hearing_party::Entity::find()
+        .filter(hearing_party::Column::HearingId.eq(hearing.id))
+        .order_by_asc(hearing_party::Column::Id)
+        .all(db)
+        .await?;
+    Ok(Some((hearing, parties)))
 }

@@ -45,11 +45,11 @@ use crate::workflow::WorkflowSet;
 use crate::workflow::definition::{Definition, Recipient, Section, State};
 use crate::workflow::machine::{self, CaseActor};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use file::CaseFile;
+use file::{CaseFile, Parts};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,6 +105,32 @@ struct Visible {
     case: handover_case::Model,
     region: region::Model,
     roles: BTreeSet<Role>,
+}
+
+/// Columns of the case's row that a change sets together with its new version.
+#[derive(Debug, Default)]
+pub(crate) struct CaseRowChanges(Vec<(handover_case::Column, sea_orm::Value)>);
+
+impl CaseRowChanges {
+    pub(crate) fn none() -> Self {
+        Self::default()
+    }
+
+    /// The case moves to `state`, due on `due_date` there.
+    fn state(state: &StateId, due_date: Option<NaiveDate>) -> Self {
+        Self::none()
+            .set(handover_case::Column::State, state.as_str())
+            .set(handover_case::Column::DueDate, due_date)
+    }
+
+    pub(crate) fn set(
+        mut self,
+        column: handover_case::Column,
+        value: impl Into<sea_orm::Value>,
+    ) -> Self {
+        self.0.push((column, value.into()));
+        self
+    }
 }
 
 impl Engine {
@@ -260,14 +286,15 @@ impl Engine {
         }
     }
 
-    /// Moves the case's version on, only if it is still `expected`. This is the first write of
-    /// every change, so it also takes the case's lock for the rest of the transaction.
+    /// Moves the case's version on, only if it is still `expected`, and sets `changes` on the
+    /// case's row in the same statement. This is the first write of every change, so it also
+    /// takes the case's lock for the rest of the transaction.
     async fn bump(
         &self,
         txn: &DatabaseTransaction,
         case_id: i64,
         expected: i32,
-        new_state: Option<(&StateId, Option<NaiveDate>)>,
+        changes: CaseRowChanges,
     ) -> Result<(), EngineError> {
         use handover_case::Column;
         let mut update = handover_case::Entity::update_many()
@@ -275,10 +302,8 @@ impl Engine {
             .col_expr(Column::UpdatedAt, Expr::value(self.now()))
             .filter(Column::Id.eq(case_id))
             .filter(Column::Version.eq(expected));
-        if let Some((state, due_date)) = new_state {
-            update = update
-                .col_expr(Column::State, Expr::value(state.as_str()))
-                .col_expr(Column::DueDate, Expr::value(due_date));
+        for (column, value) in changes.0 {
+            update = update.col_expr(column, Expr::value(value));
         }
         if update.exec(txn).await?.rows_affected == 1 {
             return Ok(());
@@ -431,12 +456,24 @@ impl Engine {
                 format!("unknown kind `{}`; use transfer or new_task", input.kind),
             ));
         }
+        // Which of the two named organisations are parties in the region, in one read.
+        let parties: BTreeSet<i64> = organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Id)
+            .filter(organisation::Column::RegionId.eq(region.id))
+            .filter(
+                organisation::Column::Id.is_in([input.giving_party_id, input.receiving_party_id]),
+            )
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
         for (field, id) in [
             ("giving_party", input.giving_party_id),
             ("receiving_party", input.receiving_party_id),
         ] {
-            let found = organisation::Entity::find_by_id(id).one(&self.db).await?;
-            if found.is_none_or(|o| o.region_id != region.id) {
+            if !parties.contains(&id) {
                 problems.push(FieldError::new(field, format!("organisation {id} is not a party in {}; pick one from the region's parties", region.name)));
             }
         }
@@ -501,7 +538,7 @@ impl Engine {
             }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        journal::open(&txn, case.id, event, now).await?;
         txn.commit().await?;
         Ok(Committed::of(&case))
     }
@@ -703,7 +740,11 @@ impl Engine {
             .map_err(|e| EngineError::invalid("transition", e.to_string()))?;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        let file = CaseFile::load(&self.db, case.id).await?;
+        let chosen = def.transitions_from(&state.id).find(|t| t.id == transition);
+        // Only what the transition's guards check is read; an unknown transition is refused
+        // by the machine without any.
+        let parts = chosen.map_or_else(Parts::default, |t| Parts::for_guards(&t.guards));
+        let file = CaseFile::load_parts(&self.db, case.id, parts).await?;
         let facts = file.facts(case, self.today());
         let actor_on_case = Self::case_actor(actor, &visible);
         let decision = match machine::decide(
@@ -723,15 +764,10 @@ impl Engine {
                     .await);
             }
         };
-        let label = def
-            .transitions_from(&state.id)
-            .find(|t| t.id == transition)
-            .map(|t| t.label.clone());
+        let label = chosen.map(|t| t.label.clone());
         // A body's decision records the meeting it was taken at.
-        let decided_at_meeting = def
-            .transitions_from(&state.id)
-            .find(|t| t.id == transition)
-            .is_some_and(|t| t.guards.contains(&crate::workflow::guard::Guard::OnAgenda));
+        let decided_at_meeting =
+            chosen.is_some_and(|t| t.guards.contains(&crate::workflow::guard::Guard::OnAgenda));
         let meeting = decided_at_meeting
             .then(|| file.current_meeting(state.stage))
             .flatten()
@@ -743,7 +779,7 @@ impl Engine {
             &txn,
             case.id,
             expected_version,
-            Some((&decision.to, decision.due_date)),
+            CaseRowChanges::state(&decision.to, decision.due_date),
         )
         .await?;
         let event = NewEvent {
@@ -849,7 +885,14 @@ impl Engine {
                     .collect(),
             ));
         }
-        let file = CaseFile::load(&self.db, case.id).await?;
+        let file = CaseFile::load_parts(
+            &self.db,
+            case.id,
+            Parts {
+                description: true,
+                ..Parts::default()
+            },
+        ).await?;
         let previous = file
             .description
             .as_ref()
@@ -866,12 +909,13 @@ impl Engine {
 
         let searchable = list::search_text(&case.title, &description.texts());
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, None).await?;
-        handover_case::Entity::update_many()
-            .col_expr(handover_case::Column::SearchText, Expr::value(searchable))
-            .filter(handover_case::Column::Id.eq(case.id))
-            .exec(&txn)
-            .await?;
+        self.bump(
+            &txn,
+            case.id,
+            expected_version,
+            CaseRowChanges::none().set(handover_case::Column::SearchText, searchable),
+        )
+        .await?;
         description_revision::ActiveModel {
             case_id: Set(case.id),
             revision: Set(revision),
@@ -939,12 +983,17 @@ impl Engine {
                 )
                 .await);
         }
+        // Which of the organisations the lines name are parties in the case's region.
+        let named: BTreeSet<i64> = lines.iter().map(|l| l.party_id).collect();
         let parties: BTreeSet<i64> = organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Id)
             .filter(organisation::Column::RegionId.eq(case.region_id))
+            .filter(organisation::Column::Id.is_in(named))
+            .into_tuple::<i64>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|o| o.id)
             .collect();
         let mut problems = economics_problems(&lines, &parties);
         if assumptions.is_some_and(|a| a.chars().count() > MAX_ASSUMPTIONS_CHARS) {
@@ -953,7 +1002,15 @@ impl Engine {
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));
         }
-        let file = CaseFile::load(&self.db, case.id).await?;
+        let file = CaseFile::load_parts(
+            &self.db,
+            case.id,
+            Parts {
+                lines: true,
+                signoffs: true,
+                ..Parts::default()
+            },
+        ).await?;
         let mut sorted = lines.clone();
         sorted.sort();
         let new_assumptions = assumptions
@@ -975,33 +1032,31 @@ impl Engine {
         let now = self.now();
 
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, None).await?;
+        let mut row = CaseRowChanges::none();
         if let Some(text) = &new_assumptions {
-            handover_case::Entity::update_many()
-                .col_expr(
-                    handover_case::Column::EconomicsAssumptions,
-                    Expr::value(text.as_str()),
-                )
-                .filter(handover_case::Column::Id.eq(case.id))
+            row = row.set(handover_case::Column::EconomicsAssumptions, text.as_str());
+        }
+        self.bump(&txn, case.id, expected_version, row).await?;
+        if sorted != file.lines {
+            economics_line::Entity::delete_many()
+                .filter(economics_line::Column::CaseId.eq(case.id))
                 .exec(&txn)
                 .await?;
-        }
-        economics_line::Entity::delete_many()
-            .filter(economics_line::Column::CaseId.eq(case.id))
-            .exec(&txn)
-            .await?;
-        for line in &sorted {
-            economics_line::ActiveModel {
-                case_id: Set(case.id),
-                party_id: Set(line.party_id),
-                year: Set(line.year),
-                one_off_costs: Set(line.one_off_costs),
-                running_costs: Set(line.running_costs),
-                savings: Set(line.savings),
-                ..Default::default()
+            if !sorted.is_empty() {
+                economics_line::Entity::insert_many(sorted.iter().map(|line| {
+                    economics_line::ActiveModel {
+                        case_id: Set(case.id),
+                        party_id: Set(line.party_id),
+                        year: Set(line.year),
+                        one_off_costs: Set(line.one_off_costs),
+                        running_costs: Set(line.running_costs),
+                        savings: Set(line.savings),
+                        ..Default::default()
+                    }
+                }))
+                .exec_without_returning(&txn)
+                .await?;
             }
-            .insert(&txn)
-            .await?;
         }
         let event = NewEvent {
             kind: "economics_changed",
@@ -1084,11 +1139,7 @@ impl Engine {
                 Side::Giving => case.giving_party_id,
                 Side::Receiving => case.receiving_party_id,
             };
-            let organisation = app_user::Entity::find_by_id(actor.user_id)
-                .one(&self.db)
-                .await?
-                .and_then(|u| u.organisation_id);
-            organisation.filter(|o| *o != party).map(|_| EngineError::Forbidden {
+            actor.organisation_id.filter(|o| *o != party).map(|_| EngineError::Forbidden {
                 action: format!("signing off the economics for the {side} party (you belong to another organisation)"),
                 needed: vec![Role::Economist],
             })
@@ -1097,7 +1148,14 @@ impl Engine {
             let attempted = format!("sign off the economics for the {side} party");
             return Err(self.refused(actor, case.id, attempted, refusal).await);
         }
-        let file = CaseFile::load(&self.db, case.id).await?;
+        let file = CaseFile::load_parts(
+            &self.db,
+            case.id,
+            Parts {
+                lines: true,
+                ..Parts::default()
+            },
+        ).await?;
         if file.lines.is_empty() {
             return Err(EngineError::invalid(
                 "side",
@@ -1108,7 +1166,7 @@ impl Engine {
         let now = self.now();
 
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, None).await?;
+        self.bump(&txn, case.id, expected_version, CaseRowChanges::none()).await?;
         economics_signoff::Entity::delete_many()
             .filter(economics_signoff::Column::CaseId.eq(case.id))
             .filter(economics_signoff::Column::Side.eq(side.as_str()))

@@ -68,6 +68,32 @@ pub async fn append(
         .one(db)
         .await?;
     let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |l| (l.seq + 1, l.hash));
+    insert(db, case_id, seq, prev_hash, event, now).await
+}
+
+/// Opens the chain of a case created in this transaction: its first event follows the
+/// genesis hash, with nothing to read before it. Should the case already have events, the
+/// unique (case, seq) refuses the insert.
+///
+/// # Errors
+/// A database error.
+pub async fn open(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    event: NewEvent,
+    now: DateTime<Utc>,
+) -> Result<journal_event::Model, DbErr> {
+    insert(db, case_id, 1, GENESIS.to_owned(), event, now).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    seq: i32,
+    prev_hash: String,
+    event: NewEvent,
+    now: DateTime<Utc>,
+) -> Result<journal_event::Model, DbErr> {
     let mut model = journal_event::Model {
         id: 0,
         case_id,
