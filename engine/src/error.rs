@@ -55,6 +55,12 @@ pub enum EngineError {
     DefinitionMissing(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    /// The request held its `Idempotency-Key` past the lease and a retry took the key over;
+    /// this request's change was rolled back, and the retry's answer is the one that counts.
+    #[error(
+        "a retry took this Idempotency-Key over after its lease ran out; nothing was changed by this request. Send it again to get the retry's answer"
+    )]
+    IdempotencyTakenOver,
     /// The document store could not be read or written.
     #[error("document store: {0}")]
     Storage(String),

@@ -18,6 +18,7 @@ mod m20261123_000012_add_outbox_link_token;
 mod m20261123_000013_add_digest_publication_and_implementation;
 mod m20261123_000014_create_sessions;
 mod m20261123_000015_index_case_list_and_search;
+mod m20261123_000016_add_idempotency_committed_change;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_add_digest_publication_and_implementation::Migration),
             Box::new(m20261123_000014_create_sessions::Migration),
             Box::new(m20261123_000015_index_case_list_and_search::Migration),
+            Box::new(m20261123_000016_add_idempotency_committed_change::Migration),
         ]
     }
 }

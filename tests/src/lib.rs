@@ -16,7 +16,8 @@ use overdrag_engine::workflow::WorkflowSet;
 use overdrag_engine::{Actor, Engine};
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -138,6 +139,30 @@ impl TestDb {
                     .ok();
             }
         }
+    }
+}
+
+/// A clock a test moves on by hand: the real time plus however far it was moved.
+#[derive(Clone, Debug, Default)]
+pub struct TestClock {
+    ahead_micros: Arc<AtomicI64>,
+}
+
+impl TestClock {
+    /// The clock for [`Engine::with_clock`].
+    pub fn clock(&self) -> overdrag_engine::cases::Clock {
+        let ahead = Arc::clone(&self.ahead_micros);
+        Arc::new(move || {
+            chrono::Utc::now() + chrono::Duration::microseconds(ahead.load(Ordering::SeqCst))
+        })
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        let micros = by
+            .num_microseconds()
+            .expect("a test moves the clock by less than years");
+        self.ahead_micros.fetch_add(micros, Ordering::SeqCst);
     }
 }
 

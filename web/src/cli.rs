@@ -143,7 +143,11 @@ async fn start_engine(config: &Config) -> Result<(Engine, MailTemplates), CliErr
     db::migrate(&db).await?;
     let engine = Engine::start(db, workflows)
         .await?
-        .with_document_store(config.data_dir.join("documents"));
+        .with_document_store(config.data_dir.join("documents"))
+        .with_idempotency_lease(
+            chrono::Duration::from_std(config.idempotency_lease)
+                .unwrap_or(overdrag_engine::idempotency::LEASE),
+        );
     Ok((engine, templates))
 }
 

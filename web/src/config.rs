@@ -31,6 +31,11 @@ pub struct Config {
     /// claimed by a server that crashed goes out this long after. Default 600; keep it far
     /// above the time a round of 50 mails takes, or a slow round's mails go out twice.
     pub mail_lease: std::time::Duration,
+    /// `OVERDRAG_IDEMPOTENCY_LEASE_SECONDS`: how long a request with an `Idempotency-Key`
+    /// holds its key without an answer. A retry after that answers from what a crashed server
+    /// committed, or runs the request if it committed nothing. Default 60; keep it far above
+    /// the time a request takes, or a slow request is refused in favour of its retry.
+    pub idempotency_lease: std::time::Duration,
 }
 
 /// A value that must never be printed, e.g. a URL with a password.
@@ -81,6 +86,12 @@ impl Config {
                     .and_then(|s| s.parse().ok())
                     .filter(|s| *s > 0)
                     .unwrap_or(600),
+            ),
+            idempotency_lease: std::time::Duration::from_secs(
+                var("OVERDRAG_IDEMPOTENCY_LEASE_SECONDS")
+                    .and_then(|s| s.parse().ok())
+                    .filter(|s| *s > 0)
+                    .unwrap_or(60),
             ),
             mail_from: var("OVERDRAG_MAIL_FROM")
                 .unwrap_or_else(|| "Overdrag <noreply@overdrag.invalid>".into()),

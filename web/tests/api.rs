@@ -5,7 +5,11 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use overdrag_tests::{TestDb, on_both_databases, party, person_with_token};
+use overdrag_engine::idempotency::LEASE;
+use overdrag_engine::storage::entity::idempotency_key;
+use overdrag_tests::{TestClock, TestDb, on_both_databases, party, person_with_token};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -676,6 +680,138 @@ async fn a_retried_post_with_an_idempotency_key_creates_one_case(db: &TestDb) {
     assert_eq!(
         get(&w.app, "/api/v1/cases", &w.proposer).await.body["total"],
         1
+    );
+}
+
+/// What a server killed after its change committed, but before it stored the answer, leaves
+/// behind: the key without an answer.
+async fn forget_the_answer(db: &TestDb, key: &str) {
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::ResponseStatus,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            idempotency_key::Column::ResponseBody,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(idempotency_key::Column::Key.eq(key))
+        .exec(db.engine.db())
+        .await
+        .unwrap();
+}
+
+async fn a_key_left_without_an_answer_by_a_crash_is_answered_after_the_lease(db: &TestDb) {
+    let clock = TestClock::default();
+    let mut w = world(db).await;
+    w.app = overdrag::server::router(db.engine.clone().with_clock(clock.clock()));
+    let past_lease = LEASE + chrono::Duration::seconds(1);
+    let cases = "/api/v1/cases";
+    let create = |key: &'static str| {
+        let (app, token, body) = (w.app.clone(), w.proposer.clone(), new_case(&w));
+        async move {
+            send(
+                &app,
+                Method::POST,
+                cases,
+                Some(&token),
+                Some(body),
+                &[("idempotency-key", key)],
+            )
+            .await
+        }
+    };
+
+    // A case created, and the server killed before it stored the answer.
+    let first = create("create-then-crash").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    forget_the_answer(db, "create-then-crash").await;
+    let soon = create("create-then-crash").await;
+    assert_eq!(soon.status, StatusCode::CONFLICT, "{}", soon.body);
+    assert_eq!(
+        soon.body["type"],
+        "urn:overdrag:problem:idempotency-in-progress"
+    );
+    clock.advance(past_lease);
+    let retry = create("create-then-crash").await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{}", retry.body);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.body, first.body, "the case the first request created");
+    assert_eq!(get(&w.app, cases, &w.proposer).await.body["total"], 1);
+
+    // A transition taken, answered minimally, and the server killed before it stored the answer.
+    let id = &first.body["id"];
+    let described = put(
+        &w.app,
+        &format!("/api/v1/cases/{id}/description"),
+        &w.proposer,
+        json!({ "expected_version": 1, "description": description() }),
+    )
+    .await;
+    assert_eq!(described.status, StatusCode::OK, "{}", described.body);
+    let transitions = format!("/api/v1/cases/{id}/transitions");
+    let submit = || {
+        send(
+            &w.app,
+            Method::POST,
+            &transitions,
+            Some(&w.proposer),
+            Some(json!({ "transition": "submit", "expected_version": 2 })),
+            &[
+                ("idempotency-key", "submit-then-crash"),
+                ("prefer", "return=minimal"),
+            ],
+        )
+    };
+    let submitted = submit().await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    forget_the_answer(db, "submit-then-crash").await;
+    assert_eq!(submit().await.status, StatusCode::CONFLICT);
+    clock.advance(past_lease);
+    let retry = submit().await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.body, submitted.body);
+    assert_eq!(retry.body["version"], 3);
+    let read = get(&w.app, &format!("/api/v1/cases/{id}"), &w.proposer).await;
+    assert_eq!(
+        (&read.body["version"], &read.body["state"]),
+        (&json!(3), &json!("description_review"))
+    );
+
+    // A key claimed for the same request, and the server killed before anything committed.
+    let first_claim = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::Key.eq("create-then-crash"))
+        .one(db.engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+    idempotency_key::ActiveModel {
+        user_id: Set(first_claim.user_id),
+        key: Set("claim-then-crash".into()),
+        request_hash: Set(first_claim.request_hash),
+        created_at: Set(clock.clock()()),
+        ..Default::default()
+    }
+    .insert(db.engine.db())
+    .await
+    .unwrap();
+    assert_eq!(
+        create("claim-then-crash").await.status,
+        StatusCode::CONFLICT
+    );
+    clock.advance(past_lease);
+    let ran = create("claim-then-crash").await;
+    assert_eq!(ran.status, StatusCode::CREATED, "{}", ran.body);
+    assert!(ran.headers.get("idempotent-replayed").is_none(), "it ran");
+    assert_ne!(ran.body["id"], first.body["id"]);
+    let again = create("claim-then-crash").await;
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body["id"], ran.body["id"]);
+    assert_eq!(
+        get(&w.app, cases, &w.proposer).await.body["total"],
+        2,
+        "it ran once"
     );
 }
 
@@ -1356,6 +1492,7 @@ on_both_databases!(
     another_region_can_neither_see_list_nor_move_a_case,
     bad_input_gets_a_clear_4xx_and_writes_nothing,
     a_retried_post_with_an_idempotency_key_creates_one_case,
+    a_key_left_without_an_answer_by_a_crash_is_answered_after_the_lease,
     twenty_concurrent_transitions_give_one_success_and_nineteen_conflicts,
     the_list_filters_searches_and_counts,
     regions_parties_and_workflows_are_served,

@@ -33,6 +33,7 @@ use crate::domain::economics_summary::{self, PartyInfo, Sector};
 use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::{Role, Side};
 use crate::error::{EngineError, FieldError};
+use crate::idempotency::{self, Claim};
 use crate::storage::db;
 use crate::storage::entity::{
     app_user, description_revision, economics_line, economics_signoff, handover_case, organisation,
@@ -91,6 +92,8 @@ pub struct Engine {
     /// The regions, read once at start: they come with the migrations and never change while
     /// the server runs, and nearly every request needs one.
     regions: Arc<Vec<region::Model>>,
+    /// How long an `Idempotency-Key` claim without an answer counts as still running.
+    idempotency_lease: chrono::Duration,
 }
 
 impl std::fmt::Debug for Engine {
@@ -157,6 +160,7 @@ impl Engine {
             definition_keys,
             clock: Arc::new(Utc::now),
             documents: crate::storage::documents::DocumentStore::new("data/documents"),
+            idempotency_lease: idempotency::LEASE,
         })
     }
 
@@ -172,6 +176,18 @@ impl Engine {
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Counts an `Idempotency-Key` claim without an answer as abandoned after `lease`
+    /// instead of [`idempotency::LEASE`].
+    #[must_use]
+    pub fn with_idempotency_lease(mut self, lease: chrono::Duration) -> Self {
+        self.idempotency_lease = lease;
+        self
+    }
+
+    pub(crate) fn idempotency_lease(&self) -> chrono::Duration {
+        self.idempotency_lease
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -438,6 +454,21 @@ impl Engine {
         actor: &Actor,
         input: NewCase,
     ) -> Result<Committed, EngineError> {
+        self.commit_case_keyed(actor, input, None).await
+    }
+
+    /// As [`Engine::commit_case`], recording on `claim`'s `Idempotency-Key`, in the same
+    /// transaction, that the case was created.
+    ///
+    /// # Errors
+    /// As [`Engine::create_case`]; [`EngineError::IdempotencyTakenOver`] when a retry took
+    /// the key over, and nothing was created.
+    pub async fn commit_case_keyed(
+        &self,
+        actor: &Actor,
+        input: NewCase,
+        claim: Option<&Claim>,
+    ) -> Result<Committed, EngineError> {
         let region = self
             .region_to_act_in(actor, &input.region, Role::Proposer, "creating a case")
             .await?;
@@ -539,8 +570,10 @@ impl Engine {
             ..Default::default()
         };
         journal::open(&txn, case.id, event, now).await?;
+        let committed = Committed::of(&case);
+        idempotency::record_commit(&txn, claim, &committed).await?;
         txn.commit().await?;
-        Ok(Committed::of(&case))
+        Ok(committed)
     }
 
     /// The case as `actor` sees it, with the transitions they may take now.
@@ -725,6 +758,25 @@ impl Engine {
         transition: &str,
         comment: Option<&str>,
     ) -> Result<Committed, EngineError> {
+        self.commit_transition_keyed(actor, case_id, expected_version, transition, comment, None)
+            .await
+    }
+
+    /// As [`Engine::commit_transition`], recording on `claim`'s `Idempotency-Key`, in the
+    /// same transaction, that the transition was taken.
+    ///
+    /// # Errors
+    /// As [`Engine::transition`]; [`EngineError::IdempotencyTakenOver`] when a retry took the
+    /// key over, and nothing was changed.
+    pub async fn commit_transition_keyed(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+        claim: Option<&Claim>,
+    ) -> Result<Committed, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
@@ -793,8 +845,10 @@ impl Engine {
         };
         let event = journal::append(&txn, case.id, event, now).await?;
         outbox::enqueue(&txn, case, event.id, &decision.notifications, now).await?;
+        let committed = Committed::after(case, Some(decision.to.as_str()));
+        idempotency::record_commit(&txn, claim, &committed).await?;
         txn.commit().await?;
-        Ok(Committed::after(case, Some(decision.to.as_str())))
+        Ok(committed)
     }
 
     fn may_edit(

@@ -22,6 +22,7 @@ use overdrag_engine::cases::view::{CaseView, JournalView};
 use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
+use overdrag_engine::idempotency::Claim;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -168,9 +169,11 @@ pub async fn create_case(
         giving_party_id: input.giving_party,
         receiving_party_id: input.receiving_party,
     };
-    let action = async {
-        let committed = engine.commit_case(&actor, new_case).await?;
-        prefer.answer(&engine, &actor, committed).await
+    let (engine_ref, actor_ref) = (&engine, &actor);
+    let commit = |claim: Option<Claim>| async move {
+        engine_ref
+            .commit_case_keyed(actor_ref, new_case, claim.as_ref())
+            .await
     };
     let response = idempotent::run(
         &engine,
@@ -178,7 +181,8 @@ pub async fn create_case(
         &headers,
         &input,
         StatusCode::CREATED,
-        action,
+        prefer,
+        commit,
     )
     .await?;
     Ok(prefer.applied(response))
@@ -302,17 +306,18 @@ pub async fn take_transition(
     headers: HeaderMap,
     ValidJson(input): ValidJson<TransitionInput>,
 ) -> Result<Response, ApiError> {
-    let action = async {
-        let committed = engine
-            .commit_transition(
-                &actor,
+    let (engine_ref, actor_ref, input_ref) = (&engine, &actor, &input);
+    let commit = |claim: Option<Claim>| async move {
+        engine_ref
+            .commit_transition_keyed(
+                actor_ref,
                 id,
-                input.expected_version,
-                &input.transition,
-                input.comment.as_deref(),
+                input_ref.expected_version,
+                &input_ref.transition,
+                input_ref.comment.as_deref(),
+                claim.as_ref(),
             )
-            .await?;
-        prefer.answer(&engine, &actor, committed).await
+            .await
     };
     let response = idempotent::run(
         &engine,
@@ -320,7 +325,8 @@ pub async fn take_transition(
         &headers,
         &(id, &input),
         StatusCode::OK,
-        action,
+        prefer,
+        commit,
     )
     .await?;
     Ok(prefer.applied(response))

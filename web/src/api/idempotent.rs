@@ -1,10 +1,12 @@
 //! Running a POST at most once per `Idempotency-Key`: a retry gets the first answer back.
 
+use super::prefer::Prefer;
 use super::problem::{ApiError, problem_response};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use overdrag_engine::idempotency::{self, Idempotency};
-use overdrag_engine::{Actor, Engine};
+use overdrag_engine::cases::Committed;
+use overdrag_engine::idempotency::{self, Claim, Idempotency};
+use overdrag_engine::{Actor, Engine, EngineError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -18,25 +20,35 @@ fn json_response(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// Runs `action` and answers `success` with its result; with an `Idempotency-Key` header, the
-/// first answer (success or refusal) is stored and replayed to every retry of the same request.
+fn replayed(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// Commits a change to a case with `commit` and answers `success` with the case as `prefer`
+/// asks. With an `Idempotency-Key` header, the first answer (success or refusal) is stored and
+/// replayed to every retry of the same request. `commit` gets the key's claim, to record in its
+/// transaction that it committed: a retry after a crash then answers from that commit.
 ///
 /// # Errors
-/// Problems for a reused or in-flight key, and whatever `action` fails with.
-pub async fn run<T, F>(
+/// Problems for a reused or in-flight key, and whatever `commit` fails with.
+pub async fn run<F, Fut>(
     engine: &Engine,
     actor: &Actor,
     headers: &HeaderMap,
     request: &impl Serialize,
     success: StatusCode,
-    action: F,
+    prefer: Prefer,
+    commit: F,
 ) -> Result<Response, ApiError>
 where
-    T: Serialize,
-    F: Future<Output = Result<T, ApiError>>,
+    F: FnOnce(Option<Claim>) -> Fut,
+    Fut: Future<Output = Result<Committed, EngineError>>,
 {
     let Some(key) = headers.get("idempotency-key") else {
-        let value = action.await?;
+        let value = prefer.answer(engine, actor, commit(None).await?).await?;
         return Ok(json_response(
             success,
             serde_json::to_string(&value).unwrap_or_default(),
@@ -51,23 +63,29 @@ where
     let hash = overdrag_engine::domain::economics::hex(&Sha256::digest(
         serde_json::to_vec(request).unwrap_or_default(),
     ));
-    match idempotency::begin(engine.db(), actor.user_id, key, &hash, chrono::Utc::now()).await? {
+    match idempotency::begin(engine, actor.user_id, key, &hash).await? {
         Idempotency::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = if status.is_success() {
+            Ok(replayed(if status.is_success() {
                 json_response(status, body)
             } else {
                 problem_response(status, body)
-            };
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(response)
+            }))
         }
         Idempotency::InProgress => Err(ApiError::IdempotencyInProgress),
         Idempotency::Mismatch => Err(ApiError::IdempotencyMismatch),
-        Idempotency::Fresh => {
-            let (status, body, problem) = match action.await {
+        Idempotency::Committed { claim, committed } => {
+            let value = prefer.answer(engine, actor, committed).await?;
+            let body = serde_json::to_string(&value).unwrap_or_default();
+            idempotency::finish(engine, &claim, success.as_u16(), &body).await?;
+            Ok(replayed(json_response(success, body)))
+        }
+        Idempotency::Fresh(claim) => {
+            let answer = match commit(Some(claim.clone())).await {
+                Ok(committed) => prefer.answer(engine, actor, committed).await,
+                Err(error) => Err(error.into()),
+            };
+            let (status, body, problem) = match answer {
                 Ok(value) => (
                     success,
                     serde_json::to_string(&value).unwrap_or_default(),
@@ -80,10 +98,9 @@ where
                 ),
             };
             if status.is_server_error() {
-                idempotency::release(engine.db(), actor.user_id, key).await?;
+                idempotency::release(engine, &claim).await?;
             } else {
-                idempotency::finish(engine.db(), actor.user_id, key, status.as_u16(), &body)
-                    .await?;
+                idempotency::finish(engine, &claim, status.as_u16(), &body).await?;
             }
             Ok(if problem {
                 problem_response(status, body)

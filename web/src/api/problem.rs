@@ -142,6 +142,11 @@ impl ApiError {
                     "no-workflow",
                     "No workflow in force",
                 ),
+                E::IdempotencyTakenOver => (
+                    StatusCode::CONFLICT,
+                    "idempotency-taken-over",
+                    "Request taken over by a retry",
+                ),
                 E::Database(_) if error.is_unavailable() => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",

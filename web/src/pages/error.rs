@@ -64,7 +64,8 @@ impl PageError {
                 }
                 E::Conflict { .. }
                 | E::NotEditable { .. }
-                | E::Refused(Refusal::NotAvailable { .. }) => (StatusCode::CONFLICT, "conflict"),
+                | E::Refused(Refusal::NotAvailable { .. })
+                | E::IdempotencyTakenOver => (StatusCode::CONFLICT, "conflict"),
                 E::Invalid(_) | E::Refused(Refusal::Blocked { .. }) | E::NoWorkflow { .. } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
                 }

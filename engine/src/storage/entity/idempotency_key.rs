@@ -13,7 +13,15 @@ pub struct Model {
     pub response_status: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub response_body: Option<String>,
+    /// When the key was claimed (or last taken over); a claim without an answer older than
+    /// the lease was abandoned.
     pub created_at: DateTimeUtc,
+    /// The case the request changed, set in the change's own transaction.
+    pub committed_case_id: Option<i64>,
+    /// The case's version after the change.
+    pub committed_version: Option<i32>,
+    /// The case's state after the change.
+    pub committed_state: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
