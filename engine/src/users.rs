@@ -9,8 +9,8 @@ use crate::storage::entity::{api_token, app_user, membership, organisation, regi
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 

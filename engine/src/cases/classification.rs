@@ -9,7 +9,6 @@ use crate::error::{EngineError, FieldError};
 use crate::storage::db;
 use crate::storage::entity::{app_user, external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use serde_json::json;
@@ -81,20 +80,17 @@ impl Engine {
         }
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, super::CaseRowChanges::none()).await?;
-        handover_case::Entity::update_many()
-            .col_expr(handover_case::Column::Public, Expr::value(public))
-            .col_expr(handover_case::Column::Kle, Expr::value(kle))
-            .filter(handover_case::Column::Id.eq(case.id))
-            .exec(&txn)
-            .await?;
+        let row = super::CaseRowChanges::none()
+            .set(handover_case::Column::Public, public)
+            .set(handover_case::Column::Kle, kle);
+        let head = self.bump(&txn, case.id, expected_version, row).await?;
         let event = NewEvent {
             kind: "classified",
             actor_user_id: Some(actor.user_id),
             payload: json!({ "changes": changes }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await
     }
@@ -165,7 +161,14 @@ impl Engine {
         }
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, super::CaseRowChanges::none()).await?;
+        let head = self
+            .bump(
+                &txn,
+                case.id,
+                expected_version,
+                super::CaseRowChanges::none(),
+            )
+            .await?;
         external_reference::Entity::delete_many()
             .filter(external_reference::Column::CaseId.eq(case.id))
             .filter(external_reference::Column::OrganisationId.eq(party.id))
@@ -187,7 +190,7 @@ impl Engine {
             payload: json!({ "party_id": party.id, "party": party.name, "old": existing.map(|e| e.reference), "new": reference }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await
     }

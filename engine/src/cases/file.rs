@@ -11,8 +11,8 @@ use crate::storage::entity::{
 };
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
-use crate::workflow::guard::{CaseFacts, Guard};
 use crate::workflow::guard::HearingFacts;
+use crate::workflow::guard::{CaseFacts, Guard};
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};

@@ -81,7 +81,14 @@ impl Engine {
         }
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, super::CaseRowChanges::none()).await?;
+        let head = self
+            .bump(
+                &txn,
+                case.id,
+                expected_version,
+                super::CaseRowChanges::none(),
+            )
+            .await?;
         handover_case::Entity::update_many()
             .col_expr(
                 handover_case::Column::ImplementationOn,
@@ -100,7 +107,7 @@ impl Engine {
             payload: json!({ "changes": changes }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await
     }

@@ -49,8 +49,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use file::{CaseFile, Parts};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -304,25 +304,17 @@ impl Engine {
 
     /// Moves the case's version on, only if it is still `expected`, and sets `changes` on the
     /// case's row in the same statement. This is the first write of every change, so it also
-    /// takes the case's lock for the rest of the transaction.
+    /// takes the case's lock for the rest of the transaction; it answers where the case's
+    /// journal stands under that lock, for the change's event to follow.
     async fn bump(
         &self,
         txn: &DatabaseTransaction,
         case_id: i64,
         expected: i32,
         changes: CaseRowChanges,
-    ) -> Result<(), EngineError> {
-        use handover_case::Column;
-        let mut update = handover_case::Entity::update_many()
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .col_expr(Column::UpdatedAt, Expr::value(self.now()))
-            .filter(Column::Id.eq(case_id))
-            .filter(Column::Version.eq(expected));
-        for (column, value) in changes.0 {
-            update = update.col_expr(column, Expr::value(value));
-        }
-        if update.exec(txn).await?.rows_affected == 1 {
-            return Ok(());
+    ) -> Result<journal::Head, EngineError> {
+        if let Some(head) = move_version(txn, case_id, Some(expected), self.now(), changes).await? {
+            return Ok(head);
         }
         let current = handover_case::Entity::find_by_id(case_id)
             .one(txn)
@@ -796,7 +788,13 @@ impl Engine {
         // Only what the transition's guards check is read; an unknown transition is refused
         // by the machine without any.
         let parts = chosen.map_or_else(Parts::default, |t| Parts::for_guards(&t.guards));
-        let file = CaseFile::load_parts(&self.db, case.id, parts).await?;
+        // Who the transition's mails go to is read alongside, on another connection.
+        let no_rules = Vec::new();
+        let rules = chosen.map_or(&no_rules, |t| &t.notify);
+        let (file, directory) = tokio::try_join!(
+            CaseFile::load_parts(&self.db, case.id, parts),
+            outbox::Directory::read(&self.db, case, rules),
+        )?;
         let facts = file.facts(case, self.today());
         let actor_on_case = Self::case_actor(actor, &visible);
         let decision = match machine::decide(
@@ -827,13 +825,14 @@ impl Engine {
         let now = self.now();
 
         let txn = db::begin_write(&self.db).await?;
-        self.bump(
-            &txn,
-            case.id,
-            expected_version,
-            CaseRowChanges::state(&decision.to, decision.due_date),
-        )
-        .await?;
+        let head = self
+            .bump(
+                &txn,
+                case.id,
+                expected_version,
+                CaseRowChanges::state(&decision.to, decision.due_date),
+            )
+            .await?;
         let event = NewEvent {
             kind: "transition",
             actor_user_id: Some(actor.user_id),
@@ -843,8 +842,16 @@ impl Engine {
             comment: decision.comment.clone(),
             payload: json!({ "label": label, "due_date": decision.due_date, "meeting": meeting }),
         };
-        let event = journal::append(&txn, case.id, event, now).await?;
-        outbox::enqueue(&txn, case, event.id, &decision.notifications, now).await?;
+        let event = journal::append_after(&txn, case.id, head, event, now).await?;
+        outbox::enqueue_to(
+            &txn,
+            case,
+            &directory,
+            event.id,
+            &decision.notifications,
+            now,
+        )
+        .await?;
         let committed = Committed::after(case, Some(decision.to.as_str()));
         idempotency::record_commit(&txn, claim, &committed).await?;
         txn.commit().await?;
@@ -946,7 +953,8 @@ impl Engine {
                 description: true,
                 ..Parts::default()
             },
-        ).await?;
+        )
+        .await?;
         let previous = file
             .description
             .as_ref()
@@ -963,13 +971,14 @@ impl Engine {
 
         let searchable = list::search_text(&case.title, &description.texts());
         let txn = db::begin_write(&self.db).await?;
-        self.bump(
-            &txn,
-            case.id,
-            expected_version,
-            CaseRowChanges::none().set(handover_case::Column::SearchText, searchable),
-        )
-        .await?;
+        let head = self
+            .bump(
+                &txn,
+                case.id,
+                expected_version,
+                CaseRowChanges::none().set(handover_case::Column::SearchText, searchable),
+            )
+            .await?;
         description_revision::ActiveModel {
             case_id: Set(case.id),
             revision: Set(revision),
@@ -986,7 +995,7 @@ impl Engine {
             payload: json!({ "revision": revision, "changes": changes }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         Ok(Committed::after(case, None))
     }
@@ -1064,7 +1073,8 @@ impl Engine {
                 signoffs: true,
                 ..Parts::default()
             },
-        ).await?;
+        )
+        .await?;
         let mut sorted = lines.clone();
         sorted.sort();
         let new_assumptions = assumptions
@@ -1090,7 +1100,7 @@ impl Engine {
         if let Some(text) = &new_assumptions {
             row = row.set(handover_case::Column::EconomicsAssumptions, text.as_str());
         }
-        self.bump(&txn, case.id, expected_version, row).await?;
+        let head = self.bump(&txn, case.id, expected_version, row).await?;
         if sorted != file.lines {
             economics_line::Entity::delete_many()
                 .filter(economics_line::Column::CaseId.eq(case.id))
@@ -1123,7 +1133,7 @@ impl Engine {
             }),
             ..Default::default()
         };
-        let event = journal::append(&txn, case.id, event, now).await?;
+        let event = journal::append_after(&txn, case.id, head, event, now).await?;
         if sorted != file.lines {
             let rule = crate::workflow::definition::NotifyRule {
                 template: "signoff_needed".into(),
@@ -1209,7 +1219,8 @@ impl Engine {
                 lines: true,
                 ..Parts::default()
             },
-        ).await?;
+        )
+        .await?;
         if file.lines.is_empty() {
             return Err(EngineError::invalid(
                 "side",
@@ -1220,7 +1231,9 @@ impl Engine {
         let now = self.now();
 
         let txn = db::begin_write(&self.db).await?;
-        self.bump(&txn, case.id, expected_version, CaseRowChanges::none()).await?;
+        let head = self
+            .bump(&txn, case.id, expected_version, CaseRowChanges::none())
+            .await?;
         economics_signoff::Entity::delete_many()
             .filter(economics_signoff::Column::CaseId.eq(case.id))
             .filter(economics_signoff::Column::Side.eq(side.as_str()))
@@ -1242,7 +1255,7 @@ impl Engine {
             payload: json!({ "side": side, "figures": fingerprint }),
             ..Default::default()
         };
-        journal::append(&txn, case.id, event, now).await?;
+        journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         Ok(Committed::after(case, None))
     }
@@ -1401,14 +1414,37 @@ pub(crate) async fn touch(
     case_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    handover_case::Entity::update_many()
-        .col_expr(
-            handover_case::Column::Version,
-            Expr::col(handover_case::Column::Version).add(1),
-        )
-        .col_expr(handover_case::Column::UpdatedAt, Expr::value(now))
-        .filter(handover_case::Column::Id.eq(case_id))
-        .exec(txn)
-        .await?;
+    move_version(txn, case_id, None, now, CaseRowChanges::none()).await?;
     Ok(())
+}
+
+/// Moves the case's version on (only from `expected`, if given) with `changes`, and reads the
+/// head of its journal in the same statement, under the row lock the update takes. `None` when
+/// no row was updated: the case is gone or at another version.
+async fn move_version(
+    txn: &DatabaseTransaction,
+    case_id: i64,
+    expected: Option<i32>,
+    now: DateTime<Utc>,
+    changes: CaseRowChanges,
+) -> Result<Option<journal::Head>, EngineError> {
+    use handover_case::Column;
+    use sea_orm::sea_query::{Query, ReturningClause};
+    let mut update = Query::update();
+    update
+        .table(handover_case::Entity)
+        .value(Column::Version, Expr::col(Column::Version).add(1))
+        .value(Column::UpdatedAt, Expr::value(now))
+        .and_where(Expr::col(Column::Id).eq(case_id));
+    if let Some(expected) = expected {
+        update.and_where(Expr::col(Column::Version).eq(expected));
+    }
+    for (column, value) in changes.0 {
+        update.value(column, Expr::value(value));
+    }
+    update.returning(ReturningClause::Exprs(journal::head_exprs(case_id)));
+    match txn.query_one(&update).await? {
+        Some(row) => Ok(Some(journal::Head::from_row(&row)?)),
+        None => Ok(None),
+    }
 }

@@ -71,6 +71,67 @@ pub async fn append(
     insert(db, case_id, seq, prev_hash, event, now).await
 }
 
+/// Where a case's chain stands: its last event's number and hash (0 and the genesis hash
+/// before the first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i32,
+    pub hash: String,
+}
+
+/// The two expressions that read a case's [`Head`], for a statement that also writes: the
+/// last event's number and hash.
+pub fn head_exprs(case_id: i64) -> Vec<sea_orm::sea_query::Expr> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+    let last = |column: journal_event::Column| {
+        let select = Query::select()
+            .column(column)
+            .from(journal_event::Entity)
+            .and_where(Expr::col(journal_event::Column::CaseId).eq(case_id))
+            .order_by(journal_event::Column::Seq, Order::Desc)
+            .limit(1)
+            .to_owned();
+        Expr::SubQuery(None, Box::new(select.into()))
+    };
+    vec![
+        last(journal_event::Column::Seq),
+        last(journal_event::Column::Hash),
+    ]
+}
+
+impl Head {
+    /// The head from a row whose first two columns are [`head_exprs`].
+    ///
+    /// # Errors
+    /// A database error when the row does not hold them.
+    pub fn from_row(row: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+        let seq: Option<i32> = row.try_get_by_index(0)?;
+        let hash: Option<String> = row.try_get_by_index(1)?;
+        Ok(match (seq, hash) {
+            (Some(seq), Some(hash)) => Self { seq, hash },
+            _ => Self {
+                seq: 0,
+                hash: GENESIS.to_owned(),
+            },
+        })
+    }
+}
+
+/// Appends `event` after `head`, read in this transaction under the case's row lock (see
+/// [`head_exprs`]), with nothing more to read.
+///
+/// # Errors
+/// A database error; an append racing for the same place fails on the unique (case, seq).
+pub async fn append_after(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    head: Head,
+    event: NewEvent,
+    now: DateTime<Utc>,
+) -> Result<journal_event::Model, DbErr> {
+    insert(db, case_id, head.seq + 1, head.hash, event, now).await
+}
+
 /// Opens the chain of a case created in this transaction: its first event follows the
 /// genesis hash, with nothing to read before it. Should the case already have events, the
 /// unique (case, seq) refuses the insert.

@@ -53,6 +53,23 @@ pub async fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
     let directory = Directory::read(db, case, rules).await?;
+    enqueue_to(db, case, &directory, journal_event_id, rules, now).await
+}
+
+/// As [`enqueue`], to recipients already resolved with [`Directory::read`]: a step resolves
+/// them while it reads the case file, before it takes the write lock, so the lock is held
+/// only for the writes.
+///
+/// # Errors
+/// A database error.
+pub async fn enqueue_to(
+    db: &impl ConnectionTrait,
+    case: &handover_case::Model,
+    directory: &Directory,
+    journal_event_id: i64,
+    rules: &[NotifyRule],
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
     let mut rows = Vec::new();
     let mut reached: BTreeSet<String> = BTreeSet::new();
     for rule in rules {
@@ -153,7 +170,8 @@ fn party_of(case: &handover_case::Model, recipient: &Recipient) -> Option<i64> {
 }
 
 /// Everyone the rules of one event may name, read at once.
-struct Directory {
+#[derive(Debug)]
+pub struct Directory {
     users: BTreeMap<i64, app_user::Model>,
     /// The user ids holding each role in the case's region.
     members: BTreeMap<String, Vec<i64>>,
@@ -161,7 +179,12 @@ struct Directory {
 }
 
 impl Directory {
-    async fn read(
+    /// Reads everyone `rules` name for `case`: at most two reads, none when no rule names
+    /// anyone.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn read(
         db: &impl ConnectionTrait,
         case: &handover_case::Model,
         rules: &[NotifyRule],
