@@ -72,7 +72,9 @@ pub async fn serve(
         format!("cannot listen on {addr}: {e}; set OVERDRAG_ADDR to a free address")
     })?;
     tracing::info!("Overdrag listens on http://{addr}");
-    axum::serve(listener, app)
+    // A make-service hands each connection the same router. Given the router itself, axum
+    // copies all its routes and handlers for every connection it accepts.
+    axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("the server stopped: {e}"))

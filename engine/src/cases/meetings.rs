@@ -14,6 +14,7 @@ use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting,
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -231,7 +232,7 @@ impl Engine {
             .all(&self.db)
             .await?;
         let cases = handover_case::Entity::find()
-            .filter(handover_case::Column::Id.is_in(items.iter().map(|i| i.case_id)))
+            .filter(handover_case::Column::Id.in_subquery(agenda_case_ids(meeting.id)))
             .all(&self.db)
             .await?;
         let mut agenda = Vec::with_capacity(items.len());
@@ -420,9 +421,8 @@ impl Engine {
     /// [`EngineError::NotFound`] when the actor may not see the meeting.
     pub async fn minutes(&self, actor: &Actor, meeting_id: i64) -> Result<Minutes, EngineError> {
         let meeting = self.meeting(actor, meeting_id).await?;
-        let case_ids: Vec<i64> = meeting.agenda.iter().map(|a| a.case_id).collect();
         let events = journal_event::Entity::find()
-            .filter(journal_event::Column::CaseId.is_in(case_ids))
+            .filter(journal_event::Column::CaseId.in_subquery(agenda_case_ids(meeting.id)))
             .filter(journal_event::Column::Kind.eq("transition"))
             .order_by_asc(journal_event::Column::Id)
             .all(&self.db)
@@ -452,4 +452,15 @@ impl Engine {
         }
         Ok(Minutes { meeting, decisions })
     }
+}
+
+/// The ids of the cases on a meeting's agenda, as a subquery. The statement's text stays the
+/// same however long the agenda is: a list of ids bound one by one would make a new statement
+/// for every length, each prepared and kept in every connection's statement cache.
+fn agenda_case_ids(meeting_id: i64) -> SelectStatement {
+    Query::select()
+        .column(agenda_item::Column::CaseId)
+        .from(agenda_item::Entity)
+        .and_where(agenda_item::Column::MeetingId.eq(meeting_id))
+        .to_owned()
 }

@@ -13,9 +13,11 @@ pub mod problem;
 mod regions;
 
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use overdrag_engine::Engine;
+use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -82,11 +84,13 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();
-    let document = openapi.clone();
+    // Shared, not owned by the handler: axum clones a handler for each request it serves, and
+    // the document is about 2 MB in memory.
+    let document = Arc::new(openapi.clone());
     let router = router
         .route(
             "/api/v1/openapi.json",
-            get(move || async move { Json(document) }),
+            get(move || async move { Json(document.as_ref()).into_response() }),
         )
         .layer(DefaultBodyLimit::max(input::MAX_JSON_BYTES));
     (router, openapi)
