@@ -43,6 +43,12 @@ impl Claim {
             .add(idempotency_key::Column::CreatedAt.eq(self.claimed_at))
             .add(idempotency_key::Column::ResponseStatus.is_null())
     }
+
+    /// As [`Claim::held`], and its change has not committed yet.
+    fn held_uncommitted(&self) -> Condition {
+        self.held()
+            .add(idempotency_key::Column::CommittedCaseId.is_null())
+    }
 }
 
 /// What to do with a request carrying a key.
@@ -159,8 +165,7 @@ pub async fn begin(
     // Abandoned before its change committed: take it over, unless another retry just did.
     let taken_over = idempotency_key::Entity::update_many()
         .col_expr(idempotency_key::Column::CreatedAt, Expr::value(now))
-        .filter(claim.held())
-        .filter(idempotency_key::Column::CommittedCaseId.is_null())
+        .filter(claim.held_uncommitted())
         .exec(db)
         .await?
         .rows_affected
@@ -199,8 +204,7 @@ pub(crate) async fn record_commit(
             idempotency_key::Column::CommittedState,
             Expr::value(committed.state.as_str()),
         )
-        .filter(claim.held())
-        .filter(idempotency_key::Column::CommittedCaseId.is_null())
+        .filter(claim.held_uncommitted())
         .exec(txn)
         .await?
         .rows_affected
@@ -242,8 +246,7 @@ pub async fn finish(
 /// A database error.
 pub async fn release(engine: &Engine, claim: &Claim) -> Result<(), EngineError> {
     idempotency_key::Entity::delete_many()
-        .filter(claim.held())
-        .filter(idempotency_key::Column::CommittedCaseId.is_null())
+        .filter(claim.held_uncommitted())
         .exec(engine.db())
         .await?;
     Ok(())

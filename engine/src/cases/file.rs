@@ -40,7 +40,7 @@ pub(crate) fn stage_of_body(body: &str) -> Option<Stage> {
 
 /// The parts of a case file a step reads. A step reads only what its checks need: most
 /// transitions check one guard or none, and each part is a statement of its own.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Parts {
     pub description: bool,
     pub lines: bool,
@@ -59,9 +59,37 @@ impl Parts {
         hearing: true,
     };
 
+    /// Nothing but the case row itself.
+    pub const NONE: Self = Self {
+        description: false,
+        lines: false,
+        signoffs: false,
+        agenda: false,
+        hearing: false,
+    };
+
+    /// The description alone: what an edit of it compares with.
+    pub const DESCRIPTION: Self = Self {
+        description: true,
+        ..Self::NONE
+    };
+
+    /// The economic figures alone: what a sign-off fingerprints.
+    pub const FIGURES: Self = Self {
+        lines: true,
+        ..Self::NONE
+    };
+
+    /// The figures with their sign-offs: what a change to the figures may void.
+    pub const FIGURES_AND_SIGNOFFS: Self = Self {
+        lines: true,
+        signoffs: true,
+        ..Self::NONE
+    };
+
     /// What checking `guards` reads.
     pub fn for_guards(guards: &[Guard]) -> Self {
-        let mut parts = Self::default();
+        let mut parts = Self::NONE;
         for guard in guards {
             match guard {
                 Guard::DescriptionComplete => parts.description = true,

@@ -11,8 +11,6 @@ use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::Stage;
 use chrono::NaiveDate;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 /// The dates of an approved case's implementation plan.
@@ -81,26 +79,13 @@ impl Engine {
         }
         let now = self.now();
         let txn = db::begin_write(&self.db).await?;
-        let head = self
-            .bump(
-                &txn,
-                case.id,
-                expected_version,
-                super::CaseRowChanges::none(),
-            )
-            .await?;
-        handover_case::Entity::update_many()
-            .col_expr(
+        let row = super::CaseRowChanges::none()
+            .set(
                 handover_case::Column::ImplementationOn,
-                Expr::value(plan.implementation_on),
+                plan.implementation_on,
             )
-            .col_expr(
-                handover_case::Column::FollowUpOn,
-                Expr::value(plan.follow_up_on),
-            )
-            .filter(handover_case::Column::Id.eq(case.id))
-            .exec(&txn)
-            .await?;
+            .set(handover_case::Column::FollowUpOn, plan.follow_up_on);
+        let head = self.bump(&txn, case.id, expected_version, row).await?;
         let event = NewEvent {
             kind: "implementation_planned",
             actor_user_id: Some(actor.user_id),

@@ -396,6 +396,25 @@ impl Engine {
         }
     }
 
+    /// Which of the organisations `ids` are parties in region `region_id`, in one read.
+    async fn parties_among(
+        &self,
+        region_id: i64,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<BTreeSet<i64>, EngineError> {
+        let ids: BTreeSet<i64> = ids.into_iter().collect();
+        Ok(organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Id)
+            .filter(organisation::Column::RegionId.eq(region_id))
+            .filter(organisation::Column::Id.is_in(ids))
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The region named by `slug`, if the actor holds `role` there.
     ///
     /// # Errors
@@ -479,19 +498,9 @@ impl Engine {
                 format!("unknown kind `{}`; use transfer or new_task", input.kind),
             ));
         }
-        // Which of the two named organisations are parties in the region, in one read.
-        let parties: BTreeSet<i64> = organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::Id)
-            .filter(organisation::Column::RegionId.eq(region.id))
-            .filter(
-                organisation::Column::Id.is_in([input.giving_party_id, input.receiving_party_id]),
-            )
-            .into_tuple::<i64>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
+        let parties = self
+            .parties_among(region.id, [input.giving_party_id, input.receiving_party_id])
+            .await?;
         for (field, id) in [
             ("giving_party", input.giving_party_id),
             ("receiving_party", input.receiving_party_id),
@@ -787,7 +796,7 @@ impl Engine {
         let chosen = def.transitions_from(&state.id).find(|t| t.id == transition);
         // Only what the transition's guards check is read; an unknown transition is refused
         // by the machine without any.
-        let parts = chosen.map_or_else(Parts::default, |t| Parts::for_guards(&t.guards));
+        let parts = chosen.map_or(Parts::NONE, |t| Parts::for_guards(&t.guards));
         // Who the transition's mails go to is read alongside, on another connection.
         let no_rules = Vec::new();
         let rules = chosen.map_or(&no_rules, |t| &t.notify);
@@ -946,15 +955,7 @@ impl Engine {
                     .collect(),
             ));
         }
-        let file = CaseFile::load_parts(
-            &self.db,
-            case.id,
-            Parts {
-                description: true,
-                ..Parts::default()
-            },
-        )
-        .await?;
+        let file = CaseFile::load_parts(&self.db, case.id, Parts::DESCRIPTION).await?;
         let previous = file
             .description
             .as_ref()
@@ -1046,18 +1047,9 @@ impl Engine {
                 )
                 .await);
         }
-        // Which of the organisations the lines name are parties in the case's region.
-        let named: BTreeSet<i64> = lines.iter().map(|l| l.party_id).collect();
-        let parties: BTreeSet<i64> = organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::Id)
-            .filter(organisation::Column::RegionId.eq(case.region_id))
-            .filter(organisation::Column::Id.is_in(named))
-            .into_tuple::<i64>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
+        let parties = self
+            .parties_among(case.region_id, lines.iter().map(|l| l.party_id))
+            .await?;
         let mut problems = economics_problems(&lines, &parties);
         if assumptions.is_some_and(|a| a.chars().count() > MAX_ASSUMPTIONS_CHARS) {
             problems.push(FieldError::new("assumptions", format!("write the assumptions in at most {MAX_ASSUMPTIONS_CHARS} characters; attach a document for more")));
@@ -1065,16 +1057,7 @@ impl Engine {
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));
         }
-        let file = CaseFile::load_parts(
-            &self.db,
-            case.id,
-            Parts {
-                lines: true,
-                signoffs: true,
-                ..Parts::default()
-            },
-        )
-        .await?;
+        let file = CaseFile::load_parts(&self.db, case.id, Parts::FIGURES_AND_SIGNOFFS).await?;
         let mut sorted = lines.clone();
         sorted.sort();
         let new_assumptions = assumptions
@@ -1212,15 +1195,7 @@ impl Engine {
             let attempted = format!("sign off the economics for the {side} party");
             return Err(self.refused(actor, case.id, attempted, refusal).await);
         }
-        let file = CaseFile::load_parts(
-            &self.db,
-            case.id,
-            Parts {
-                lines: true,
-                ..Parts::default()
-            },
-        )
-        .await?;
+        let file = CaseFile::load_parts(&self.db, case.id, Parts::FIGURES).await?;
         if file.lines.is_empty() {
             return Err(EngineError::invalid(
                 "side",
