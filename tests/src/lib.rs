@@ -9,6 +9,7 @@
 
 pub mod smtp_sink;
 
+use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::mail::MailTemplates;
 use overdrag_engine::storage::db;
 use overdrag_engine::users::{self, NewUser};
@@ -235,4 +236,20 @@ macro_rules! on_both_databases {
             }
         }
     )*};
+}
+
+/// A professional description with every required field filled in, so the description guard
+/// holds.
+pub fn full_description() -> ProfessionalDescription {
+    ProfessionalDescription {
+        task: "IV-antibiotika gives i eget hjem af hjemmesygeplejen.".into(),
+        target_group: "Klinisk stabile voksne.".into(),
+        volume_per_year: Some(420),
+        competences: "Sygeplejersker med kompetence i infusion.".into(),
+        responsibility: "Hospitalet har behandlingsansvaret.".into(),
+        quality_and_safety: "Fælles instruks og døgnåben telefon.".into(),
+        documentation: "MedCom-korrespondance.".into(),
+        timeline: "Opstart 1. april.".into(),
+        ..Default::default()
+    }
 }

@@ -8,11 +8,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use overdrag_engine::cases::{Committed, NewCase};
-use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::idempotency::{self, Claim, Idempotency, LEASE};
 use overdrag_engine::storage::entity::handover_case;
 use overdrag_engine::{Actor, Engine, EngineError};
-use overdrag_tests::{TestClock, TestDb, on_both_databases, party, person};
+use overdrag_tests::{TestClock, TestDb, full_description, on_both_databases, party, person};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 struct World {
@@ -285,20 +284,6 @@ async fn a_server_error_after_the_commit_keeps_the_key(db: &TestDb) {
             .unwrap(),
         1
     );
-}
-
-fn full_description() -> ProfessionalDescription {
-    ProfessionalDescription {
-        task: "IV-antibiotika gives i eget hjem af hjemmesygeplejen.".into(),
-        target_group: "Klinisk stabile voksne.".into(),
-        volume_per_year: Some(420),
-        competences: "Sygeplejersker med kompetence i infusion.".into(),
-        responsibility: "Hospitalet har behandlingsansvaret.".into(),
-        quality_and_safety: "Fælles instruks og døgnåben telefon.".into(),
-        documentation: "MedCom-korrespondance.".into(),
-        timeline: "Opstart 1. april.".into(),
-        ..Default::default()
-    }
 }
 
 on_both_databases!(

@@ -7,14 +7,13 @@ use overdrag_engine::cases::hearings::HearingAnswer;
 use overdrag_engine::cases::implementation::ImplementationPlan;
 use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
-use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
 use overdrag_engine::mail::Reminders;
 use overdrag_engine::storage::entity::{journal_event, outbox};
 use overdrag_engine::workflow::machine::Refusal;
 use overdrag_engine::{Actor, Engine, EngineError};
-use overdrag_tests::{TestDb, on_both_databases, party, person};
+use overdrag_tests::{TestDb, full_description, on_both_databases, party, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,20 +37,6 @@ async fn syddanmark(engine: &Engine) -> Syddanmark {
         committee: person(engine, "birgitte@rsyd.dk", "syddanmark", "committee").await,
         hospital: party(engine, "syddanmark", "Odense Universitetshospital").await,
         odense: party(engine, "syddanmark", "Odense Kommune").await,
-    }
-}
-
-fn full_description() -> ProfessionalDescription {
-    ProfessionalDescription {
-        task: "IV-antibiotika gives i eget hjem af hjemmesygeplejen.".into(),
-        target_group: "Klinisk stabile voksne.".into(),
-        volume_per_year: Some(420),
-        competences: "Sygeplejersker med kompetence i infusion.".into(),
-        responsibility: "Hospitalet har behandlingsansvaret.".into(),
-        quality_and_safety: "Fælles instruks og døgnåben telefon.".into(),
-        documentation: "MedCom-korrespondance.".into(),
-        timeline: "Opstart 1. april.".into(),
-        ..Default::default()
     }
 }
 

@@ -12,9 +12,8 @@ use common::{Browser, Page, member};
 
 use axum::http::{StatusCode, header};
 use overdrag_engine::cases::NewCase;
-use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::{Actor, Engine};
-use overdrag_tests::{TestDb, on_both_databases, party};
+use overdrag_tests::{TestDb, full_description, on_both_databases, party};
 
 impl Page {
     fn header(&self, name: header::HeaderName) -> &str {
@@ -29,20 +28,6 @@ impl Browser {
     /// The session's CSRF token, read from a page.
     async fn token(&mut self) -> String {
         self.get("/").await.csrf()
-    }
-}
-
-fn full_description() -> ProfessionalDescription {
-    ProfessionalDescription {
-        task: "IV-antibiotika gives i eget hjem af hjemmesygeplejen.".into(),
-        target_group: "Klinisk stabile voksne.".into(),
-        volume_per_year: Some(420),
-        competences: "Sygeplejersker med kompetence i infusion.".into(),
-        responsibility: "Hospitalet har behandlingsansvaret.".into(),
-        quality_and_safety: "Fælles instruks og døgnåben telefon.".into(),
-        documentation: "MedCom-korrespondance.".into(),
-        timeline: "Opstart 1. april.".into(),
-        ..Default::default()
     }
 }
 

@@ -12,11 +12,10 @@ use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::hearings::HearingAnswer;
 use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
-use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
 use overdrag_engine::{Actor, Engine};
-use overdrag_tests::{TestDb, on_both_databases, party};
+use overdrag_tests::{TestDb, full_description, on_both_databases, party};
 
 impl Page {
     /// A page fit for a browser without JavaScript.
@@ -61,20 +60,6 @@ async fn syddanmark(engine: &Engine) -> Syddanmark {
         committee: member(engine, "birgitte@rsyd.dk", "syddanmark", "committee").await,
         hospital: party(engine, "syddanmark", "Odense Universitetshospital").await,
         odense: party(engine, "syddanmark", "Odense Kommune").await,
-    }
-}
-
-fn full_description() -> ProfessionalDescription {
-    ProfessionalDescription {
-        task: "IV-antibiotika gives i eget hjem af hjemmesygeplejen.".into(),
-        target_group: "Klinisk stabile voksne.".into(),
-        volume_per_year: Some(420),
-        competences: "Sygeplejersker med kompetence i infusion.".into(),
-        responsibility: "Hospitalet har behandlingsansvaret.".into(),
-        quality_and_safety: "Fælles instruks og døgnåben telefon.".into(),
-        documentation: "MedCom-korrespondance.".into(),
-        timeline: "Opstart 1. april.".into(),
-        ..Default::default()
     }
 }
 
