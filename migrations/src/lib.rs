@@ -19,6 +19,7 @@ mod m20261123_000013_add_digest_publication_and_implementation;
 mod m20261123_000014_create_sessions;
 mod m20261123_000015_index_case_list_and_search;
 mod m20261123_000016_add_idempotency_committed_change;
+mod m20261202_000017_tune_case_search_merging;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_create_sessions::Migration),
             Box::new(m20261123_000015_index_case_list_and_search::Migration),
             Box::new(m20261123_000016_add_idempotency_committed_change::Migration),
+            Box::new(m20261202_000017_tune_case_search_merging::Migration),
         ]
     }
 }
