@@ -17,6 +17,13 @@
 //! target/release/overdrag-bench scale --cases 100000
 //! ```
 //!
+//! The floor under a step — bare three-statement transactions through sea-orm and sqlx, no
+//! engine — to set the engine's figures against:
+//!
+//! ```sh
+//! target/release/overdrag-bench floor --workers 32
+//! ```
+//!
 //! The fault checks (`scripts/faults.sh`) drive servers started elsewhere and then check the
 //! whole database:
 //!
@@ -27,6 +34,7 @@
 
 mod corpus;
 mod faults;
+mod floor;
 mod http;
 mod lifecycle;
 mod scale;
@@ -70,6 +78,19 @@ enum Command {
         /// The mail templates the definitions are checked against.
         #[arg(long, default_value = "mail-templates")]
         mail_templates: PathBuf,
+    },
+    /// Bare transactions of three statements through the database layer Overdrag is built on,
+    /// with no engine around them: the floor under a durable step.
+    Floor {
+        /// As for `engine`.
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+        /// Concurrent workers for the second run (the first has one).
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        /// Transactions per run.
+        #[arg(long, default_value_t = 5000)]
+        transactions: usize,
     },
     /// Whole lifecycles through the JSON API of a server started in this process, by N
     /// concurrent users with bearer tokens: throughput and latency per endpoint.
@@ -191,6 +212,17 @@ async fn main() -> std::process::ExitCode {
                 &mail_templates,
             )
             .await
+        }
+        Command::Floor {
+            database,
+            workers,
+            transactions,
+        } => {
+            let scratch =
+                std::env::temp_dir().join(format!("overdrag-floor-{}", std::process::id()));
+            let outcome = floor::floor(database.as_deref(), &scratch, workers, transactions).await;
+            let _ = std::fs::remove_dir_all(&scratch);
+            outcome
         }
         Command::Http {
             database,

@@ -7,7 +7,6 @@ use crate::actor::Actor;
 use crate::cases::Engine;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::db;
 use crate::storage::entity::{app_user, membership, region};
 use crate::users::{self, NewUser};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -169,7 +168,7 @@ impl Engine {
                 "a user with this email already exists; give them a role instead",
             ));
         }
-        let txn = db::begin_write(self.db()).await?;
+        let txn = self.begin_write().await?;
         let added = users::add_member(
             &txn,
             NewUser {

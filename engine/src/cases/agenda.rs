@@ -6,7 +6,6 @@ use super::{Engine, lock_case};
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::EngineError;
-use crate::storage::db;
 use crate::storage::entity::{agenda_item, handover_case, meeting};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
@@ -31,7 +30,7 @@ impl Engine {
         let meeting = self
             .meeting_to_prepare(actor, meeting_id, "ordering an agenda")
             .await?;
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let mut items = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .order_by_asc(agenda_item::Column::Position)
@@ -85,7 +84,7 @@ impl Engine {
             ));
         }
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let items = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .order_by_asc(agenda_item::Column::Position)

@@ -6,7 +6,6 @@ use super::view::{CaseView, PartyRef};
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::db;
 use crate::storage::entity::{app_user, external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -79,7 +78,7 @@ impl Engine {
             return self.case(actor, case_id).await;
         }
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let row = super::CaseRowChanges::none()
             .set(handover_case::Column::Public, public)
             .set(handover_case::Column::Kle, kle);
@@ -160,7 +159,7 @@ impl Engine {
             return self.case(actor, case_id).await;
         }
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let head = self
             .bump(
                 &txn,

@@ -8,7 +8,6 @@ use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::db;
 use crate::storage::entity::document;
 use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, Utc};
@@ -83,7 +82,7 @@ impl Engine {
             .put(bytes)
             .map_err(|e| EngineError::Storage(e.to_string()))?;
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         super::touch(&txn, case_id, now).await?;
         let stored = document::ActiveModel {
             case_id: Set(case_id),

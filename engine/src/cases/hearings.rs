@@ -8,7 +8,6 @@ use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::db;
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
@@ -207,7 +206,7 @@ impl Engine {
             ));
         }
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         super::touch(&txn, case.id, now).await?;
         let opened = hearing::ActiveModel {
             case_id: Set(case.id),
@@ -514,7 +513,7 @@ impl Engine {
             return Err(EngineError::Invalid(problems));
         }
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         super::touch(&txn, case.id, now).await?;
         // Written only over the answer this request saw, so two answers sent at once never
         // both count: the later one is refused and can be sent again knowingly.

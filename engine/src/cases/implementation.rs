@@ -6,7 +6,6 @@ use super::view::CaseView;
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::db;
 use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::Stage;
@@ -78,7 +77,7 @@ impl Engine {
             return self.case(actor, case_id).await;
         }
         let now = self.now();
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let row = super::CaseRowChanges::none()
             .set(
                 handover_case::Column::ImplementationOn,

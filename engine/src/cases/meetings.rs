@@ -9,7 +9,6 @@ use crate::actor::Actor;
 use crate::domain::role::{Role, Side};
 use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
-use crate::storage::db;
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
@@ -375,7 +374,7 @@ impl Engine {
         let after_deadline = today > meeting.material_deadline;
         let now = self.now();
 
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         // The case's facts change (the on_agenda guard), so its version moves on.
         super::touch(&txn, case.id, now).await?;
         // The last place, read in the write transaction so two placements cannot take it both.

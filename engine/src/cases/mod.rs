@@ -49,7 +49,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use file::{CaseFile, Parts};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
@@ -94,6 +94,8 @@ pub struct Engine {
     regions: Arc<Vec<region::Model>>,
     /// How long an `Idempotency-Key` claim without an answer counts as still running.
     idempotency_lease: chrono::Duration,
+    /// The turns of this server's writers (on SQLite; PostgreSQL queues its own).
+    writers: db::WriteQueue,
 }
 
 impl std::fmt::Debug for Engine {
@@ -153,6 +155,7 @@ impl Engine {
         check_versions_in_use(&db, &definition_keys).await?;
         let regions = Arc::new(region::Entity::find().all(&db).await?);
         Ok(Self {
+            writers: db::WriteQueue::for_database(&db),
             regions,
             db,
             workflows: Arc::new(workflows),
@@ -192,6 +195,21 @@ impl Engine {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Begins a transaction that will write, in its turn among this server's writers.
+    ///
+    /// # Errors
+    /// A database error, or no turn within [`db::WRITE_TURN_TIMEOUT`].
+    pub async fn begin_write(&self) -> Result<db::WriteTransaction, sea_orm::DbErr> {
+        self.writers.begin(&self.db).await
+    }
+
+    /// Waits at most `timeout` for a writer's turn instead of [`db::WRITE_TURN_TIMEOUT`].
+    #[must_use]
+    pub fn with_write_turn_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.writers = self.writers.with_timeout(timeout);
+        self
     }
 
     /// Whether the database answers.
@@ -308,7 +326,7 @@ impl Engine {
     /// journal stands under that lock, for the change's event to follow.
     async fn bump(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &db::WriteTransaction,
         case_id: i64,
         expected: i32,
         changes: CaseRowChanges,
@@ -362,7 +380,7 @@ impl Engine {
         refusal: EngineError,
     ) -> EngineError {
         let record = async {
-            let txn = db::begin_write(&self.db).await?;
+            let txn = self.begin_write().await?;
             lock_case(&txn, case_id).await?;
             if let Some(seen) = seen {
                 let current = handover_case::Entity::find_by_id(case_id)
@@ -537,7 +555,7 @@ impl Engine {
             .map(|d| def.calendar.add_working_days(today, d));
         let now = self.now();
 
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let seq = numbers::next_seq(&txn, region.id, today.year()).await?;
         let number = numbers::format_number(&def.case_prefix, today.year(), seq);
         let case = handover_case::ActiveModel {
@@ -833,7 +851,7 @@ impl Engine {
             .map(|m| json!({ "id": m.id, "title": m.title, "held_on": m.held_on, "body": m.body }));
         let now = self.now();
 
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let head = self
             .bump(
                 &txn,
@@ -971,7 +989,7 @@ impl Engine {
         let now = self.now();
 
         let searchable = list::search_text(&case.title, &description.texts());
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let head = self
             .bump(
                 &txn,
@@ -1078,7 +1096,7 @@ impl Engine {
         };
         let now = self.now();
 
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let mut row = CaseRowChanges::none();
         if let Some(text) = &new_assumptions {
             row = row.set(handover_case::Column::EconomicsAssumptions, text.as_str());
@@ -1205,7 +1223,7 @@ impl Engine {
         let fingerprint = file.fingerprint();
         let now = self.now();
 
-        let txn = db::begin_write(&self.db).await?;
+        let txn = self.begin_write().await?;
         let head = self
             .bump(&txn, case.id, expected_version, CaseRowChanges::none())
             .await?;
@@ -1369,7 +1387,7 @@ async fn check_versions_in_use(
 /// # Errors
 /// A database error.
 pub(crate) async fn lock_case(
-    txn: &DatabaseTransaction,
+    txn: &db::WriteTransaction,
     case_id: i64,
 ) -> Result<(), sea_orm::DbErr> {
     handover_case::Entity::update_many()
@@ -1385,7 +1403,7 @@ pub(crate) async fn lock_case(
 
 /// Moves the case's version on and locks its row: the guards' facts changed.
 pub(crate) async fn touch(
-    txn: &DatabaseTransaction,
+    txn: &db::WriteTransaction,
     case_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
@@ -1397,7 +1415,7 @@ pub(crate) async fn touch(
 /// head of its journal in the same statement, under the row lock the update takes. `None` when
 /// no row was updated: the case is gone or at another version.
 async fn move_version(
-    txn: &DatabaseTransaction,
+    txn: &db::WriteTransaction,
     case_id: i64,
     expected: Option<i32>,
     now: DateTime<Utc>,

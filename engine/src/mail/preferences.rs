@@ -4,7 +4,6 @@
 use crate::actor::Actor;
 use crate::cases::Engine;
 use crate::error::EngineError;
-use crate::storage::db;
 use crate::storage::entity::{app_user, outbox};
 use crate::storage::outbox::{DIGEST, PENDING};
 use sea_orm::sea_query::Expr;
@@ -43,7 +42,7 @@ impl Engine {
         actor: &Actor,
         preference: MailPreference,
     ) -> Result<MailPreference, EngineError> {
-        let txn = db::begin_write(self.db()).await?;
+        let txn = self.begin_write().await?;
         app_user::Entity::update_many()
             .col_expr(
                 app_user::Column::MailDigest,

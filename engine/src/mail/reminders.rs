@@ -7,7 +7,6 @@ use crate::cases::Engine;
 use crate::cases::lock_case;
 use crate::domain::role::{Role, Side};
 use crate::error::EngineError;
-use crate::storage::db;
 use crate::storage::entity::{handover_case, reminder};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
@@ -239,7 +238,7 @@ impl Reminders {
             return Ok(false);
         }
         let now = self.engine.now();
-        let txn = db::begin_write(self.engine.db()).await?;
+        let txn = self.engine.begin_write().await?;
         let claim = reminder::ActiveModel {
             case_id: Set(case.id),
             kind: Set(kind.to_owned()),
