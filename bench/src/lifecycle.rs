@@ -182,24 +182,37 @@ impl Bench {
         workflows: &Path,
         mail_templates: &Path,
     ) -> Result<Self, String> {
-        let mut conn = db::connect(database, scratch)
+        let conn = db::connect(database, scratch)
             .await
             .map_err(|e| e.to_string())?;
-        let statements = Arc::new(DriverCount::default());
-        let count = statements.clone();
-        conn.set_metric_callback(move |info| {
-            count.statements.fetch_add(1, Ordering::Relaxed);
-            let nanos = u64::try_from(info.elapsed.as_nanos()).unwrap_or(u64::MAX);
-            count.nanos.fetch_add(nanos, Ordering::Relaxed);
-        });
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
         let templates = MailTemplates::load(mail_templates).map_err(|e| format!("{e:?}"))?;
         let set =
             WorkflowSet::load_dir(workflows, templates.events()).map_err(|e| format!("{e:?}"))?;
-        let engine = Engine::start(conn, set)
+        let mut engine = Engine::start(conn, set)
             .await
             .map_err(|e| e.to_string())?
             .with_document_store(scratch.join("documents"));
+        let statements = Arc::new(DriverCount::default());
+        let count = statements.clone();
+        // OVERDRAG_BENCH_SLOW_MS=N prints every statement slower than N ms: what to look at
+        // when a figure drops.
+        let slow = std::env::var("OVERDRAG_BENCH_SLOW_MS")
+            .ok()
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .map(Duration::from_millis);
+        engine.set_metric_callback(move |info| {
+            count.statements.fetch_add(1, Ordering::Relaxed);
+            let nanos = u64::try_from(info.elapsed.as_nanos()).unwrap_or(u64::MAX);
+            count.nanos.fetch_add(nanos, Ordering::Relaxed);
+            if slow.is_some_and(|slow| info.elapsed > slow) {
+                eprintln!(
+                    "slow statement, {:.1} ms: {}",
+                    info.elapsed.as_secs_f64() * 1e3,
+                    info.statement.sql
+                );
+            }
+        });
         let backend = format!("{:?}", engine.db().get_database_backend());
         let parties = engine.parties(REGION).await.map_err(|e| e.to_string())?;
         let of_kind = |kind: &str, skip: usize| {

@@ -155,7 +155,7 @@ impl Engine {
         check_versions_in_use(&db, &definition_keys).await?;
         let regions = Arc::new(region::Entity::find().all(&db).await?);
         Ok(Self {
-            writers: db::WriteQueue::for_database(&db),
+            writers: db::WriteQueue::open(&db).await?,
             regions,
             db,
             workflows: Arc::new(workflows),
@@ -203,6 +203,18 @@ impl Engine {
     /// A database error, or no turn within [`db::WRITE_TURN_TIMEOUT`].
     pub async fn begin_write(&self) -> Result<db::WriteTransaction, sea_orm::DbErr> {
         self.writers.begin(&self.db).await
+    }
+
+    /// Reports each statement, on the pool and on the writer's connection alike, to
+    /// `callback` (see [`DatabaseConnection::set_metric_callback`]).
+    pub fn set_metric_callback<F>(&mut self, callback: F)
+    where
+        F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+    {
+        let callback = Arc::new(callback);
+        let pool = callback.clone();
+        self.db.set_metric_callback(move |info| pool(info));
+        self.writers.set_metric_callback(move |info| callback(info));
     }
 
     /// Waits at most `timeout` for a writer's turn instead of [`db::WRITE_TURN_TIMEOUT`].

@@ -122,28 +122,69 @@ fn ensure_writable(dir: &Path) -> Result<(), ConnectError> {
 /// SQLite's own busy timeout, which it replaces for the writers of one server.
 pub const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The turns of one server's writers on SQLite, taken in the order they asked.
+/// The turns of one server's writers on SQLite, taken in the order they asked, on a
+/// connection kept for writing.
 ///
 /// SQLite has one write lock per file, and a writer that finds it taken is not queued: its
 /// busy handler sleeps and tries again, in sleeps that grow to 100 ms, so under load an
-/// unlucky writer keeps losing to newcomers (p99 of 1.7–2.1 s at 64 users, against a median
-/// under 100 ms). Waiting on a fair async lock before `BEGIN IMMEDIATE` serves them first come,
-/// first served, and a waiting writer holds no pooled connection meanwhile. Other processes
-/// on the same file still meet the busy handler. PostgreSQL queues its row locks itself and
-/// gets no queue here.
+/// unlucky writer keeps losing to newcomers. Waiting on a fair async lock before
+/// `BEGIN IMMEDIATE` serves them first come, first served, and a waiting writer holds no
+/// pooled connection meanwhile. Other processes on the same file still meet the busy handler.
+///
+/// The writes go through one connection of their own because, in WAL mode, a connection
+/// throws its whole page cache away whenever another connection has written. Spread over the
+/// pool, every write transaction started cold and read the trigram index's pages from the
+/// operating system again: filling a database fell to 66 cases a second at 6,000 cases, where
+/// one warm writer keeps 200 (docs/PERFORMANCE.md, "Scale"). The reads stay on the pool.
+///
+/// PostgreSQL queues its row locks itself and gets neither.
 #[derive(Clone, Debug)]
 pub struct WriteQueue {
     turns: Option<Arc<Semaphore>>,
+    writer: Option<DatabaseConnection>,
     timeout: Duration,
 }
 
 impl WriteQueue {
-    /// The queue `db` needs: one turn at a time on SQLite, none on PostgreSQL.
-    pub fn for_database(db: &DatabaseConnection) -> Self {
-        let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-        Self {
-            turns: sqlite.then(|| Arc::new(Semaphore::new(1))),
+    /// The queue `db` needs: on SQLite one turn at a time, on a connection of its own opened
+    /// with `db`'s settings; on PostgreSQL none.
+    ///
+    /// # Errors
+    /// When the writer's connection cannot be opened.
+    pub async fn open(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Sqlite {
+            return Ok(Self {
+                turns: None,
+                writer: None,
+                timeout: WRITE_TURN_TIMEOUT,
+            });
+        }
+        let options = db.get_sqlite_connection_pool().connect_options();
+        let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(SQLITE_ACQUIRE_TIMEOUT)
+            // Its page cache is the point of it: the connection is not recycled.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with((*options).clone())
+            .await
+            .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+        Ok(Self {
+            turns: Some(Arc::new(Semaphore::new(1))),
+            writer: Some(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)),
             timeout: WRITE_TURN_TIMEOUT,
+        })
+    }
+
+    /// Reports each statement on the writer's connection to `callback`, as
+    /// [`DatabaseConnection::set_metric_callback`] does for the pool.
+    pub fn set_metric_callback<F>(&mut self, callback: F)
+    where
+        F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+    {
+        if let Some(writer) = &mut self.writer {
+            writer.set_metric_callback(callback);
         }
     }
 
@@ -174,7 +215,10 @@ impl WriteQueue {
             }
             None => None,
         };
-        let txn = db
+        let txn = self
+            .writer
+            .as_ref()
+            .unwrap_or(db)
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
@@ -328,7 +372,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn writers_on_sqlite_are_served_in_the_order_they_asked() {
         let (conn, dir) = scratch_sqlite("order").await;
-        let writers = WriteQueue::for_database(&conn);
+        let writers = WriteQueue::open(&conn).await.expect("a writer");
         let first = writers.begin(&conn).await.expect("the first turn");
         let mut waiting = Vec::new();
         for writer in 0..8 {
@@ -366,7 +410,10 @@ mod tests {
     #[tokio::test]
     async fn a_writer_that_gets_no_turn_in_time_is_told_the_database_is_unavailable() {
         let (conn, dir) = scratch_sqlite("timeout").await;
-        let writers = WriteQueue::for_database(&conn).with_timeout(Duration::from_millis(50));
+        let writers = WriteQueue::open(&conn)
+            .await
+            .expect("a writer")
+            .with_timeout(Duration::from_millis(50));
         let first = writers.begin(&conn).await.expect("the first turn");
         let error = writers
             .begin(&conn)
