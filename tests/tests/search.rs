@@ -119,6 +119,15 @@ async fn search_finds_any_piece_of_title_or_description(db: &TestDb) {
         parties,
     )
     .await;
+    let quoted = case_with(
+        engine,
+        &proposer,
+        "syddanmark",
+        "Skema",
+        "Står som \"NOT\" i skemaet, NEAR(a b) -c ^d.",
+        parties,
+    )
+    .await;
 
     assert_eq!(searched(engine, &proposer, "iv-behandling").await, [iv]);
     assert_eq!(searched(engine, &proposer, "ÆRØ").await, [iv]);
@@ -132,6 +141,12 @@ async fn search_finds_any_piece_of_title_or_description(db: &TestDb) {
     assert_eq!(searched(engine, &proposer, "a_b").await, [percent]);
     assert_eq!(searched(engine, &proposer, "[x]*?").await, [percent]);
     assert!(searched(engine, &proposer, "a*b").await.is_empty());
+    // So are quotes and the words and signs of a full-text query.
+    assert_eq!(searched(engine, &proposer, "\"not\" i").await, [quoted]);
+    assert_eq!(searched(engine, &proposer, "near(a b) -c ^d").await, [quoted]);
+    assert_eq!(searched(engine, &proposer, "\"not").await, [quoted]);
+    assert_eq!(searched(engine, &proposer, "\"").await, [quoted]);
+    assert!(searched(engine, &proposer, "not or iv").await.is_empty());
     // Shorter than a trigram still finds, by reading every case.
     assert_eq!(searched(engine, &proposer, "xq").await, [iv]);
     assert_eq!(searched(engine, &proposer, "§").await, [iv]);

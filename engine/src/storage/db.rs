@@ -122,6 +122,14 @@ fn ensure_writable(dir: &Path) -> Result<(), ConnectError> {
 /// SQLite's own busy timeout, which it replaces for the writers of one server.
 pub const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The page cache of the SQLite connection that writes, in KiB (the pool's connections keep
+/// SQLite's 2 MB). Each new case merges its trigrams into the search index, and as the index
+/// grows the pages a merge touches outgrow 2 MB: with that, filling a database fell from 180
+/// to 25 cases a second within 11,000 cases, the writer reading the same pages from the
+/// operating system over and over. With 16 MB it held 240 a second past 40,000. It costs at
+/// most 16 MB of memory, and only once the writes have filled it.
+const WRITER_CACHE_KIB: u32 = 16 * 1024;
+
 /// The turns of one server's writers on SQLite, taken in the order they asked, on a
 /// connection kept for writing.
 ///
@@ -167,7 +175,11 @@ impl WriteQueue {
             // Its page cache is the point of it: the connection is not recycled.
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with((*options).clone())
+            .connect_with(
+                (*options)
+                    .clone()
+                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}")),
+            )
             .await
             .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
         Ok(Self {
