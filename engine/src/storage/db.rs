@@ -363,6 +363,7 @@ async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
     use super::*;
 
     /// A fresh SQLite database as shipped, in a directory of its own.
