@@ -205,7 +205,9 @@ async fn run(
 ) -> Result<Duration, String> {
     let sql = std::sync::Arc::new(Sql::for_backend(conn.get_database_backend()));
     let payload = std::sync::Arc::new(payload());
-    let writers = db::WriteQueue::open(conn).await.map_err(|e| e.to_string())?;
+    let writers = db::WriteQueue::open(conn)
+        .await
+        .map_err(|e| e.to_string())?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..workers {

@@ -143,7 +143,10 @@ async fn search_finds_any_piece_of_title_or_description(db: &TestDb) {
     assert!(searched(engine, &proposer, "a*b").await.is_empty());
     // So are quotes and the words and signs of a full-text query.
     assert_eq!(searched(engine, &proposer, "\"not\" i").await, [quoted]);
-    assert_eq!(searched(engine, &proposer, "near(a b) -c ^d").await, [quoted]);
+    assert_eq!(
+        searched(engine, &proposer, "near(a b) -c ^d").await,
+        [quoted]
+    );
     assert_eq!(searched(engine, &proposer, "\"not").await, [quoted]);
     assert_eq!(searched(engine, &proposer, "\"").await, [quoted]);
     assert!(searched(engine, &proposer, "not or iv").await.is_empty());

@@ -468,7 +468,10 @@ mod tests {
     #[test]
     fn searches_of_three_characters_or_more_are_fts_phrases_with_their_quotes_doubled() {
         assert_eq!(fts_phrase("Sår"), Some("\"sår\"".to_owned()));
-        assert_eq!(fts_phrase("a \"b\" OR c*"), Some("\"a \"\"b\"\" or c*\"".to_owned()));
+        assert_eq!(
+            fts_phrase("a \"b\" OR c*"),
+            Some("\"a \"\"b\"\" or c*\"".to_owned())
+        );
         assert_eq!(fts_phrase("iv"), None);
     }
 

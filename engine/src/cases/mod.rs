@@ -49,8 +49,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use file::{CaseFile, Parts};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};

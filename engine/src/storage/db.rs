@@ -221,7 +221,9 @@ impl WriteQueue {
                 let waiting = tokio::time::timeout(self.timeout, turns.clone().acquire_owned());
                 match waiting.await {
                     Ok(Ok(permit)) => Some(permit),
-                    Ok(Err(_closed)) => return Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)),
+                    Ok(Err(_closed)) => {
+                        return Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
+                    }
                     Err(_elapsed) => return Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
                 }
             }
@@ -368,10 +370,8 @@ mod tests {
 
     /// A fresh SQLite database as shipped, in a directory of its own.
     async fn scratch_sqlite(name: &str) -> (DatabaseConnection, PathBuf) {
-        let dir = std::env::temp_dir().join(format!(
-            "overdrag-writers-{}-{name}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("overdrag-writers-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let conn = connect(None, &dir).await.expect("a scratch database");
         conn.execute_unprepared("CREATE TABLE turn_taken (writer INTEGER NOT NULL)")
@@ -434,7 +434,10 @@ mod tests {
             .expect_err("no second turn while the first is held");
         assert!(is_unavailable(&error), "{error:?}");
         first.rollback().await.expect("rolled back");
-        let after = writers.begin(&conn).await.expect("a turn once the first is done");
+        let after = writers
+            .begin(&conn)
+            .await
+            .expect("a turn once the first is done");
         after.commit().await.expect("a commit");
         conn.close().await.expect("closed");
         let _ = std::fs::remove_dir_all(dir);
