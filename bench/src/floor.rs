@@ -125,73 +125,60 @@ async fn sea_orm_transaction(
     txn.commit().await.map_err(fail)
 }
 
+/// The bare transaction on a connection taken from `$pool`, opened with `$begin`. A macro,
+/// not a function, because the SQLite and PostgreSQL connections are different types and the
+/// bounds that would name both cost more lines than the body.
+macro_rules! sqlx_bare_transaction {
+    ($pool:expr, $begin:literal, $sql:expr, $case:expr, $payload:expr) => {{
+        use sea_orm::sqlx::{Executor, Row, query};
+        let fail = |e: sea_orm::sqlx::Error| e.to_string();
+        let mut c = $pool.acquire().await.map_err(fail)?;
+        c.execute($begin).await.map_err(fail)?;
+        let seq: i32 = query($sql.bump)
+            .bind($case)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(fail)?
+            .get(0);
+        query($sql.event)
+            .bind($case)
+            .bind(seq)
+            .bind($payload)
+            .execute(&mut *c)
+            .await
+            .map_err(fail)?;
+        query($sql.outbox)
+            .bind($case)
+            .bind(seq)
+            .bind("kommune@example.invalid")
+            .execute(&mut *c)
+            .await
+            .map_err(fail)?;
+        c.execute("COMMIT").await.map_err(fail)?;
+    }};
+}
+
 async fn sqlx_transaction(
     conn: &DatabaseConnection,
     sql: &Sql,
     case: i64,
     payload: &str,
 ) -> Result<(), String> {
-    use sea_orm::sqlx::{Executor, Row, query};
-    let fail = |e: sea_orm::sqlx::Error| e.to_string();
     match conn.get_database_backend() {
-        DatabaseBackend::Sqlite => {
-            let mut c = conn
-                .get_sqlite_connection_pool()
-                .acquire()
-                .await
-                .map_err(fail)?;
-            c.execute("BEGIN IMMEDIATE").await.map_err(fail)?;
-            let seq: i32 = query(sql.bump)
-                .bind(case)
-                .fetch_one(&mut *c)
-                .await
-                .map_err(fail)?
-                .get(0);
-            query(sql.event)
-                .bind(case)
-                .bind(seq)
-                .bind(payload)
-                .execute(&mut *c)
-                .await
-                .map_err(fail)?;
-            query(sql.outbox)
-                .bind(case)
-                .bind(seq)
-                .bind("kommune@example.invalid")
-                .execute(&mut *c)
-                .await
-                .map_err(fail)?;
-            c.execute("COMMIT").await.map_err(fail)?;
-        }
-        _ => {
-            let mut c = conn
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .map_err(fail)?;
-            c.execute("BEGIN").await.map_err(fail)?;
-            let seq: i32 = query(sql.bump)
-                .bind(case)
-                .fetch_one(&mut *c)
-                .await
-                .map_err(fail)?
-                .get(0);
-            query(sql.event)
-                .bind(case)
-                .bind(seq)
-                .bind(payload)
-                .execute(&mut *c)
-                .await
-                .map_err(fail)?;
-            query(sql.outbox)
-                .bind(case)
-                .bind(seq)
-                .bind("kommune@example.invalid")
-                .execute(&mut *c)
-                .await
-                .map_err(fail)?;
-            c.execute("COMMIT").await.map_err(fail)?;
-        }
+        DatabaseBackend::Sqlite => sqlx_bare_transaction!(
+            conn.get_sqlite_connection_pool(),
+            "BEGIN IMMEDIATE",
+            sql,
+            case,
+            payload
+        ),
+        _ => sqlx_bare_transaction!(
+            conn.get_postgres_connection_pool(),
+            "BEGIN",
+            sql,
+            case,
+            payload
+        ),
     }
     Ok(())
 }

@@ -217,13 +217,6 @@ impl Engine {
         self.writers.set_metric_callback(move |info| callback(info));
     }
 
-    /// Waits at most `timeout` for a writer's turn instead of [`db::WRITE_TURN_TIMEOUT`].
-    #[must_use]
-    pub fn with_write_turn_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.writers = self.writers.with_timeout(timeout);
-        self
-    }
-
     /// Whether the database answers.
     ///
     /// # Errors

@@ -148,9 +148,15 @@ const WRITER_CACHE_KIB: u32 = 16 * 1024;
 /// PostgreSQL queues its row locks itself and gets neither.
 #[derive(Clone, Debug)]
 pub struct WriteQueue {
-    turns: Option<Arc<Semaphore>>,
-    writer: Option<DatabaseConnection>,
+    sqlite: Option<SqliteWriter>,
     timeout: Duration,
+}
+
+/// SQLite's writers' one turn, and the connection they write on.
+#[derive(Clone, Debug)]
+struct SqliteWriter {
+    turn: Arc<Semaphore>,
+    connection: DatabaseConnection,
 }
 
 impl WriteQueue {
@@ -162,8 +168,7 @@ impl WriteQueue {
     pub async fn open(db: &DatabaseConnection) -> Result<Self, DbErr> {
         if db.get_database_backend() != DbBackend::Sqlite {
             return Ok(Self {
-                turns: None,
-                writer: None,
+                sqlite: None,
                 timeout: WRITE_TURN_TIMEOUT,
             });
         }
@@ -183,8 +188,10 @@ impl WriteQueue {
             .await
             .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
         Ok(Self {
-            turns: Some(Arc::new(Semaphore::new(1))),
-            writer: Some(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)),
+            sqlite: Some(SqliteWriter {
+                turn: Arc::new(Semaphore::new(1)),
+                connection: sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+            }),
             timeout: WRITE_TURN_TIMEOUT,
         })
     }
@@ -195,8 +202,8 @@ impl WriteQueue {
     where
         F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
     {
-        if let Some(writer) = &mut self.writer {
-            writer.set_metric_callback(callback);
+        if let Some(writer) = &mut self.sqlite {
+            writer.connection.set_metric_callback(callback);
         }
     }
 
@@ -216,23 +223,22 @@ impl WriteQueue {
     /// A database error, or no turn within the timeout
     /// ([`DbErr::ConnectionAcquire`], which [`is_unavailable`]).
     pub async fn begin(&self, db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
-        let turn = match &self.turns {
-            Some(turns) => {
-                let waiting = tokio::time::timeout(self.timeout, turns.clone().acquire_owned());
-                match waiting.await {
-                    Ok(Ok(permit)) => Some(permit),
+        let (turn, connection) = match &self.sqlite {
+            Some(writer) => {
+                let waiting =
+                    tokio::time::timeout(self.timeout, writer.turn.clone().acquire_owned());
+                let turn = match waiting.await {
+                    Ok(Ok(permit)) => permit,
                     Ok(Err(_closed)) => {
                         return Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
                     }
                     Err(_elapsed) => return Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
-                }
+                };
+                (Some(turn), &writer.connection)
             }
-            None => None,
+            None => (None, db),
         };
-        let txn = self
-            .writer
-            .as_ref()
-            .unwrap_or(db)
+        let txn = connection
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
