@@ -13,6 +13,7 @@ pub mod error;
 pub mod idempotency;
 pub mod mail;
 pub mod organisations;
+pub mod policy;
 pub mod preferences;
 pub mod regions;
 pub mod storage;

@@ -7,6 +7,7 @@ use crate::actor::Actor;
 use crate::cases::Engine;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::policy::accounts::{self as policy, UserPlace};
 use crate::storage::entity::{app_user, membership, region};
 use crate::users::{self, NewUser};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -59,20 +60,7 @@ pub struct NewAccount {
     pub role: String,
 }
 
-fn not_admin(region: &str) -> EngineError {
-    EngineError::Forbidden {
-        action: format!("administering the users of {region}"),
-        needed: vec![Role::Admin],
-    }
-}
-
-fn require_admin(actor: &Actor, region: &str) -> Result<(), EngineError> {
-    if actor.has_role(region, Role::Admin) {
-        Ok(())
-    } else {
-        Err(not_admin(region))
-    }
-}
+use policy::{administer as require_admin, not_administrator as not_admin};
 
 fn parse_role(role: &str) -> Result<Role, EngineError> {
     role.parse::<Role>()
@@ -217,6 +205,7 @@ impl Engine {
             .one(self.db())
             .await?
             .ok_or(EngineError::NotFound { what: "user" })?;
+        policy::manage_user(actor, region, &self.user_place(&user).await?)?;
         users::add_member(
             self.db(),
             NewUser {
@@ -247,6 +236,11 @@ impl Engine {
     ) -> Result<(), EngineError> {
         require_admin(actor, region)?;
         let role = parse_role(role)?;
+        let user = app_user::Entity::find_by_id(user_id)
+            .one(self.db())
+            .await?
+            .ok_or(EngineError::NotFound { what: "user" })?;
+        policy::manage_user(actor, region, &self.user_place(&user).await?)?;
         if user_id == actor.user_id && role == Role::Admin {
             return Err(EngineError::invalid(
                 "role",
@@ -266,5 +260,37 @@ impl Engine {
             .await?;
         tracing::info!(by = actor.user_id, user = user_id, %role, "role removed");
         Ok(())
+    }
+
+    /// Where `user` belongs: the regions they hold a role in and their organisation's region.
+    async fn user_place(&self, user: &app_user::Model) -> Result<UserPlace, EngineError> {
+        use crate::storage::entity::organisation;
+        let region_ids: Vec<i64> = membership::Entity::find()
+            .filter(membership::Column::UserId.eq(user.id))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| m.region_id)
+            .collect();
+        let organisation_region = match user.organisation_id {
+            Some(id) => organisation::Entity::find_by_id(id)
+                .one(self.db())
+                .await?
+                .map(|o| o.region_id),
+            None => None,
+        };
+        let slugs: BTreeMap<i64, String> = region::Entity::find()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.slug))
+            .collect();
+        Ok(UserPlace {
+            regions: region_ids
+                .iter()
+                .filter_map(|id| slugs.get(id).cloned())
+                .collect(),
+            organisation_region: organisation_region.and_then(|id| slugs.get(&id).cloned()),
+        })
     }
 }

@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use overdrag_engine::domain::role::{Role, Side};
 use overdrag_engine::domain::text::Label;
 use overdrag_engine::workflow::definition::Quorum;
-use overdrag_engine::workflow::guard::{CaseFacts, Guard, HearingFacts};
+use overdrag_engine::domain::body::Body;
+use overdrag_engine::workflow::guard::{AgendaFacts, CaseFacts, Guard, HearingFacts};
 use overdrag_engine::workflow::machine::{self, CaseActor, Refusal};
 use overdrag_engine::workflow::{Definition, Stage};
 use proptest::prelude::*;
@@ -22,7 +23,9 @@ struct Attempt {
     description_complete: bool,
     economics: Vec<Side>,
     signed_off: Vec<Side>,
-    on_agenda: Vec<Stage>,
+    /// The deciding stages whose meeting holds the case, each with whether the agenda is
+    /// published and in how many days the meeting is held (negative: held already).
+    on_agenda: Vec<(Stage, bool, i64)>,
     /// None: no hearing opened; Some(true): everyone answered; Some(false): still running.
     hearing_closed: Option<bool>,
     comment: bool,
@@ -30,7 +33,11 @@ struct Attempt {
 
 fn attempt() -> impl Strategy<Value = Attempt> {
     let side = prop_oneof![Just(Side::Giving), Just(Side::Receiving)];
-    let body = prop_oneof![Just(Stage::SteeringGroup), Just(Stage::Committee)];
+    let body = (
+        prop_oneof![Just(Stage::SteeringGroup), Just(Stage::Committee)],
+        any::<bool>(),
+        prop_oneof![Just(-3i64), Just(0i64), Just(5i64)],
+    );
     let facts = (
         any::<bool>(),
         proptest::collection::vec(side.clone(), 0..=2),
@@ -75,7 +82,19 @@ fn facts(a: &Attempt) -> CaseFacts {
             .filter(|s| !a.economics.contains(s))
             .collect(),
         signed_off: a.signed_off.iter().copied().collect(),
-        on_agenda: a.on_agenda.iter().copied().collect(),
+        on_agenda: a
+            .on_agenda
+            .iter()
+            .filter_map(|(stage, published, held_in)| {
+                let item = AgendaFacts {
+                    meeting_id: 7,
+                    body: Body::deciding_in(*stage)?,
+                    held_on: today() + chrono::Duration::days(*held_in),
+                    published: *published,
+                };
+                Some((*stage, item))
+            })
+            .collect(),
         hearing: a.hearing_closed.map(|closed| HearingFacts {
             parties: 22,
             answered: if closed { 22 } else { 3 },
@@ -117,6 +136,14 @@ proptest! {
                         prop_assert_eq!(&decision.from, &state);
                         let chosen = def.transitions_from(&state).find(|t| t.id == id);
                         prop_assert!(chosen.is_some_and(|t| t.by.iter().any(|r| a.roles.contains(r))));
+                        // A decision at a meeting: by the deciding body's member, at a held
+                        // meeting with a published agenda.
+                        if chosen.is_some_and(|t| t.guards.contains(&Guard::OnAgenda)) {
+                            let body = Body::deciding_in(stage);
+                            prop_assert!(body.is_some_and(|b| actor.bodies.contains(&b)), "{}: {} decided by a non-member", def.region, id);
+                            let item = facts(a).on_agenda.get(&stage).copied();
+                            prop_assert!(item.is_some_and(|i| i.published && i.held_on <= today()), "{}: {} decided before the meeting", def.region, id);
+                        }
                         state = decision.to;
                         let after = def.state(&state).map(|s| s.stage);
                         prop_assert!(after.is_some(), "{}: moved to undefined state {}", def.region, state);
@@ -132,6 +159,14 @@ proptest! {
                     }
                     Err(Refusal::RoleNotAllowed { needed, .. }) => {
                         prop_assert!(needed.iter().all(|r| !a.roles.contains(r)));
+                    }
+                    Err(Refusal::NotMember { body, .. }) => {
+                        prop_assert!(!actor.bodies.contains(&body));
+                        prop_assert_eq!(body.deciding_stage(), Some(stage));
+                    }
+                    Err(Refusal::MeetingNotReady { .. }) => {
+                        let item = facts(a).on_agenda.get(&stage).copied();
+                        prop_assert!(item.is_some_and(|i| !i.published || i.held_on > today()));
                     }
                     Err(Refusal::Blocked { failures, .. }) => {
                         prop_assert!(!failures.is_empty());
@@ -155,7 +190,7 @@ proptest! {
         for def in common::shipped().definitions() {
             let state = &def.states[state_index % def.states.len()];
             let actor = CaseActor::with_roles(a.roles.iter().copied());
-            for option in machine::options(def, &state.id, &facts(&a), &actor) {
+            for option in machine::options(def, &state.id, &facts(&a), &actor, today()) {
                 let taken = machine::decide(def, &state.id, &facts(&a), &actor, &option.transition.id, Some("Begrundelse"), today());
                 prop_assert_eq!(taken.is_ok(), option.blocked_by.is_empty(), "{} {} {}", def.region, state.id, option.transition.id);
             }
@@ -169,7 +204,7 @@ fn terminal_states_offer_nothing_to_anyone() {
     for def in common::shipped().definitions() {
         for state in def.states.iter().filter(|s| s.stage.is_terminal()) {
             assert!(
-                machine::options(def, &state.id, &CaseFacts::default(), &everyone).is_empty(),
+                machine::options(def, &state.id, &CaseFacts::default(), &everyone, today()).is_empty(),
                 "{} {}",
                 def.region,
                 state.id

@@ -6,13 +6,11 @@
 use super::Engine;
 use super::file::CaseFile;
 use crate::actor::Actor;
-use crate::domain::role::{Role, Side};
+use crate::domain::role::Side;
+use crate::policy::{self, case::CaseAction, case::CaseContext};
 use crate::error::EngineError;
-use crate::storage::entity::app_user;
 use crate::storage::journal;
 use crate::workflow::Stage;
-use crate::workflow::definition::Section;
-use sea_orm::EntityTrait;
 use serde::Serialize;
 
 /// How far a case got at one stage of its way.
@@ -66,47 +64,24 @@ impl Engine {
         let case = &visible.case;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        let roles = Self::case_actor(actor, &visible).roles;
         let file = CaseFile::load(&self.db, case.id).await?;
         let today = self.today();
+        let context = CaseContext {
+            def,
+            state,
+            giving_party_id: case.giving_party_id,
+            receiving_party_id: case.receiving_party_id,
+        };
+        let on_case = Self::case_actor(actor, &visible);
+        let may = |action| policy::case::check(&context, &on_case, action).is_ok();
 
-        let description_editors: Vec<Role> =
-            state.actor.into_iter().chain([Role::Secretariat]).collect();
-        let edit_description = state.editable.contains(&Section::Description)
-            && description_editors.iter().any(|r| roles.contains(r));
-        let edit_economics = state.editable.contains(&Section::Economics)
-            && [Role::Economist, Role::Secretariat]
-                .iter()
-                .any(|r| roles.contains(r));
-
-        let mut sign_off = Vec::new();
-        if roles.contains(&Role::Economist) && !state.signoff.is_empty() && !file.lines.is_empty() {
-            let organisation = app_user::Entity::find_by_id(actor.user_id)
-                .one(&self.db)
-                .await?
-                .and_then(|u| u.organisation_id);
-            let signed = file.facts(case, today).signed_off;
-            for side in &state.signoff {
-                let party = match side {
-                    Side::Giving => case.giving_party_id,
-                    Side::Receiving => case.receiving_party_id,
-                };
-                if organisation.is_none_or(|o| o == party) && !signed.contains(side) {
-                    sign_off.push(*side);
-                }
-            }
-        }
-
-        let secretariat = visible.roles.contains(&Role::Secretariat);
-        let plan_implementation =
-            secretariat && matches!(state.stage, Stage::Implementation | Stage::FollowUp);
-        let open_hearing = secretariat
-            && def.hearing.is_some()
-            && state.stage == Stage::Hearing
-            && file.hearing_facts(today).is_none();
-        let attach_documents = [Role::Proposer, Role::Secretariat, Role::Economist]
-            .iter()
-            .any(|r| roles.contains(r));
+        let signed = file.facts(case, today).signed_off;
+        let sign_off = [Side::Giving, Side::Receiving]
+            .into_iter()
+            .filter(|side| !file.lines.is_empty() && !signed.contains(side))
+            .filter(|side| may(CaseAction::SignOff(*side)))
+            .collect();
+        let already_open = file.hearing_facts(today).is_some();
 
         let ended =
             matches!(state.stage, Stage::Rejected | Stage::Withdrawn).then_some(state.stage);
@@ -147,12 +122,12 @@ impl Engine {
         Ok(CaseActions {
             case_id: case.id,
             version: case.version,
-            edit_description,
-            edit_economics,
+            edit_description: may(CaseAction::EditDescription),
+            edit_economics: may(CaseAction::EditEconomics),
             sign_off,
-            plan_implementation,
-            open_hearing,
-            attach_documents,
+            plan_implementation: may(CaseAction::PlanImplementation),
+            open_hearing: may(CaseAction::OpenHearing { already_open }),
+            attach_documents: may(CaseAction::AttachDocument),
             progress,
             ended,
         })

@@ -109,7 +109,7 @@ impl Engine {
                 "the agenda was published by someone else just now",
             ));
         }
-        let rule = agenda_rule("agenda_published", &meeting.body);
+        let rule = agenda_rule("agenda_published", super::meetings::body_of(&meeting)?);
         for item in &items {
             let Some(case) = handover_case::Entity::find_by_id(item.case_id)
                 .one(&txn)
@@ -145,12 +145,8 @@ impl Engine {
         let (meeting, region) = self.visible_meeting(actor, meeting_id).await?;
         self.region_to_act_in(actor, &region.slug, Role::Secretariat, action)
             .await?;
-        if meeting.held_on < self.today() {
-            return Err(EngineError::invalid(
-                "meeting",
-                "the meeting has been held; its agenda can no longer change",
-            ));
-        }
+        crate::policy::meeting::agenda_open(&meeting, self.today())
+            .map_err(|problem| EngineError::Invalid(vec![problem]))?;
         Ok(meeting)
     }
 }

@@ -2,11 +2,11 @@
 //! own ESDH case number, so every party can journalise it in its own system.
 
 use super::Engine;
+use crate::policy::case::CaseAction;
 use super::view::{CaseView, PartyRef};
 use crate::actor::Actor;
-use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::entity::{app_user, external_reference, handover_case, organisation};
+use crate::storage::entity::{external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -51,15 +51,7 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
-        if !visible.roles.contains(&Role::Secretariat) {
-            let refusal = EngineError::Forbidden {
-                action: "classifying the case".into(),
-                needed: vec![Role::Secretariat],
-            };
-            return Err(self
-                .refused(actor, case.id, "classify the case".into(), refusal)
-                .await);
-        }
+        self.permit(actor, &visible, CaseAction::Classify).await?;
         let kle = kle
             .map(str::trim)
             .filter(|k| !k.is_empty())
@@ -122,25 +114,8 @@ impl Engine {
                 format!("organisation {party_id} is not a party in the case's region"),
             ));
         };
-        let own = app_user::Entity::find_by_id(actor.user_id)
-            .one(&self.db)
-            .await?
-            .and_then(|u| u.organisation_id)
-            == Some(party.id);
-        if !own && !visible.roles.contains(&Role::Secretariat) {
-            let refusal = EngineError::Forbidden {
-                action: format!("recording {}'s case number", party.name),
-                needed: vec![Role::Secretariat],
-            };
-            return Err(self
-                .refused(
-                    actor,
-                    case.id,
-                    "record an external case number".into(),
-                    refusal,
-                )
-                .await);
-        }
+        let action = CaseAction::RecordReference { party_id: party.id };
+        self.permit(actor, &visible, action).await?;
         if reference.is_empty()
             || reference.chars().count() > 100
             || reference.chars().any(char::is_control)

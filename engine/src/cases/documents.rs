@@ -2,11 +2,11 @@
 //! stored content-addressed and listed in the case file.
 
 use super::Engine;
+use crate::policy::case::CaseAction;
 use super::exports::Export;
 use super::view::UserRef;
 use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
-use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::document;
 use crate::storage::journal::{self, NewEvent};
@@ -44,17 +44,8 @@ impl Engine {
         bytes: &[u8],
     ) -> Result<DocumentView, EngineError> {
         let visible = self.visible(actor, case_id).await?;
-        let roles = Self::case_actor(actor, &visible).roles;
-        let allowed = [Role::Proposer, Role::Secretariat, Role::Economist];
-        if !allowed.iter().any(|r| roles.contains(r)) {
-            let refusal = EngineError::Forbidden {
-                action: "attaching documents".into(),
-                needed: allowed.to_vec(),
-            };
-            return Err(self
-                .refused(actor, case_id, "attach a document".into(), refusal)
-                .await);
-        }
+        self.permit(actor, &visible, CaseAction::AttachDocument)
+            .await?;
         if bytes.is_empty() {
             return Err(EngineError::Invalid(vec![FieldError::new(
                 "file",

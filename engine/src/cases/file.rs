@@ -12,7 +12,8 @@ use crate::storage::entity::{
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
 use crate::workflow::guard::HearingFacts;
-use crate::workflow::guard::{CaseFacts, Guard};
+use crate::domain::body::Body;
+use crate::workflow::guard::{AgendaFacts, CaseFacts, Guard};
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -27,15 +28,6 @@ pub(crate) struct CaseFile {
     pub entered_state_at: Option<DateTime<Utc>>,
     /// The case's latest hearing and its parties.
     pub hearing: Option<(hearing::Model, Vec<hearing_party::Model>)>,
-}
-
-/// The stage a body's meetings decide in.
-pub(crate) fn stage_of_body(body: &str) -> Option<Stage> {
-    match body {
-        "steering_group" => Some(Stage::SteeringGroup),
-        "committee" => Some(Stage::Committee),
-        _ => None,
-    }
 }
 
 /// The parts of a case file a step reads. A step reads only what its checks need: most
@@ -188,7 +180,7 @@ impl CaseFile {
         self.agenda
             .iter()
             .filter(|(item, meeting)| {
-                stage_of_body(&meeting.body) == Some(stage)
+                meeting.body().and_then(Body::deciding_stage) == Some(stage)
                     && self.entered_state_at.is_none_or(|at| item.placed_at >= at)
             })
             .map(|(_, meeting)| meeting)
@@ -239,9 +231,19 @@ impl CaseFile {
                 .filter(|s| self.signoff_valid(s))
                 .filter_map(|s| s.side.parse::<Side>().ok())
                 .collect(),
-            on_agenda: [Stage::SteeringGroup, Stage::Committee]
+            on_agenda: Body::MEETING
                 .into_iter()
-                .filter(|s| self.current_meeting(*s).is_some())
+                .filter_map(|body| {
+                    let stage = body.deciding_stage()?;
+                    let meeting = self.current_meeting(stage)?;
+                    let item = AgendaFacts {
+                        meeting_id: meeting.id,
+                        body,
+                        held_on: meeting.held_on,
+                        published: meeting.published_at.is_some(),
+                    };
+                    Some((stage, item))
+                })
                 .collect(),
             hearing: self.hearing_facts(today),
         }

@@ -3,10 +3,10 @@
 //! logged-in member of the organisation. Answers after the deadline are refused.
 
 use super::Engine;
+use crate::policy::case::CaseAction;
 use super::view::PartyRef;
 use crate::actor::Actor;
 use crate::domain::economics::hex;
-use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
@@ -135,38 +135,13 @@ impl Engine {
     ) -> Result<OpenedHearing, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
-        if !visible.roles.contains(&Role::Secretariat) {
-            let refusal = EngineError::Forbidden {
-                action: "opening a hearing".into(),
-                needed: vec![Role::Secretariat],
-            };
-            return Err(self
-                .refused(actor, case.id, "open the hearing".into(), refusal)
-                .await);
-        }
         let def = self.definition_of(case)?;
-        let state = Self::state_of(def, case)?;
         let today = self.today();
         let file = super::file::CaseFile::load(&self.db, case.id).await?;
-        let rule = def
-            .hearing
-            .as_ref()
-            .filter(|_| state.stage == Stage::Hearing);
-        let Some(rule) = rule else {
-            return Err(EngineError::invalid(
-                "case_id",
-                format!(
-                    "the case is in state `{}`; a hearing opens only in the hearing state",
-                    state.id
-                ),
-            ));
-        };
-        if file.hearing_facts(today).is_some() {
-            return Err(EngineError::invalid(
-                "case_id",
-                "the hearing of this case is already open",
-            ));
-        }
+        let already_open = file.hearing_facts(today).is_some();
+        self.permit(actor, &visible, CaseAction::OpenHearing { already_open })
+            .await?;
+        let rule = def.hearing.as_ref().ok_or(EngineError::NotFound { what: "hearing" })?;
         let deadline =
             deadline.unwrap_or_else(|| def.calendar.add_working_days(today, rule.answer_days));
         if deadline <= today {

@@ -2,13 +2,12 @@
 //! receiving party and the day the handover is evaluated. Reminders go out before each.
 
 use super::Engine;
+use crate::policy::case::CaseAction;
 use super::view::CaseView;
 use crate::actor::Actor;
-use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
-use crate::workflow::Stage;
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -37,24 +36,9 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
-        if !visible.roles.contains(&Role::Secretariat) {
-            let refusal = EngineError::Forbidden {
-                action: "planning the implementation".into(),
-                needed: vec![Role::Secretariat],
-            };
-            return Err(self
-                .refused(actor, case.id, "plan the implementation".into(), refusal)
-                .await);
-        }
-        let def = self.definition_of(case)?;
-        let stage = Self::state_of(def, case)?.stage;
+        self.permit(actor, &visible, CaseAction::PlanImplementation)
+            .await?;
         let mut problems = Vec::new();
-        if !matches!(stage, Stage::Implementation | Stage::FollowUp) {
-            problems.push(FieldError::new(
-                "implementation_on",
-                "the implementation is planned once the committee has approved the case",
-            ));
-        }
         if let (Some(start), Some(follow_up)) = (plan.implementation_on, plan.follow_up_on)
             && follow_up <= start
         {

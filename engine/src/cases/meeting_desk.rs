@@ -4,11 +4,13 @@
 
 use super::Engine;
 use super::decision::{self, DecisionDocument};
-use super::file::{CaseFile, stage_of_body};
+use super::file::CaseFile;
 use super::meetings::{MeetingView, MinuteEntry};
 use super::view::AvailableTransition;
 use crate::actor::Actor;
+use crate::domain::body::Body;
 use crate::domain::role::Role;
+use crate::workflow::guard::Guard;
 use crate::domain::text::Label;
 use crate::error::EngineError;
 use crate::storage::entity::{agenda_item, handover_case};
@@ -55,14 +57,6 @@ pub struct DecisionSheet {
     pub items: Vec<DecisionItem>,
 }
 
-fn body_role(body: &str) -> Role {
-    if body == "committee" {
-        Role::Committee
-    } else {
-        Role::SteeringGroup
-    }
-}
-
 impl Engine {
     /// The region's cases awaiting the meeting's body that are not on its agenda yet, oldest
     /// first. Only for the region's secretariat, who places them.
@@ -83,7 +77,7 @@ impl Engine {
             "placing cases on an agenda",
         )
         .await?;
-        let stage = stage_of_body(&meeting.body);
+        let stage = meeting.body().and_then(Body::deciding_stage);
         let placed: Vec<i64> = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .all(&self.db)
@@ -126,9 +120,10 @@ impl Engine {
     ) -> Result<DecisionSheet, EngineError> {
         let minutes = self.minutes(actor, meeting_id).await?;
         let meeting = minutes.meeting;
-        let role = body_role(&meeting.body);
-        let stage = stage_of_body(&meeting.body);
-        let member_of_body = actor.has_role(&meeting.region, role);
+        let stage = meeting.body.deciding_stage();
+        let member_of_body = actor
+            .roles_in(&meeting.region)
+            .is_some_and(|roles| Body::memberships(roles).contains(&meeting.body));
         let mut items = Vec::with_capacity(meeting.agenda.len());
         for entry in &meeting.agenda {
             let case = self.case(actor, entry.case_id).await?;
@@ -141,7 +136,7 @@ impl Engine {
                     .current_meeting(case.stage)
                     .is_some_and(|m| m.id == meeting.id);
             let decisions = if awaiting_decision && member_of_body {
-                self.body_decisions(&case.available_transitions, case.id, role)
+                self.body_decisions(&case.available_transitions, case.id)
                     .await?
             } else {
                 Vec::new()
@@ -171,12 +166,11 @@ impl Engine {
         })
     }
 
-    /// Of the transitions the actor may take on the case, those its body takes.
+    /// Of the transitions the actor may take on the case, the decisions taken at a meeting.
     async fn body_decisions(
         &self,
         available: &[AvailableTransition],
         case_id: i64,
-        role: Role,
     ) -> Result<Vec<AvailableTransition>, EngineError> {
         let stored = handover_case::Entity::find_by_id(case_id)
             .one(&self.db)
@@ -188,7 +182,7 @@ impl Engine {
             .iter()
             .filter(|t| {
                 def.transitions_from(&state.id)
-                    .any(|d| d.id.as_str() == t.id && d.by.contains(&role))
+                    .any(|d| d.id.as_str() == t.id && d.guards.contains(&Guard::OnAgenda))
             })
             .cloned()
             .collect())

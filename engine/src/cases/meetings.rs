@@ -2,11 +2,12 @@
 //! A case goes on an agenda only while it awaits that body, and before the material deadline
 //! unless the secretariat overrides it — which the journal records.
 
-use super::file::stage_of_body;
 use super::view::{Committed, UserRef};
 use super::{Engine, Visible};
 use crate::actor::Actor;
+use crate::domain::body::Body;
 use crate::domain::role::{Role, Side};
+use crate::policy;
 use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
@@ -47,7 +48,7 @@ pub struct AgendaEntry {
 pub struct MeetingView {
     pub id: i64,
     pub region: String,
-    pub body: String,
+    pub body: Body,
     /// The region's own name for the body.
     pub body_name: String,
     pub title: String,
@@ -78,12 +79,8 @@ pub struct Minutes {
 }
 
 /// The mail of an agenda event: to the case's proposer and parties and the body's members.
-pub(super) fn agenda_rule(template: &str, body: &str) -> NotifyRule {
-    let body_role = if body == "committee" {
-        Role::Committee
-    } else {
-        Role::SteeringGroup
-    };
+pub(super) fn agenda_rule(template: &str, body: Body) -> NotifyRule {
+    let body_role = body.member_role();
     NotifyRule {
         template: template.into(),
         to: vec![
@@ -92,14 +89,6 @@ pub(super) fn agenda_rule(template: &str, body: &str) -> NotifyRule {
             Recipient::Party(Side::Receiving),
             Recipient::Role(body_role),
         ],
-    }
-}
-
-fn body_label(body: &str) -> &'static str {
-    if body == "committee" {
-        "the committee"
-    } else {
-        "the steering group"
     }
 }
 
@@ -118,15 +107,9 @@ impl Engine {
             .region_to_act_in(actor, &input.region, Role::Secretariat, "planning meetings")
             .await?;
         let mut problems = Vec::new();
-        if stage_of_body(&input.body).is_none() {
-            problems.push(FieldError::new(
-                "body",
-                format!(
-                    "unknown body `{}`; use steering_group or committee",
-                    input.body
-                ),
-            ));
-        }
+        let body = policy::meeting::meeting_body(&input.body)
+            .map_err(|problem| problems.push(problem))
+            .ok();
         let title = input.title.trim().to_owned();
         if !(3..=200).contains(&title.chars().count()) {
             problems.push(FieldError::new(
@@ -134,24 +117,17 @@ impl Engine {
                 "give the meeting a title of 3 to 200 characters",
             ));
         }
-        if input.held_on < self.today() {
-            problems.push(FieldError::new(
-                "held_on",
-                "the meeting date has passed; plan meetings from today on",
-            ));
-        }
-        if input.material_deadline > input.held_on {
-            problems.push(FieldError::new(
-                "material_deadline",
-                "the material deadline must be on or before the meeting date",
-            ));
-        }
-        if !problems.is_empty() {
+        problems.extend(policy::meeting::meeting_dates(
+            input.held_on,
+            input.material_deadline,
+            self.today(),
+        ));
+        let (Some(body), true) = (body, problems.is_empty()) else {
             return Err(EngineError::Invalid(problems));
-        }
+        };
         let created = meeting::ActiveModel {
             region_id: Set(region.id),
-            body: Set(input.body.clone()),
+            body: Set(body.as_str().to_owned()),
             title: Set(title),
             held_on: Set(input.held_on),
             material_deadline: Set(input.material_deadline),
@@ -258,17 +234,12 @@ impl Engine {
             .workflows
             .in_force(&region.slug, meeting.held_on)
             .or_else(|| self.workflows.latest(&region.slug));
-        let body_name = def.map_or_else(String::new, |d| {
-            if meeting.body == "committee" {
-                d.bodies.committee.clone()
-            } else {
-                d.bodies.steering_group.clone()
-            }
-        });
+        let body = body_of(&meeting)?;
+        let body_name = def.map_or_else(String::new, |d| d.bodies.name_of(body).to_owned());
         Ok(MeetingView {
             id: meeting.id,
             region: region.slug.clone(),
-            body: meeting.body,
+            body,
             body_name,
             title: meeting.title,
             held_on: meeting.held_on,
@@ -327,39 +298,14 @@ impl Engine {
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
         let today = self.today();
-        let problem = if case.region_id != region.id {
-            Some(FieldError::new(
+        if case.region_id != region.id {
+            return Err(EngineError::invalid(
                 "case_id",
                 "the case belongs to another region than the meeting",
-            ))
-        } else if stage_of_body(&meeting.body) != Some(state.stage) {
-            Some(FieldError::new(
-                "case_id",
-                format!(
-                    "the case is in state `{}`; only cases awaiting {} go on its agenda",
-                    state.id,
-                    body_label(&meeting.body)
-                ),
-            ))
-        } else if meeting.held_on < today {
-            Some(FieldError::new(
-                "meeting",
-                "the meeting has been held; place the case on a coming meeting",
-            ))
-        } else if today > meeting.material_deadline && !override_deadline {
-            Some(FieldError::new(
-                "meeting",
-                format!(
-                    "the material deadline {} has passed; the secretariat may place the case anyway with override_deadline",
-                    meeting.material_deadline
-                ),
-            ))
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(EngineError::Invalid(vec![problem]));
+            ));
         }
+        policy::meeting::placement(&meeting, state, today, override_deadline)
+            .map_err(|problem| EngineError::Invalid(vec![problem]))?;
         let already = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))
             .filter(agenda_item::Column::CaseId.eq(case.id))
@@ -408,7 +354,7 @@ impl Engine {
             ..Default::default()
         };
         let event = journal::append(&txn, case.id, event, now).await?;
-        let rule = agenda_rule("placed_on_agenda", &meeting.body);
+        let rule = agenda_rule("placed_on_agenda", body_of(&meeting)?);
         crate::storage::outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
         txn.commit().await?;
         Ok(Committed::after(case, None))
@@ -451,6 +397,16 @@ impl Engine {
         }
         Ok(Minutes { meeting, decisions })
     }
+}
+
+/// The body of a stored meeting.
+pub(super) fn body_of(meeting: &meeting::Model) -> Result<Body, EngineError> {
+    meeting.body().ok_or_else(|| {
+        EngineError::DefinitionMissing(format!(
+            "meeting {} is of body `{}`, which holds no meetings",
+            meeting.id, meeting.body
+        ))
+    })
 }
 
 /// The ids of the cases on a meeting's agenda, as a subquery. The statement's text stays the

@@ -43,8 +43,8 @@ use crate::storage::journal::{self, ChainVerification, NewEvent};
 use crate::storage::registry::{self, DefinitionKey};
 use crate::storage::{numbers, outbox};
 use crate::workflow::WorkflowSet;
-use crate::workflow::definition::{Definition, Recipient, Section, State};
-use crate::workflow::machine::{self, CaseActor};
+use crate::workflow::definition::{Definition, Recipient, State};
+use crate::policy::{self, CaseActor, case::CaseAction, case::CaseContext};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use file::{CaseFile, Parts};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -305,13 +305,37 @@ impl Engine {
         })
     }
 
-    /// The actor's roles on this case: `proposer` only for the case's own proposer.
+    /// The actor as the policy sees them on this case.
     fn case_actor(actor: &Actor, visible: &Visible) -> CaseActor {
-        let mut roles = visible.roles.clone();
-        if visible.case.proposer_user_id != actor.user_id {
-            roles.remove(&Role::Proposer);
+        CaseActor::on_case(actor, &visible.roles, visible.case.proposer_user_id)
+    }
+
+    /// Asks the policy whether `actor` may take `action` on the visible case; a refusal of
+    /// their role or of the case's state is journaled.
+    ///
+    /// # Errors
+    /// The policy's refusal.
+    async fn permit(
+        &self,
+        actor: &Actor,
+        visible: &Visible,
+        action: CaseAction,
+    ) -> Result<(), EngineError> {
+        let case = &visible.case;
+        let def = self.definition_of(case)?;
+        let context = CaseContext {
+            def,
+            state: Self::state_of(def, case)?,
+            giving_party_id: case.giving_party_id,
+            receiving_party_id: case.receiving_party_id,
+        };
+        match policy::case::check(&context, &Self::case_actor(actor, visible), action) {
+            Ok(()) => Ok(()),
+            Err(refusal) if policy::case::is_journaled(&refusal) => Err(self
+                .refused(actor, case.id, action.attempted(), refusal)
+                .await),
+            Err(other) => Err(other),
         }
-        CaseActor { roles }
     }
 
     fn check_version(case: &handover_case::Model, expected: i32) -> Result<(), EngineError> {
@@ -615,7 +639,13 @@ impl Engine {
         let state = Self::state_of(def, case)?;
         let file = CaseFile::load(&self.db, case.id).await?;
         let facts = file.facts(case, self.today());
-        let options = machine::options(def, &state.id, &facts, &Self::case_actor(actor, visible));
+        let options = policy::transition_options(
+            def,
+            &state.id,
+            &facts,
+            &Self::case_actor(actor, visible),
+            self.today(),
+        );
 
         let mut user_ids: BTreeSet<i64> = file.signoffs.iter().map(|s| s.user_id).collect();
         user_ids.insert(case.proposer_user_id);
@@ -829,7 +859,7 @@ impl Engine {
         )?;
         let facts = file.facts(case, self.today());
         let actor_on_case = Self::case_actor(actor, &visible);
-        let decision = match machine::decide(
+        let decision = match policy::transition(
             def,
             &state.id,
             &facts,
@@ -890,37 +920,6 @@ impl Engine {
         Ok(committed)
     }
 
-    fn may_edit(
-        actor: &Actor,
-        visible: &Visible,
-        state: &State,
-        section: Section,
-        editors: &[Role],
-    ) -> Result<(), EngineError> {
-        let (name, action) = match section {
-            Section::Description => (
-                "professional description",
-                "editing the professional description",
-            ),
-            Section::Economics => ("economic assessment", "editing the economic assessment"),
-        };
-        if !state.editable.contains(&section) {
-            return Err(EngineError::NotEditable {
-                section: name,
-                state: state.id.to_string(),
-            });
-        }
-        let roles = Self::case_actor(actor, visible).roles;
-        if editors.iter().any(|r| roles.contains(r)) {
-            Ok(())
-        } else {
-            Err(EngineError::Forbidden {
-                action: action.into(),
-                needed: editors.to_vec(),
-            })
-        }
-    }
-
     /// Stores a new revision of the professional description; every revision is kept, and the
     /// journal records each changed field with its old and new value.
     ///
@@ -954,21 +953,8 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
-        let def = self.definition_of(case)?;
-        let state = Self::state_of(def, case)?;
-        let mut editors: Vec<Role> = state.actor.into_iter().collect();
-        editors.push(Role::Secretariat);
-        if let Err(refusal) = Self::may_edit(actor, &visible, state, Section::Description, &editors)
-        {
-            return Err(self
-                .refused(
-                    actor,
-                    case.id,
-                    "revise the professional description".into(),
-                    refusal,
-                )
-                .await);
-        }
+        self.permit(actor, &visible, CaseAction::EditDescription)
+            .await?;
         let violations = description.limit_violations();
         if !violations.is_empty() {
             return Err(EngineError::Invalid(
@@ -1057,19 +1043,8 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
-        let def = self.definition_of(case)?;
-        let state = Self::state_of(def, case)?;
-        let editors = [Role::Economist, Role::Secretariat];
-        if let Err(refusal) = Self::may_edit(actor, &visible, state, Section::Economics, &editors) {
-            return Err(self
-                .refused(
-                    actor,
-                    case.id,
-                    "change the economic assessment".into(),
-                    refusal,
-                )
-                .await);
-        }
+        self.permit(actor, &visible, CaseAction::EditEconomics)
+            .await?;
         let parties = self
             .parties_among(case.region_id, lines.iter().map(|l| l.party_id))
             .await?;
@@ -1088,6 +1063,14 @@ impl Engine {
             .filter(|a| *a != case.economics_assumptions);
         if sorted == file.lines && new_assumptions.is_none() {
             return Ok(Committed::of(case));
+        }
+        for party_id in parties_with_changed_figures(&file.lines, &sorted) {
+            self.permit(actor, &visible, CaseAction::ChangeFiguresOf { party_id })
+                .await?;
+        }
+        if new_assumptions.is_some() {
+            self.permit(actor, &visible, CaseAction::ChangeAssumptions)
+                .await?;
         }
         // Sign-offs hold for figures, not for the assumptions: only new figures void them.
         let voided: Vec<String> = if sorted == file.lines {
@@ -1187,37 +1170,7 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
-        let def = self.definition_of(case)?;
-        let state = Self::state_of(def, case)?;
-        let refusal = if !state.signoff.contains(&side) {
-            Some(EngineError::NotEditable {
-                section: "economics sign-off",
-                state: state.id.to_string(),
-            })
-        } else if !Self::case_actor(actor, &visible)
-            .roles
-            .contains(&Role::Economist)
-        {
-            Some(EngineError::Forbidden {
-                action: "signing off the economics".into(),
-                needed: vec![Role::Economist],
-            })
-        } else {
-            // An economist of one of the parties signs only for that party's side; the region's
-            // own economists (no organisation) sign on a party's behalf.
-            let party = match side {
-                Side::Giving => case.giving_party_id,
-                Side::Receiving => case.receiving_party_id,
-            };
-            actor.organisation_id.filter(|o| *o != party).map(|_| EngineError::Forbidden {
-                action: format!("signing off the economics for the {side} party (you belong to another organisation)"),
-                needed: vec![Role::Economist],
-            })
-        };
-        if let Some(refusal) = refusal {
-            let attempted = format!("sign off the economics for the {side} party");
-            return Err(self.refused(actor, case.id, attempted, refusal).await);
-        }
+        self.permit(actor, &visible, CaseAction::SignOff(side)).await?;
         let file = CaseFile::load_parts(&self.db, case.id, Parts::FIGURES).await?;
         if file.lines.is_empty() {
             return Err(EngineError::invalid(
@@ -1314,6 +1267,20 @@ fn changed_fields(
     new.iter()
         .filter(|(key, value)| old.get(*key) != Some(value))
         .map(|(key, value)| json!({ "field": key, "old": old.get(key), "new": value }))
+        .collect()
+}
+
+/// The organisations whose lines differ between two sorted sets of figures.
+fn parties_with_changed_figures(old: &[EconomicsLine], new: &[EconomicsLine]) -> BTreeSet<i64> {
+    let of = |lines: &[EconomicsLine], party: i64| -> Vec<EconomicsLine> {
+        lines.iter().filter(|l| l.party_id == party).cloned().collect()
+    };
+    old.iter()
+        .chain(new)
+        .map(|l| l.party_id)
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .filter(|party| of(old, *party) != of(new, *party))
         .collect()
 }
 

@@ -1,5 +1,6 @@
 //! The domain vocabulary shared by the workflow definitions, the state machine and storage.
 
+pub mod body;
 pub mod calendar;
 pub mod description;
 pub mod document;

@@ -202,6 +202,18 @@ pub struct Bodies {
     pub others: BTreeMap<String, String>,
 }
 
+impl Bodies {
+    /// The region's own name for `body`.
+    pub fn name_of(&self, body: crate::domain::body::Body) -> &str {
+        use crate::domain::body::Body;
+        match body {
+            Body::Secretariat => &self.secretariat,
+            Body::SteeringGroup => &self.steering_group,
+            Body::Committee => &self.committee,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct State {
     pub id: StateId,

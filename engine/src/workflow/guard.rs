@@ -3,7 +3,7 @@
 use crate::domain::role::Side;
 use crate::domain::text::Label;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A condition a transition may require. Each variant documents what it checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
@@ -94,10 +94,21 @@ pub struct CaseFacts {
     pub economics_missing: Vec<Side>,
     /// The sides whose sign-off holds for the current figures.
     pub signed_off: BTreeSet<Side>,
-    /// The deciding stages (steering group, committee) on whose meeting agenda the case stands.
-    pub on_agenda: BTreeSet<crate::workflow::Stage>,
+    /// The deciding stages (steering group, committee) on whose meeting agenda the case
+    /// stands, each with the meeting that holds the item.
+    pub on_agenda: BTreeMap<crate::workflow::Stage, AgendaFacts>,
     /// The case's hearing, once opened.
     pub hearing: Option<HearingFacts>,
+}
+
+/// The meeting whose agenda holds the case's item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgendaFacts {
+    pub meeting_id: i64,
+    pub body: crate::domain::body::Body,
+    pub held_on: chrono::NaiveDate,
+    /// The secretariat has published the meeting's agenda.
+    pub published: bool,
 }
 
 /// How far the case's hearing has come.
@@ -195,7 +206,7 @@ pub fn check(
                 ),
             )
         }
-        Guard::OnAgenda if !facts.on_agenda.contains(&state.stage) => {
+        Guard::OnAgenda if !facts.on_agenda.contains_key(&state.stage) => {
             let (da, en) = if state.stage == crate::workflow::Stage::Committee {
                 ("udvalgets", "the committee's")
             } else {

@@ -1,30 +1,70 @@
 //! The pure state machine: which transitions an actor may take now, and what taking one does.
 //! No I/O: storage loads the facts and commits the decision.
 
+use crate::domain::body::Body;
 use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::Role;
-use crate::workflow::definition::{Definition, NotifyRule, Transition};
-use crate::workflow::guard::{self, CaseFacts, Guard, GuardFailure};
+use crate::domain::text::Label;
+use crate::workflow::definition::{Definition, NotifyRule, State, Transition};
+use crate::workflow::guard::{self, AgendaFacts, CaseFacts, Guard, GuardFailure};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
-/// The roles an actor holds on one case: their roles in its region, where `proposer` counts
-/// only for the case's own proposer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CaseActor {
-    pub roles: BTreeSet<Role>,
+pub use crate::policy::CaseActor;
+
+/// A transition that checks `on_agenda` is a body's decision at a meeting: the body deciding
+/// in the state's stage takes it, and only at a held meeting whose agenda is published.
+fn deciding_body(state: &State, transition: &Transition) -> Option<Body> {
+    transition
+        .guards
+        .contains(&Guard::OnAgenda)
+        .then(|| Body::deciding_in(state.stage))
+        .flatten()
 }
 
 impl CaseActor {
-    pub fn with_roles(roles: impl IntoIterator<Item = Role>) -> Self {
-        Self {
-            roles: roles.into_iter().collect(),
-        }
-    }
-
-    fn may_take(&self, transition: &Transition) -> bool {
+    /// Whether the actor holds a role the transition names and, for a decision at a meeting,
+    /// is a member of the deciding body.
+    fn may_take(&self, state: &State, transition: &Transition) -> bool {
         transition.by.iter().any(|r| self.roles.contains(r))
+            && deciding_body(state, transition).is_none_or(|body| self.bodies.contains(&body))
+    }
+}
+
+/// Why the meeting holding the case's item cannot decide it yet, if it cannot.
+fn meeting_not_ready(item: &AgendaFacts, today: NaiveDate) -> Option<MeetingNotReady> {
+    if !item.published {
+        Some(MeetingNotReady::AgendaNotPublished)
+    } else if today < item.held_on {
+        Some(MeetingNotReady::NotHeld {
+            held_on: item.held_on,
+        })
+    } else {
+        None
+    }
+}
+
+/// Why a meeting cannot decide its items yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeetingNotReady {
+    /// The secretariat has not published the agenda.
+    AgendaNotPublished,
+    /// The meeting is held on a later day.
+    NotHeld { held_on: NaiveDate },
+}
+
+impl MeetingNotReady {
+    pub fn message(self) -> Label {
+        match self {
+            MeetingNotReady::AgendaNotPublished => Label::new(
+                "Mødets dagsorden er ikke offentliggjort endnu; sekretariatet offentliggør den før mødet.",
+                "The meeting's agenda is not published yet; the secretariat publishes it before the meeting.",
+            ),
+            MeetingNotReady::NotHeld { held_on } => Label::new(
+                format!("Mødet holdes {held_on}; sagen besluttes på mødet."),
+                format!("The meeting is held on {held_on}; the case is decided at the meeting."),
+            ),
+        }
     }
 }
 
@@ -65,6 +105,14 @@ pub enum Refusal {
         transition: TransitionId,
         needed: Vec<Role>,
     },
+    #[error("transition `{transition}` is decided by {}; only its members take it", body.english())]
+    NotMember { transition: TransitionId, body: Body },
+    #[error("transition `{transition}` is taken at meeting {meeting_id}: {}", reason.message().en)]
+    MeetingNotReady {
+        transition: TransitionId,
+        meeting_id: i64,
+        reason: MeetingNotReady,
+    },
     #[error("transition `{transition}` is blocked: {}", failures.iter().map(|f| f.message.en.as_str()).collect::<Vec<_>>().join(" "))]
     Blocked {
         transition: TransitionId,
@@ -81,16 +129,12 @@ fn join_roles(roles: &[Role]) -> String {
 }
 
 fn failures(
-    def: &Definition,
-    state: &StateId,
+    state: &State,
     transition: &Transition,
     facts: &CaseFacts,
     comment: Option<&str>,
     with_comment: bool,
 ) -> Vec<GuardFailure> {
-    let Some(state) = def.state(state) else {
-        return Vec::new();
-    };
     let mut guards: Vec<Guard> = transition.guards.clone();
     if transition.require_comment && !guards.contains(&Guard::CommentGiven) {
         guards.push(Guard::CommentGiven);
@@ -102,18 +146,45 @@ fn failures(
         .collect()
 }
 
-/// The transitions `actor` may take from `state`, each with the guards that still block it.
+/// The meeting holding the case's item for a decision `transition` from `state`, when that
+/// meeting cannot decide it yet.
+fn unready_meeting(
+    state: &State,
+    transition: &Transition,
+    facts: &CaseFacts,
+    today: NaiveDate,
+) -> Option<(i64, MeetingNotReady)> {
+    deciding_body(state, transition)?;
+    let item = facts.on_agenda.get(&state.stage)?;
+    meeting_not_ready(item, today).map(|reason| (item.meeting_id, reason))
+}
+
+/// The transitions `actor` may take from `state` on `today`, each with what still blocks it:
+/// the guards that fail, and a meeting not yet held or published.
 pub fn options<'a>(
     def: &'a Definition,
     state: &'a StateId,
     facts: &CaseFacts,
     actor: &CaseActor,
+    today: NaiveDate,
 ) -> Vec<TransitionOption<'a>> {
+    let Some(current) = def.state(state) else {
+        return Vec::new();
+    };
     def.transitions_from(state)
-        .filter(|t| actor.may_take(t))
-        .map(|t| TransitionOption {
-            transition: t,
-            blocked_by: failures(def, state, t, facts, None, false),
+        .filter(|t| actor.may_take(current, t))
+        .map(|t| {
+            let mut blocked_by = failures(current, t, facts, None, false);
+            if let Some((_, reason)) = unready_meeting(current, t, facts, today) {
+                blocked_by.push(GuardFailure {
+                    guard: Guard::OnAgenda,
+                    message: reason.message(),
+                });
+            }
+            TransitionOption {
+                transition: t,
+                blocked_by,
+            }
         })
         .collect()
 }
@@ -132,20 +203,35 @@ pub fn decide(
     comment: Option<&str>,
     today: NaiveDate,
 ) -> Result<Decision, Refusal> {
+    let not_available = || Refusal::NotAvailable {
+        transition: transition.clone(),
+        state: state.clone(),
+    };
     let chosen = def
         .transitions_from(state)
         .find(|t| &t.id == transition)
-        .ok_or_else(|| Refusal::NotAvailable {
-            transition: transition.clone(),
-            state: state.clone(),
-        })?;
-    if !actor.may_take(chosen) {
+        .ok_or_else(not_available)?;
+    let current = def.state(state).ok_or_else(not_available)?;
+    if !chosen.by.iter().any(|r| actor.roles.contains(r)) {
         return Err(Refusal::RoleNotAllowed {
             transition: transition.clone(),
             needed: chosen.by.clone(),
         });
     }
-    let failed = failures(def, state, chosen, facts, comment, true);
+    if let Some(body) = deciding_body(current, chosen).filter(|b| !actor.bodies.contains(b)) {
+        return Err(Refusal::NotMember {
+            transition: transition.clone(),
+            body,
+        });
+    }
+    if let Some((meeting_id, reason)) = unready_meeting(current, chosen, facts, today) {
+        return Err(Refusal::MeetingNotReady {
+            transition: transition.clone(),
+            meeting_id,
+            reason,
+        });
+    }
+    let failed = failures(current, chosen, facts, comment, true);
     if !failed.is_empty() {
         return Err(Refusal::Blocked {
             transition: transition.clone(),

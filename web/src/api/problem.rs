@@ -117,6 +117,16 @@ impl ApiError {
                     "forbidden",
                     "Your role does not allow this",
                 ),
+                E::Refused(Refusal::NotMember { .. }) => (
+                    StatusCode::FORBIDDEN,
+                    "not-a-member",
+                    "Only the deciding body's members decide this",
+                ),
+                E::Refused(Refusal::MeetingNotReady { .. }) => (
+                    StatusCode::CONFLICT,
+                    "meeting-not-ready",
+                    "The meeting cannot decide this yet",
+                ),
                 E::Conflict { .. } => (
                     StatusCode::CONFLICT,
                     "stale-version",

@@ -152,7 +152,7 @@ async fn decide_view(
         id: meeting.id,
         title: meeting.title,
         body_name: meeting.body_name,
-        committee: meeting.body == "committee",
+        committee: meeting.body == overdrag_engine::domain::body::Body::Committee,
         held_on: long_date(user.lang, meeting.held_on),
         published: meeting.published_at.is_some(),
         member_of_body: sheet.member_of_body,

@@ -59,12 +59,13 @@ impl PageError {
             PageError::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             PageError::Engine(error) => match error {
                 E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
-                E::Forbidden { .. } | E::Refused(Refusal::RoleNotAllowed { .. }) => {
+                E::Forbidden { .. }
+                | E::Refused(Refusal::RoleNotAllowed { .. } | Refusal::NotMember { .. }) => {
                     (StatusCode::FORBIDDEN, "forbidden")
                 }
                 E::Conflict { .. }
                 | E::NotEditable { .. }
-                | E::Refused(Refusal::NotAvailable { .. })
+                | E::Refused(Refusal::NotAvailable { .. } | Refusal::MeetingNotReady { .. })
                 | E::IdempotencyTakenOver => (StatusCode::CONFLICT, "conflict"),
                 E::Invalid(_) | E::Refused(Refusal::Blocked { .. }) | E::NoWorkflow { .. } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
@@ -92,7 +93,10 @@ impl PageError {
                 E::Refused(Refusal::Blocked { failures, .. }) => {
                     page.reasons = failures.iter().map(|f| f.message.en.clone()).collect();
                 }
-                E::NoWorkflow { .. } | E::Conflict { .. } | E::NotEditable { .. } => {
+                E::NoWorkflow { .. }
+                | E::Conflict { .. }
+                | E::NotEditable { .. }
+                | E::Refused(Refusal::NotMember { .. } | Refusal::MeetingNotReady { .. }) => {
                     page.reasons = vec![error.to_string()];
                 }
                 E::Forbidden { needed, .. }

@@ -2,6 +2,7 @@
 //! ordering and publishing it, and the minutes. Who may do what is the engine's decision; the
 //! forms are shown to the region's secretariat only as a convenience.
 
+use overdrag_engine::domain::body::Body;
 use super::PageState;
 use super::error::PageError;
 use super::forms::{ErrorSummary, FormField};
@@ -173,12 +174,13 @@ async fn meetings_page(
         })
         .collect();
     let body = if typed.body.is_empty() {
-        "steering_group"
+        Body::SteeringGroup.as_str()
     } else {
         typed.body.as_str()
     };
-    let bodies = ["steering_group", "committee"]
+    let bodies = Body::MEETING
         .into_iter()
+        .map(|b| b.as_str())
         .map(|b| {
             Ok(Choice {
                 value: b.to_owned(),

@@ -21,3 +21,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The body whose meeting this is; `None` for a stored name no longer in the vocabulary.
+    pub fn body(&self) -> Option<crate::domain::body::Body> {
+        self.body
+            .parse()
+            .ok()
+            .filter(|b| crate::domain::body::Body::MEETING.contains(b))
+    }
+}
