@@ -3,7 +3,8 @@
 //! or attach documents, and where the case stands on its way from draft to closed. The same
 //! rules as the operations themselves, so the page offers exactly what the engine accepts.
 
-use super::Engine;
+use super::{Engine, Visible};
+use crate::storage::entity::journal_event;
 use super::file::CaseFile;
 use crate::actor::Actor;
 use crate::domain::role::Side;
@@ -61,10 +62,22 @@ impl Engine {
         case_id: i64,
     ) -> Result<CaseActions, EngineError> {
         let visible = self.visible(actor, case_id).await?;
+        let file = CaseFile::load(&self.db, case_id).await?;
+        let events = journal::events_of(&self.db, case_id).await?;
+        self.actions_of(actor, &visible, &file, &events)
+    }
+
+    /// What `actor` may do with the visible case, from its loaded file and journal.
+    pub(super) fn actions_of(
+        &self,
+        actor: &Actor,
+        visible: &Visible,
+        file: &CaseFile,
+        events: &[journal_event::Model],
+    ) -> Result<CaseActions, EngineError> {
         let case = &visible.case;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        let file = CaseFile::load(&self.db, case.id).await?;
         let today = self.today();
         let context = CaseContext {
             def,
@@ -72,7 +85,7 @@ impl Engine {
             giving_party_id: case.giving_party_id,
             receiving_party_id: case.receiving_party_id,
         };
-        let on_case = Self::case_actor(actor, &visible);
+        let on_case = Self::case_actor(actor, visible);
         let may = |action| policy::case::check(&context, &on_case, action).is_ok();
 
         let signed = file.facts(case, today).signed_off;
@@ -87,8 +100,7 @@ impl Engine {
             matches!(state.stage, Stage::Rejected | Stage::Withdrawn).then_some(state.stage);
         let at = if ended.is_some() {
             // Where it stood when it ended: the state the last transition left.
-            journal::events_of(&self.db, case.id)
-                .await?
+            events
                 .iter()
                 .rev()
                 .find_map(|e| e.from_state.as_deref().filter(|_| e.kind == "transition"))

@@ -253,6 +253,15 @@ impl Engine {
     ) -> Result<Option<HearingView>, EngineError> {
         self.visible(actor, case_id).await?;
         let file = super::file::CaseFile::load(&self.db, case_id).await?;
+        self.hearing_of(case_id, &file).await
+    }
+
+    /// The hearing in a loaded case file, with its parties' names.
+    pub(super) async fn hearing_of(
+        &self,
+        case_id: i64,
+        file: &super::file::CaseFile,
+    ) -> Result<Option<HearingView>, EngineError> {
         let Some((hearing, parties)) = &file.hearing else {
             return Ok(None);
         };

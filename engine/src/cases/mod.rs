@@ -14,6 +14,7 @@ pub mod documents;
 pub mod hearings;
 pub mod list;
 pub mod meetings;
+pub mod page;
 pub mod revisions;
 pub mod view;
 // The meeting, decision, workflow and public screens.
@@ -630,14 +631,20 @@ impl Engine {
     /// [`EngineError::NotFound`] when it does not exist or is in another region.
     pub async fn case(&self, actor: &Actor, case_id: i64) -> Result<CaseView, EngineError> {
         let visible = self.visible(actor, case_id).await?;
-        self.view(actor, &visible).await
+        let file = CaseFile::load(&self.db, case_id).await?;
+        self.view_of(actor, &visible, &file).await
     }
 
-    async fn view(&self, actor: &Actor, visible: &Visible) -> Result<CaseView, EngineError> {
+    /// The visible case as `actor` sees it, from its loaded file.
+    async fn view_of(
+        &self,
+        actor: &Actor,
+        visible: &Visible,
+        file: &CaseFile,
+    ) -> Result<CaseView, EngineError> {
         let case = &visible.case;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        let file = CaseFile::load(&self.db, case.id).await?;
         let facts = file.facts(case, self.today());
         let options = policy::transition_options(
             def,
@@ -1218,13 +1225,23 @@ impl Engine {
     pub async fn journal(&self, actor: &Actor, case_id: i64) -> Result<JournalView, EngineError> {
         let visible = self.visible(actor, case_id).await?;
         let events = journal::events_of(&self.db, case_id).await?;
+        self.journal_of(&visible, events).await
+    }
+
+    /// The visible case's journal from its loaded events.
+    async fn journal_of(
+        &self,
+        visible: &Visible,
+        events: Vec<crate::storage::entity::journal_event::Model>,
+    ) -> Result<JournalView, EngineError> {
+        let case_id = visible.case.id;
         let chain = journal::verify(&events);
         let users = self
             .user_refs(events.iter().filter_map(|e| e.actor_user_id).collect())
             .await?;
         Ok(JournalView {
             case_id,
-            number: visible.case.number,
+            number: visible.case.number.clone(),
             events: events
                 .into_iter()
                 .map(|e| EventView {

@@ -5,6 +5,7 @@
 //! A form that fails comes back on the case page with the error summary (422), or with the
 //! case as it is now and what was typed when someone changed it meanwhile (409).
 
+use overdrag_engine::cases::page::CasePage;
 use super::PageState;
 use super::cases::{case_id, date, days_left_text, kind_label, kroner, label, stage_label};
 use super::error::PageError;
@@ -410,10 +411,12 @@ async fn render_case(
     let lang = user.lang;
     let views = &state.views;
     let engine = &state.engine;
-    let case = engine.case(&user.actor, id).await?;
-    let actions = engine.case_actions(&user.actor, id).await?;
-    let hearing_view = engine.hearing(&user.actor, id).await?;
-    let journal_view = engine.journal(&user.actor, id).await?;
+    let CasePage {
+        case,
+        actions,
+        hearing: hearing_view,
+        journal: journal_view,
+    } = engine.case_page(&user.actor, id).await?;
 
     let transitions = case
         .available_transitions
