@@ -6,8 +6,8 @@ use super::view::{CaseView, PartyRef};
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::entity::{app_user, external_reference, handover_case, organisation};
 use crate::journal_event::{CaseEvent, ClassificationChange};
+use crate::storage::entity::{app_user, external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -69,10 +69,16 @@ impl Engine {
         }
         let mut changes = Vec::new();
         if case.public != public {
-            changes.push(ClassificationChange::Public { old: case.public, new: public });
+            changes.push(ClassificationChange::Public {
+                old: case.public,
+                new: public,
+            });
         }
         if case.kle != kle {
-            changes.push(ClassificationChange::Kle { old: case.kle.clone(), new: kle.clone() });
+            changes.push(ClassificationChange::Kle {
+                old: case.kle.clone(),
+                new: kle.clone(),
+            });
         }
         if changes.is_empty() {
             return self.case(actor, case_id).await;
@@ -180,7 +186,12 @@ impl Engine {
         .await?;
         let event = NewEvent::from_event(
             Some(actor.user_id),
-            CaseEvent::ExternalReferenceRecorded { party_id: party.id, party: party.name.clone(), old: existing.map(|e| e.reference), new: reference.to_owned() },
+            CaseEvent::ExternalReferenceRecorded {
+                party_id: party.id,
+                party: party.name.clone(),
+                old: existing.map(|e| e.reference),
+                new: reference.to_owned(),
+            },
         );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;

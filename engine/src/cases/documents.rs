@@ -8,8 +8,8 @@ use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::entity::document;
 use crate::journal_event::CaseEvent;
+use crate::storage::entity::document;
 use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -98,7 +98,13 @@ impl Engine {
         .await?;
         let event = NewEvent::from_event(
             Some(actor.user_id),
-            CaseEvent::DocumentAdded { document: stored.id, file_name: name, content_type: kind.content_type().to_owned(), size: u64::try_from(bytes.len()).unwrap_or(u64::MAX), sha256 },
+            CaseEvent::DocumentAdded {
+                document: stored.id,
+                file_name: name,
+                content_type: kind.content_type().to_owned(),
+                size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+                sha256,
+            },
         );
         journal::append(&txn, case_id, event, now).await?;
         txn.commit().await?;

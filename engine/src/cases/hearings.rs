@@ -8,10 +8,10 @@ use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
+use crate::journal_event::{AnsweredVia, CaseEvent};
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
-use crate::journal_event::{AnsweredVia, CaseEvent};
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
@@ -242,7 +242,12 @@ impl Engine {
         }
         let event = NewEvent::from_event(
             Some(actor.user_id),
-            CaseEvent::HearingOpened { hearing: opened.id, deadline, quorum: rule.quorum.stored(), parties: parties.iter().map(|p| p.name.clone()).collect() },
+            CaseEvent::HearingOpened {
+                hearing: opened.id,
+                deadline,
+                quorum: rule.quorum.stored(),
+                parties: parties.iter().map(|p| p.name.clone()).collect(),
+            },
         );
         let event = journal::append(&txn, case.id, event, now).await?;
         // Each heard party gets its personal link by mail, in the same transaction.
@@ -540,7 +545,18 @@ impl Engine {
         }
         let event = NewEvent::from_event(
             user,
-            CaseEvent::HearingAnswered { comment: text.map(str::to_owned), hearing: hearing.id, party_id: party.organisation_id, answer, via: if user.is_some() { AnsweredVia::Member } else { AnsweredVia::Link }, previous: party.answer.as_deref().and_then(HearingAnswer::parse) },
+            CaseEvent::HearingAnswered {
+                comment: text.map(str::to_owned),
+                hearing: hearing.id,
+                party_id: party.organisation_id,
+                answer,
+                via: if user.is_some() {
+                    AnsweredVia::Member
+                } else {
+                    AnsweredVia::Link
+                },
+                previous: party.answer.as_deref().and_then(HearingAnswer::parse),
+            },
         );
         journal::append(&txn, case.id, event, now).await?;
         txn.commit().await?;

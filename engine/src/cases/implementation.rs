@@ -6,8 +6,8 @@ use super::view::CaseView;
 use crate::actor::Actor;
 use crate::domain::role::Role;
 use crate::error::{EngineError, FieldError};
-use crate::storage::entity::handover_case;
 use crate::journal_event::{CaseEvent, ImplementationChange};
+use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::Stage;
 use chrono::NaiveDate;
@@ -68,10 +68,16 @@ impl Engine {
         }
         let mut changes = Vec::new();
         if case.implementation_on != plan.implementation_on {
-            changes.push(ImplementationChange::ImplementationOn { old: case.implementation_on, new: plan.implementation_on });
+            changes.push(ImplementationChange::ImplementationOn {
+                old: case.implementation_on,
+                new: plan.implementation_on,
+            });
         }
         if case.follow_up_on != plan.follow_up_on {
-            changes.push(ImplementationChange::FollowUpOn { old: case.follow_up_on, new: plan.follow_up_on });
+            changes.push(ImplementationChange::FollowUpOn {
+                old: case.follow_up_on,
+                new: plan.follow_up_on,
+            });
         }
         if changes.is_empty() {
             return self.case(actor, case_id).await;
@@ -85,7 +91,10 @@ impl Engine {
             )
             .set(handover_case::Column::FollowUpOn, plan.follow_up_on);
         let head = self.bump(&txn, case.id, expected_version, row).await?;
-        let event = NewEvent::from_event(Some(actor.user_id), CaseEvent::ImplementationPlanned { changes });
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::ImplementationPlanned { changes },
+        );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await

@@ -9,8 +9,8 @@ use crate::actor::Actor;
 use crate::domain::role::{Role, Side};
 use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
-use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::journal_event::{CaseEvent, MeetingRef};
+use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -399,7 +399,11 @@ impl Engine {
         .await?;
         let event = NewEvent::from_event(
             Some(actor.user_id),
-            CaseEvent::PlacedOnAgenda { meeting: MeetingRef::from(&meeting), position, after_deadline },
+            CaseEvent::PlacedOnAgenda {
+                meeting: MeetingRef::from(&meeting),
+                position,
+                after_deadline,
+            },
         );
         let event = journal::append(&txn, case.id, event, now).await?;
         let rule = agenda_rule("placed_on_agenda", &meeting.body);

@@ -34,12 +34,12 @@ use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::{Role, Side};
 use crate::error::{EngineError, FieldError};
 use crate::idempotency::{self, Claim};
+use crate::journal_event::{CaseEvent, FieldChange, MeetingRef, TextChange, WorkflowVersion};
 use crate::storage::db;
 use crate::storage::entity::{
     app_user, description_revision, economics_line, economics_signoff, handover_case, organisation,
     region,
 };
-use crate::journal_event::{CaseEvent, FieldChange, MeetingRef, TextChange, WorkflowVersion};
 use crate::storage::journal::{self, ChainVerification, NewEvent};
 use crate::storage::registry::{self, DefinitionKey};
 use crate::storage::{numbers, outbox};
@@ -400,7 +400,10 @@ impl Engine {
             }
             let event = NewEvent::from_event(
                 Some(actor.user_id),
-                CaseEvent::Refused { attempted, reason: refusal.to_string() },
+                CaseEvent::Refused {
+                    attempted,
+                    reason: refusal.to_string(),
+                },
             );
             journal::append(&txn, case_id, event, self.now()).await?;
             txn.commit().await.map(|()| None)
@@ -585,9 +588,15 @@ impl Engine {
             Some(actor.user_id),
             CaseEvent::Created {
                 to_state: def.initial.to_string(),
-                number, title, kind,
-                giving_party_id: input.giving_party_id, receiving_party_id: input.receiving_party_id,
-                workflow: WorkflowVersion { key: def.key.clone(), version: def.version },
+                number,
+                title,
+                kind,
+                giving_party_id: input.giving_party_id,
+                receiving_party_id: input.receiving_party_id,
+                workflow: WorkflowVersion {
+                    key: def.key.clone(),
+                    version: def.version,
+                },
             },
         );
         journal::open(&txn, case.id, event, now).await?;
@@ -869,7 +878,9 @@ impl Engine {
                 from_state: decision.from.to_string(),
                 to_state: decision.to.to_string(),
                 comment: decision.comment.clone(),
-                label, due_date: decision.due_date, meeting,
+                label,
+                due_date: decision.due_date,
+                meeting,
             },
         );
         let event = journal::append_after(&txn, case.id, head, event, now).await?;
@@ -1130,7 +1141,10 @@ impl Engine {
                 before: file.lines.clone(),
                 after: sorted.clone(),
                 voided_signoffs: voided.clone(),
-                assumptions: new_assumptions.as_ref().map(|new| TextChange { old: case.economics_assumptions.clone(), new: new.clone() }),
+                assumptions: new_assumptions.as_ref().map(|new| TextChange {
+                    old: case.economics_assumptions.clone(),
+                    new: new.clone(),
+                }),
             },
         );
         let event = journal::append_after(&txn, case.id, head, event, now).await?;
@@ -1243,7 +1257,10 @@ impl Engine {
         .await?;
         let event = NewEvent::from_event(
             Some(actor.user_id),
-            CaseEvent::EconomicsSignedOff { side, figures: fingerprint.clone() },
+            CaseEvent::EconomicsSignedOff {
+                side,
+                figures: fingerprint.clone(),
+            },
         );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;

@@ -6,10 +6,10 @@
 use crate::cases::Engine;
 use crate::cases::lock_case;
 use crate::domain::role::{Role, Side};
-use crate::error::EngineError;
-use crate::storage::entity::{handover_case, reminder};
 use crate::domain::text::Label;
+use crate::error::EngineError;
 use crate::journal_event::CaseEvent;
+use crate::storage::entity::{handover_case, reminder};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
 use crate::workflow::Stage;
@@ -267,25 +267,35 @@ impl Reminders {
         }
         lock_case(&txn, case.id).await?;
         let label = match kind {
-            "deadline_passed" => {
-                Label::new("Påmindelse: fristen er overskredet", "Reminder: the deadline has passed")
-            }
-            "hearing_closing" => {
-                Label::new("Påmindelse: høringen lukker snart", "Reminder: the hearing closes soon")
-            }
-            "implementation_due" => {
-                Label::new("Påmindelse: opgaven overgår snart", "Reminder: the task moves soon")
-            }
-            "follow_up_due" => {
-                Label::new("Påmindelse: opfølgningen nærmer sig", "Reminder: the follow-up is due soon")
-            }
-            _ => {
-                Label::new("Påmindelse: fristen nærmer sig", "Reminder: the deadline is near")
-            }
+            "deadline_passed" => Label::new(
+                "Påmindelse: fristen er overskredet",
+                "Reminder: the deadline has passed",
+            ),
+            "hearing_closing" => Label::new(
+                "Påmindelse: høringen lukker snart",
+                "Reminder: the hearing closes soon",
+            ),
+            "implementation_due" => Label::new(
+                "Påmindelse: opgaven overgår snart",
+                "Reminder: the task moves soon",
+            ),
+            "follow_up_due" => Label::new(
+                "Påmindelse: opfølgningen nærmer sig",
+                "Reminder: the follow-up is due soon",
+            ),
+            _ => Label::new(
+                "Påmindelse: fristen nærmer sig",
+                "Reminder: the deadline is near",
+            ),
         };
         let event = NewEvent::from_event(
             None,
-            CaseEvent::Reminder { to_state: case.state.clone(), reminder: kind.to_owned(), due_date: due, label },
+            CaseEvent::Reminder {
+                to_state: case.state.clone(),
+                reminder: kind.to_owned(),
+                due_date: due,
+                label,
+            },
         );
         let event = journal::append(&txn, case.id, event, now).await?;
         outbox::enqueue(
