@@ -11,6 +11,7 @@ pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod idempotency;
+pub mod journal_event;
 pub mod mail;
 pub mod organisations;
 pub mod policy;

@@ -464,6 +464,16 @@ async fn a_case_goes_from_draft_to_closed(db: &TestDb) {
 
     let journal = engine.journal(&s.proposer, case.id).await.unwrap();
     assert!(journal.chain.verified, "{:?}", journal.chain);
+    // Every event of the case's life reads back as a typed event, stored and as viewed.
+    let rows = journal_event::Entity::find()
+        .filter(journal_event::Column::CaseId.eq(case.id))
+        .all(engine.db())
+        .await
+        .unwrap();
+    for row in &rows {
+        assert!(row.event().is_ok(), "{}: {:?}", row.kind, row.event());
+    }
+    assert!(journal.events.iter().all(|e| e.event().is_ok()));
     let kinds: Vec<&str> = journal.events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "transition").count(), 8);
     assert_eq!(kinds[..2], ["created", "description_revised"]);

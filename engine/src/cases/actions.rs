@@ -103,8 +103,13 @@ impl Engine {
             events
                 .iter()
                 .rev()
-                .find_map(|e| e.from_state.as_deref().filter(|_| e.kind == "transition"))
-                .and_then(|from| def.state_by_str(from))
+                .find_map(|e| match e.event() {
+                    Ok(crate::journal_event::CaseEvent::Transition { from_state, .. }) => {
+                        Some(from_state)
+                    }
+                    _ => None,
+                })
+                .and_then(|from| def.state_by_str(&from))
                 .map_or(Stage::Draft, |s| s.stage)
         } else {
             state.stage

@@ -5,13 +5,14 @@ use super::meetings::{MeetingView, agenda_rule};
 use super::{Engine, lock_case};
 use crate::actor::Actor;
 use crate::domain::role::Role;
+use crate::domain::text::Label;
 use crate::error::EngineError;
+use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::storage::entity::{agenda_item, handover_case, meeting};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::json;
 
 impl Engine {
     /// Moves a case to `position` (1 is first) on a meeting's agenda; the others keep their
@@ -118,16 +119,14 @@ impl Engine {
                 continue;
             };
             lock_case(&txn, case.id).await?;
-            let event = NewEvent {
-                kind: "agenda_published",
-                actor_user_id: Some(actor.user_id),
-                payload: json!({
-                    "meeting": { "id": meeting.id, "title": meeting.title, "held_on": meeting.held_on, "body": meeting.body },
-                    "position": item.position,
-                    "label": { "da": "Dagsordenen er offentliggjort", "en": "The agenda is published" },
-                }),
-                ..Default::default()
-            };
+            let event = NewEvent::from_event(
+                Some(actor.user_id),
+                CaseEvent::AgendaPublished {
+                    meeting: MeetingRef::from(&meeting),
+                    position: item.position,
+                    label: Label::new("Dagsordenen er offentliggjort", "The agenda is published"),
+                },
+            );
             let event = journal::append(&txn, case.id, event, now).await?;
             outbox::enqueue(&txn, &case, event.id, std::slice::from_ref(&rule), now).await?;
         }

@@ -6,11 +6,11 @@ use crate::policy::case::CaseAction;
 use super::view::{CaseView, PartyRef};
 use crate::actor::Actor;
 use crate::error::{EngineError, FieldError};
+use crate::journal_event::{CaseEvent, ClassificationChange};
 use crate::storage::entity::{external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
-use serde_json::json;
 
 /// A party's own reference for the case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -61,10 +61,16 @@ impl Engine {
         }
         let mut changes = Vec::new();
         if case.public != public {
-            changes.push(json!({ "field": "public", "old": case.public, "new": public }));
+            changes.push(ClassificationChange::Public {
+                old: case.public,
+                new: public,
+            });
         }
         if case.kle != kle {
-            changes.push(json!({ "field": "kle", "old": case.kle, "new": kle }));
+            changes.push(ClassificationChange::Kle {
+                old: case.kle.clone(),
+                new: kle.clone(),
+            });
         }
         if changes.is_empty() {
             return self.case(actor, case_id).await;
@@ -75,12 +81,7 @@ impl Engine {
             .set(handover_case::Column::Public, public)
             .set(handover_case::Column::Kle, kle);
         let head = self.bump(&txn, case.id, expected_version, row).await?;
-        let event = NewEvent {
-            kind: "classified",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "changes": changes }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(Some(actor.user_id), CaseEvent::Classified { changes });
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await
@@ -158,12 +159,15 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
-        let event = NewEvent {
-            kind: "external_reference_recorded",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "party_id": party.id, "party": party.name, "old": existing.map(|e| e.reference), "new": reference }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::ExternalReferenceRecorded {
+                party_id: party.id,
+                party: party.name.clone(),
+                old: existing.map(|e| e.reference),
+                new: reference.to_owned(),
+            },
+        );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await

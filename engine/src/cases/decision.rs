@@ -292,15 +292,19 @@ pub fn document(
     let decisions = journal
         .events
         .iter()
-        .filter(|e| e.kind == "transition" && !e.details["meeting"].is_null())
-        .map(|e| DecisionLine {
-            date: danish_date(crate::domain::calendar::danish_date(e.occurred_at)),
-            label: e.details["label"]["da"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            meeting: e.details["meeting"]["title"].as_str().map(str::to_owned),
-            comment: e.comment.clone(),
+        .filter_map(|e| match e.event() {
+            Ok(crate::journal_event::CaseEvent::Transition {
+                label,
+                meeting: Some(meeting),
+                comment,
+                ..
+            }) => Some(DecisionLine {
+                date: danish_date(crate::domain::calendar::danish_date(e.occurred_at)),
+                label: label.map(|l| l.da).unwrap_or_default(),
+                meeting: Some(meeting.title),
+                comment,
+            }),
+            _ => None,
         })
         .collect();
 

@@ -8,12 +8,12 @@ use super::view::UserRef;
 use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
 use crate::error::{EngineError, FieldError};
+use crate::journal_event::CaseEvent;
 use crate::storage::entity::document;
 use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
-use serde_json::json;
 
 /// The largest document accepted: 20 MiB.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
@@ -87,12 +87,16 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
-        let event = NewEvent {
-            kind: "document_added",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "document": stored.id, "file_name": name, "content_type": kind.content_type(), "size": bytes.len(), "sha256": sha256 }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::DocumentAdded {
+                document: stored.id,
+                file_name: name,
+                content_type: kind.content_type().to_owned(),
+                size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+                sha256,
+            },
+        );
         journal::append(&txn, case_id, event, now).await?;
         txn.commit().await?;
         self.document_views(case_id)

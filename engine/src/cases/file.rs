@@ -142,7 +142,10 @@ impl CaseFile {
         let entered_state_at = if parts.needs_state_entry() {
             journal_event::Entity::find()
                 .filter(journal_event::Column::CaseId.eq(case_id))
-                .filter(journal_event::Column::Kind.is_in(["created", "transition"]))
+                .filter(journal_event::Column::Kind.is_in([
+                    crate::journal_event::kind::CREATED,
+                    crate::journal_event::kind::TRANSITION,
+                ]))
                 .order_by_desc(journal_event::Column::Seq)
                 .one(db)
                 .await?

@@ -8,6 +8,7 @@ use super::view::PartyRef;
 use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::error::{EngineError, FieldError};
+use crate::journal_event::{AnsweredVia, CaseEvent};
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
@@ -19,7 +20,6 @@ use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// A heard party's answer.
@@ -215,12 +215,15 @@ impl Engine {
                 token,
             });
         }
-        let event = NewEvent {
-            kind: "hearing_opened",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "hearing": opened.id, "deadline": deadline, "quorum": rule.quorum.stored(), "parties": parties.iter().map(|p| &p.name).collect::<Vec<_>>() }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::HearingOpened {
+                hearing: opened.id,
+                deadline,
+                quorum: rule.quorum.stored(),
+                parties: parties.iter().map(|p| p.name.clone()).collect(),
+            },
+        );
         let event = journal::append(&txn, case.id, event, now).await?;
         // Each heard party gets its personal link by mail, in the same transaction.
         for (party, link) in parties.iter().zip(&links) {
@@ -524,13 +527,21 @@ impl Engine {
                 "the answer was changed by someone else just now; reload the page to see it",
             ));
         }
-        let event = NewEvent {
-            kind: "hearing_answered",
-            actor_user_id: user,
-            comment: text.map(str::to_owned),
-            payload: json!({ "hearing": hearing.id, "party_id": party.organisation_id, "answer": answer, "via": if user.is_some() { "member" } else { "link" }, "previous": party.answer }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            user,
+            CaseEvent::HearingAnswered {
+                comment: text.map(str::to_owned),
+                hearing: hearing.id,
+                party_id: party.organisation_id,
+                answer,
+                via: if user.is_some() {
+                    AnsweredVia::Member
+                } else {
+                    AnsweredVia::Link
+                },
+                previous: party.answer.as_deref().and_then(HearingAnswer::parse),
+            },
+        );
         journal::append(&txn, case.id, event, now).await?;
         txn.commit().await?;
         Ok(())

@@ -6,10 +6,10 @@ use crate::policy::case::CaseAction;
 use super::view::CaseView;
 use crate::actor::Actor;
 use crate::error::{EngineError, FieldError};
+use crate::journal_event::{CaseEvent, ImplementationChange};
 use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
 use chrono::NaiveDate;
-use serde_json::json;
 
 /// The dates of an approved case's implementation plan.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,10 +52,16 @@ impl Engine {
         }
         let mut changes = Vec::new();
         if case.implementation_on != plan.implementation_on {
-            changes.push(json!({ "field": "implementation_on", "old": case.implementation_on, "new": plan.implementation_on }));
+            changes.push(ImplementationChange::ImplementationOn {
+                old: case.implementation_on,
+                new: plan.implementation_on,
+            });
         }
         if case.follow_up_on != plan.follow_up_on {
-            changes.push(json!({ "field": "follow_up_on", "old": case.follow_up_on, "new": plan.follow_up_on }));
+            changes.push(ImplementationChange::FollowUpOn {
+                old: case.follow_up_on,
+                new: plan.follow_up_on,
+            });
         }
         if changes.is_empty() {
             return self.case(actor, case_id).await;
@@ -69,12 +75,10 @@ impl Engine {
             )
             .set(handover_case::Column::FollowUpOn, plan.follow_up_on);
         let head = self.bump(&txn, case.id, expected_version, row).await?;
-        let event = NewEvent {
-            kind: "implementation_planned",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "changes": changes }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::ImplementationPlanned { changes },
+        );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         self.case(actor, case_id).await

@@ -10,6 +10,7 @@ use crate::domain::role::{Role, Side};
 use crate::policy;
 use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
+use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
 use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
@@ -19,7 +20,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 
 /// A meeting to plan.
 #[derive(Clone, Debug)]
@@ -343,16 +343,14 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
-        let event = NewEvent {
-            kind: "placed_on_agenda",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({
-                "meeting": { "id": meeting.id, "title": meeting.title, "held_on": meeting.held_on, "body": meeting.body },
-                "position": position,
-                "after_deadline": after_deadline,
-            }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::PlacedOnAgenda {
+                meeting: MeetingRef::from(&meeting),
+                position,
+                after_deadline,
+            },
+        );
         let event = journal::append(&txn, case.id, event, now).await?;
         let rule = agenda_rule("placed_on_agenda", body_of(&meeting)?);
         crate::storage::outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
@@ -368,7 +366,7 @@ impl Engine {
         let meeting = self.meeting(actor, meeting_id).await?;
         let events = journal_event::Entity::find()
             .filter(journal_event::Column::CaseId.in_subquery(agenda_case_ids(meeting.id)))
-            .filter(journal_event::Column::Kind.eq("transition"))
+            .filter(journal_event::Column::Kind.eq(crate::journal_event::kind::TRANSITION))
             .order_by_asc(journal_event::Column::Id)
             .all(&self.db)
             .await?;
@@ -378,18 +376,26 @@ impl Engine {
         let mut decisions = Vec::new();
         for entry in &meeting.agenda {
             for event in events.iter().filter(|e| e.case_id == entry.case_id) {
-                let payload: serde_json::Value =
-                    serde_json::from_str(&event.payload).unwrap_or_default();
-                if payload["meeting"]["id"].as_i64() != Some(meeting.id) {
+                let Ok(CaseEvent::Transition {
+                    transition,
+                    comment,
+                    label,
+                    meeting: Some(at),
+                    ..
+                }) = event.event()
+                else {
+                    continue;
+                };
+                if at.id != meeting.id {
                     continue;
                 }
                 decisions.push(MinuteEntry {
                     case_id: entry.case_id,
                     number: entry.number.clone(),
                     title: entry.title.clone(),
-                    decision: event.transition.clone().unwrap_or_default(),
-                    decision_label: serde_json::from_value(payload["label"].clone()).ok(),
-                    comment: event.comment.clone(),
+                    decision: transition,
+                    decision_label: label,
+                    comment,
                     decided_by: event.actor_user_id.and_then(|id| users.get(&id).cloned()),
                     decided_at: event.occurred_at,
                 });

@@ -35,6 +35,7 @@ use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::{Role, Side};
 use crate::error::{EngineError, FieldError};
 use crate::idempotency::{self, Claim};
+use crate::journal_event::{CaseEvent, FieldChange, MeetingRef, TextChange, WorkflowVersion};
 use crate::storage::db;
 use crate::storage::entity::{
     app_user, description_revision, economics_line, economics_signoff, handover_case, organisation,
@@ -422,12 +423,13 @@ impl Engine {
                     return Ok(Some(current));
                 }
             }
-            let event = NewEvent {
-                kind: "refused",
-                actor_user_id: Some(actor.user_id),
-                payload: json!({ "attempted": attempted, "reason": refusal.to_string() }),
-                ..Default::default()
-            };
+            let event = NewEvent::from_event(
+                Some(actor.user_id),
+                CaseEvent::Refused {
+                    attempted,
+                    reason: refusal.to_string(),
+                },
+            );
             journal::append(&txn, case_id, event, self.now()).await?;
             txn.commit().await.map(|()| None)
         };
@@ -607,17 +609,21 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
-        let event = NewEvent {
-            kind: "created",
-            actor_user_id: Some(actor.user_id),
-            to_state: Some(def.initial.to_string()),
-            payload: json!({
-                "number": number, "title": title, "kind": kind.as_str(),
-                "giving_party_id": input.giving_party_id, "receiving_party_id": input.receiving_party_id,
-                "workflow": {"key": def.key, "version": def.version},
-            }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::Created {
+                to_state: def.initial.to_string(),
+                number,
+                title,
+                kind,
+                giving_party_id: input.giving_party_id,
+                receiving_party_id: input.receiving_party_id,
+                workflow: WorkflowVersion {
+                    key: def.key.clone(),
+                    version: def.version,
+                },
+            },
+        );
         journal::open(&txn, case.id, event, now).await?;
         let committed = Committed::of(&case);
         idempotency::record_commit(&txn, claim, &committed).await?;
@@ -890,7 +896,7 @@ impl Engine {
         let meeting = decided_at_meeting
             .then(|| file.current_meeting(state.stage))
             .flatten()
-            .map(|m| json!({ "id": m.id, "title": m.title, "held_on": m.held_on, "body": m.body }));
+            .map(MeetingRef::from);
         let now = self.now();
 
         let txn = self.begin_write().await?;
@@ -902,15 +908,18 @@ impl Engine {
                 CaseRowChanges::state(&decision.to, decision.due_date),
             )
             .await?;
-        let event = NewEvent {
-            kind: "transition",
-            actor_user_id: Some(actor.user_id),
-            transition: Some(decision.transition.to_string()),
-            from_state: Some(decision.from.to_string()),
-            to_state: Some(decision.to.to_string()),
-            comment: decision.comment.clone(),
-            payload: json!({ "label": label, "due_date": decision.due_date, "meeting": meeting }),
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::Transition {
+                transition: decision.transition.to_string(),
+                from_state: decision.from.to_string(),
+                to_state: decision.to.to_string(),
+                comment: decision.comment.clone(),
+                label,
+                due_date: decision.due_date,
+                meeting,
+            },
+        );
         let event = journal::append_after(&txn, case.id, head, event, now).await?;
         outbox::enqueue_to(
             &txn,
@@ -1006,12 +1015,10 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
-        let event = NewEvent {
-            kind: "description_revised",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "revision": revision, "changes": changes }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::DescriptionRevised { revision, changes },
+        );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         Ok(Committed::after(case, None))
@@ -1118,17 +1125,18 @@ impl Engine {
                 .await?;
             }
         }
-        let event = NewEvent {
-            kind: "economics_changed",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({
-                "before": file.lines,
-                "after": sorted,
-                "voided_signoffs": voided,
-                "assumptions": new_assumptions.as_ref().map(|new| json!({ "old": case.economics_assumptions, "new": new })),
-            }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::EconomicsChanged {
+                before: file.lines.clone(),
+                after: sorted.clone(),
+                voided_signoffs: voided.clone(),
+                assumptions: new_assumptions.as_ref().map(|new| TextChange {
+                    old: case.economics_assumptions.clone(),
+                    new: new.clone(),
+                }),
+            },
+        );
         let event = journal::append_after(&txn, case.id, head, event, now).await?;
         if sorted != file.lines {
             let rule = crate::workflow::definition::NotifyRule {
@@ -1207,12 +1215,13 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
-        let event = NewEvent {
-            kind: "economics_signed_off",
-            actor_user_id: Some(actor.user_id),
-            payload: json!({ "side": side, "figures": fingerprint }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::EconomicsSignedOff {
+                side,
+                figures: fingerprint.clone(),
+            },
+        );
         journal::append_after(&txn, case.id, head, event, now).await?;
         txn.commit().await?;
         Ok(Committed::after(case, None))
@@ -1244,17 +1253,9 @@ impl Engine {
             number: visible.case.number.clone(),
             events: events
                 .into_iter()
-                .map(|e| EventView {
-                    seq: e.seq,
-                    occurred_at: e.occurred_at,
-                    actor: e.actor_user_id.and_then(|id| users.get(&id).cloned()),
-                    kind: e.kind,
-                    transition: e.transition,
-                    from_state: e.from_state,
-                    to_state: e.to_state,
-                    comment: e.comment,
-                    details: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
-                    hash: e.hash,
+                .map(|e| {
+                    let actor = e.actor_user_id.and_then(|id| users.get(&id).cloned());
+                    EventView::of(e, actor)
                 })
                 .collect(),
             chain,
@@ -1276,14 +1277,18 @@ impl Engine {
 fn changed_fields(
     old: &ProfessionalDescription,
     new: &ProfessionalDescription,
-) -> Vec<serde_json::Value> {
+) -> Vec<FieldChange> {
     let (serde_json::Value::Object(old), serde_json::Value::Object(new)) = (json!(old), json!(new))
     else {
         return Vec::new();
     };
     new.iter()
         .filter(|(key, value)| old.get(*key) != Some(value))
-        .map(|(key, value)| json!({ "field": key, "old": old.get(key), "new": value }))
+        .map(|(key, value)| FieldChange {
+            field: key.clone(),
+            old: old.get(key).cloned().unwrap_or_default(),
+            new: value.clone(),
+        })
         .collect()
 }
 

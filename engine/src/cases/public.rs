@@ -73,7 +73,7 @@ impl Engine {
             // decided one.
             let events = journal_event::Entity::find()
                 .filter(journal_event::Column::CaseId.eq(case.id))
-                .filter(journal_event::Column::Kind.eq("transition"))
+                .filter(journal_event::Column::Kind.eq(crate::journal_event::kind::TRANSITION))
                 .order_by_desc(journal_event::Column::Seq)
                 .all(&self.db)
                 .await?;

@@ -187,6 +187,44 @@ pub struct EventView {
     pub hash: String,
 }
 
+impl EventView {
+    /// The view of a stored event; its `details` are the typed event's payload (or, for an
+    /// event this version cannot read, the payload as stored).
+    pub fn of(e: crate::storage::entity::journal_event::Model, actor: Option<UserRef>) -> Self {
+        Self {
+            details: e.details(),
+            seq: e.seq,
+            occurred_at: e.occurred_at,
+            actor,
+            kind: e.kind,
+            transition: e.transition,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            comment: e.comment,
+            hash: e.hash,
+        }
+    }
+
+    /// The event, typed, read back from the view.
+    ///
+    /// # Errors
+    /// As [`crate::journal_event::CaseEvent::read`].
+    pub fn event(
+        &self,
+    ) -> Result<crate::journal_event::CaseEvent, crate::journal_event::EventError> {
+        crate::journal_event::CaseEvent::read_value(
+            &self.kind,
+            crate::journal_event::Columns {
+                transition: self.transition.as_deref(),
+                from_state: self.from_state.as_deref(),
+                to_state: self.to_state.as_deref(),
+                comment: self.comment.as_deref(),
+            },
+            self.details.clone(),
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct JournalView {
     pub case_id: i64,

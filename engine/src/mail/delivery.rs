@@ -13,6 +13,7 @@ use crate::cases::decision::danish_date;
 use crate::cases::view::CaseKind;
 use crate::domain::calendar::{danish_date as danish_date_of, latest_danish_hour};
 use crate::error::EngineError;
+use crate::journal_event::CaseEvent;
 use crate::storage::entity::{app_user, handover_case, journal_event, outbox, region};
 use crate::storage::outbox::{DIGEST, FAILED, PENDING};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -496,7 +497,8 @@ impl Deliverer {
         };
         let def = self.engine.definition_of(&case)?;
         let lang = row.language.as_str();
-        let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
+        let typed = event.event().ok();
+        let meeting = typed.as_ref().and_then(CaseEvent::meeting);
         let state_label = |id: Option<&String>| {
             id.and_then(|s| def.state_by_str(s))
                 .map(|s| s.label.in_language(lang).to_owned())
@@ -513,19 +515,16 @@ impl Deliverer {
                 format!("Sagen venter nu på {}.", role.danish())
             }
         });
-        let body_name = payload["meeting"]["body"].as_str().map(|body| {
+        let body_name = meeting.map(|m| m.body.as_str()).map(|body| {
             if body == "committee" {
                 def.bodies.committee.clone()
             } else {
                 def.bodies.steering_group.clone()
             }
         });
-        let due_date = payload
-            .get("due_date")
-            .filter(|d| !d.is_null())
-            .or_else(|| payload.get("deadline"))
-            .and_then(serde_json::Value::as_str)
-            .and_then(|d| d.parse::<NaiveDate>().ok())
+        let due_date = typed
+            .as_ref()
+            .and_then(CaseEvent::due_date)
             .map(|d| format_date(d, lang));
         Ok(MailContext {
             recipient_name: row.recipient_name.clone(),
@@ -539,10 +538,11 @@ impl Deliverer {
                 .to_owned(),
             from_state: state_label(event.from_state.as_ref()),
             to_state: state_label(event.to_state.as_ref()),
-            transition_label: payload["label"][if lang == "en" { "en" } else { "da" }]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            transition_label: typed
+                .as_ref()
+                .and_then(CaseEvent::label)
+                .map(|l| l.in_language(lang).to_owned())
+                .unwrap_or_default(),
             actor_name: actor.unwrap_or_default(),
             comment: event.comment.clone(),
             due_date,
@@ -553,11 +553,8 @@ impl Deliverer {
                 .link_token
                 .as_ref()
                 .map(|token| format!("{}/hearing/{token}", self.public_url)),
-            meeting_title: payload["meeting"]["title"].as_str().map(str::to_owned),
-            meeting_date: payload["meeting"]["held_on"]
-                .as_str()
-                .and_then(|d| d.parse::<NaiveDate>().ok())
-                .map(|d| format_date(d, lang)),
+            meeting_title: meeting.map(|m| m.title.clone()),
+            meeting_date: meeting.map(|m| format_date(m.held_on, lang)),
         })
     }
 }

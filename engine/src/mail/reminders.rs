@@ -6,7 +6,9 @@
 use crate::cases::Engine;
 use crate::cases::lock_case;
 use crate::domain::role::{Role, Side};
+use crate::domain::text::Label;
 use crate::error::EngineError;
+use crate::journal_event::CaseEvent;
 use crate::storage::entity::{handover_case, reminder};
 use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
@@ -15,7 +17,6 @@ use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::NaiveDate;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
-use serde_json::json;
 use std::collections::BTreeSet;
 
 /// The mail templates reminders use; they must exist.
@@ -266,28 +267,36 @@ impl Reminders {
         }
         lock_case(&txn, case.id).await?;
         let label = match kind {
-            "deadline_passed" => {
-                json!({ "da": "Påmindelse: fristen er overskredet", "en": "Reminder: the deadline has passed" })
-            }
-            "hearing_closing" => {
-                json!({ "da": "Påmindelse: høringen lukker snart", "en": "Reminder: the hearing closes soon" })
-            }
-            "implementation_due" => {
-                json!({ "da": "Påmindelse: opgaven overgår snart", "en": "Reminder: the task moves soon" })
-            }
-            "follow_up_due" => {
-                json!({ "da": "Påmindelse: opfølgningen nærmer sig", "en": "Reminder: the follow-up is due soon" })
-            }
-            _ => {
-                json!({ "da": "Påmindelse: fristen nærmer sig", "en": "Reminder: the deadline is near" })
-            }
+            "deadline_passed" => Label::new(
+                "Påmindelse: fristen er overskredet",
+                "Reminder: the deadline has passed",
+            ),
+            "hearing_closing" => Label::new(
+                "Påmindelse: høringen lukker snart",
+                "Reminder: the hearing closes soon",
+            ),
+            "implementation_due" => Label::new(
+                "Påmindelse: opgaven overgår snart",
+                "Reminder: the task moves soon",
+            ),
+            "follow_up_due" => Label::new(
+                "Påmindelse: opfølgningen nærmer sig",
+                "Reminder: the follow-up is due soon",
+            ),
+            _ => Label::new(
+                "Påmindelse: fristen nærmer sig",
+                "Reminder: the deadline is near",
+            ),
         };
-        let event = NewEvent {
-            kind: "reminder",
-            to_state: Some(case.state.clone()),
-            payload: json!({ "reminder": kind, "due_date": due, "label": label }),
-            ..Default::default()
-        };
+        let event = NewEvent::from_event(
+            None,
+            CaseEvent::Reminder {
+                to_state: case.state.clone(),
+                reminder: kind.to_owned(),
+                due_date: due,
+                label,
+            },
+        );
         let event = journal::append(&txn, case.id, event, now).await?;
         outbox::enqueue(
             &txn,

@@ -2,6 +2,7 @@
 //! previous event's hash, so a case file can prove nothing was edited afterwards.
 
 use crate::domain::economics::hex;
+use crate::journal_event::CaseEvent;
 use crate::storage::entity::journal_event;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
@@ -14,16 +15,20 @@ use sha2::{Digest, Sha256};
 /// The hash before the first event of every case.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// An event to append.
-#[derive(Clone, Debug, Default)]
+/// An event to append: who caused it (none for the system) and what happened.
+#[derive(Clone, Debug)]
 pub struct NewEvent {
-    pub kind: &'static str,
     pub actor_user_id: Option<i64>,
-    pub transition: Option<String>,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub comment: Option<String>,
-    pub payload: serde_json::Value,
+    pub event: CaseEvent,
+}
+
+impl NewEvent {
+    pub fn from_event(actor_user_id: Option<i64>, event: CaseEvent) -> Self {
+        Self {
+            actor_user_id,
+            event,
+        }
+    }
 }
 
 /// Timestamps keep microseconds: PostgreSQL stores no more, and the hash must survive storage.
@@ -155,18 +160,22 @@ async fn insert(
     event: NewEvent,
     now: DateTime<Utc>,
 ) -> Result<journal_event::Model, DbErr> {
+    let stored = event
+        .event
+        .stored()
+        .map_err(|e| DbErr::Custom(format!("a journal event does not serialise: {e}")))?;
     let mut model = journal_event::Model {
         id: 0,
         case_id,
         seq,
         occurred_at: storable(now),
         actor_user_id: event.actor_user_id,
-        kind: event.kind.to_owned(),
-        transition: event.transition,
-        from_state: event.from_state,
-        to_state: event.to_state,
-        comment: event.comment,
-        payload: event.payload.to_string(),
+        kind: stored.kind.to_owned(),
+        transition: stored.transition,
+        from_state: stored.from_state,
+        to_state: stored.to_state,
+        comment: stored.comment,
+        payload: stored.payload,
         prev_hash,
         hash: String::new(),
     };

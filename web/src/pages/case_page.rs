@@ -25,6 +25,7 @@ use overdrag_engine::cases::view::{CaseView, JournalView};
 use overdrag_engine::domain::calendar::danish_time;
 use overdrag_engine::domain::description::FIELDS;
 use overdrag_engine::domain::role::Side;
+use overdrag_engine::journal_event::CaseEvent;
 use overdrag_engine::workflow::machine::Refusal;
 use serde::{Deserialize, Serialize};
 
@@ -370,12 +371,11 @@ fn journal(views: &Views, lang: Lang, journal: &JournalView) -> Vec<JournalRow> 
         .iter()
         .rev()
         .map(|e| {
-            let transition_label = e
-                .details
-                .get("label")
-                .and_then(|l| l.get(lang.code()))
-                .and_then(|l| l.as_str())
-                .map(str::to_owned);
+            let event = e.event().ok();
+            let transition_label = event
+                .as_ref()
+                .and_then(CaseEvent::label)
+                .map(|l| l.in_language(lang.code()).to_owned());
             let what = transition_label.unwrap_or_else(|| {
                 views
                     .lookup(lang, &format!("cases.events.{}", e.kind))
