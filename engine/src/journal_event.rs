@@ -205,6 +205,13 @@ pub struct MeetingRef {
     pub body: String,
 }
 
+impl MeetingRef {
+    /// The body whose meeting it was, as journalled.
+    pub fn body(&self) -> Option<crate::domain::body::Body> {
+        self.body.parse().ok()
+    }
+}
+
 impl From<&crate::storage::entity::meeting::Model> for MeetingRef {
     fn from(m: &crate::storage::entity::meeting::Model) -> Self {
         Self {

@@ -13,7 +13,7 @@ use crate::cases::decision::danish_date;
 use crate::cases::view::CaseKind;
 use crate::domain::calendar::{danish_date as danish_date_of, latest_danish_hour};
 use crate::error::EngineError;
-use crate::journal_event::CaseEvent;
+use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::storage::entity::{app_user, handover_case, journal_event, outbox, region};
 use crate::storage::outbox::{DIGEST, FAILED, PENDING};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -515,13 +515,9 @@ impl Deliverer {
                 format!("Sagen venter nu på {}.", role.danish())
             }
         });
-        let body_name = meeting.map(|m| m.body.as_str()).map(|body| {
-            if body == "committee" {
-                def.bodies.committee.clone()
-            } else {
-                def.bodies.steering_group.clone()
-            }
-        });
+        let body_name = meeting
+            .and_then(MeetingRef::body)
+            .map(|body| def.bodies.name_of(body).to_owned());
         let due_date = typed
             .as_ref()
             .and_then(CaseEvent::due_date)
