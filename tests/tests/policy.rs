@@ -227,7 +227,10 @@ async fn a_body_decides_only_the_items_on_its_own_meetings(db: &TestDb) {
             );
             let other_view = engine.case(r.who(other), case.id).await.unwrap();
             assert!(
-                other_view.available_transitions.iter().all(|t| t.id != "reject"),
+                other_view
+                    .available_transitions
+                    .iter()
+                    .all(|t| t.id != "reject"),
                 "{}: {other} is offered the reject of {body}",
                 r.slug
             );
@@ -276,7 +279,10 @@ async fn a_decision_waits_for_a_held_meeting_with_a_published_agenda(db: &TestDb
         .iter()
         .find(|t| t.id == "recommend")
         .expect("recommend offered");
-    assert!(!recommend.blocked_by.is_empty(), "shown as blocked, with the reason");
+    assert!(
+        !recommend.blocked_by.is_empty(),
+        "shown as blocked, with the reason"
+    );
 
     // Moved to a meeting in a week whose agenda is published: not before that day.
     let later = on_agenda(engine, &r, &case, Body::SteeringGroup, 7).await;
@@ -341,11 +347,22 @@ async fn an_economist_changes_only_their_own_organisations_figures(db: &TestDb) 
     .unwrap();
     let case = case_at(engine, &r, Stage::Economics).await;
     let case = engine
-        .replace_economics(r.who(Role::Economist), case.id, case.version, figures(&r), None)
+        .replace_economics(
+            r.who(Role::Economist),
+            case.id,
+            case.version,
+            figures(&r),
+            None,
+        )
         .await
         .unwrap();
     let case = engine
-        .sign_off_economics(r.who(Role::Economist), case.id, case.version, Side::Receiving)
+        .sign_off_economics(
+            r.who(Role::Economist),
+            case.id,
+            case.version,
+            Side::Receiving,
+        )
         .await
         .unwrap();
 
@@ -362,7 +379,13 @@ async fn an_economist_changes_only_their_own_organisations_figures(db: &TestDb) 
     let mut without_theirs = figures(&r);
     without_theirs.truncate(1);
     let refused = engine
-        .replace_economics(&hospital_economist, case.id, case.version, without_theirs, None)
+        .replace_economics(
+            &hospital_economist,
+            case.id,
+            case.version,
+            without_theirs,
+            None,
+        )
         .await;
     assert!(
         matches!(refused, Err(EngineError::Forbidden { .. })),
@@ -385,7 +408,13 @@ async fn an_economist_changes_only_their_own_organisations_figures(db: &TestDb) 
     let mut own = figures(&r);
     own[0].savings = 950_000;
     let changed = engine
-        .replace_economics(&hospital_economist, case.id, unchanged.version, own.clone(), None)
+        .replace_economics(
+            &hospital_economist,
+            case.id,
+            unchanged.version,
+            own.clone(),
+            None,
+        )
         .await
         .expect("own figures");
     assert_eq!(changed.economics.lines, own);
@@ -394,8 +423,20 @@ async fn an_economist_changes_only_their_own_organisations_figures(db: &TestDb) 
 async fn an_administrator_manages_only_the_users_of_their_region(db: &TestDb) {
     let engine = &db.engine;
     let admin = person(engine, "admin@rsyd.policy.invalid", "syddanmark", "admin").await;
-    let stranger = person(engine, "fremmed@rn.policy.invalid", "nordjylland", "proposer").await;
-    let colleague = person(engine, "kollega@rsyd.policy.invalid", "syddanmark", "proposer").await;
+    let stranger = person(
+        engine,
+        "fremmed@rn.policy.invalid",
+        "nordjylland",
+        "proposer",
+    )
+    .await;
+    let colleague = person(
+        engine,
+        "kollega@rsyd.policy.invalid",
+        "syddanmark",
+        "proposer",
+    )
+    .await;
 
     let refused = engine
         .grant_role(&admin, stranger.user_id, "syddanmark", "secretariat")

@@ -3,13 +3,13 @@
 //! or attach documents, and where the case stands on its way from draft to closed. The same
 //! rules as the operations themselves, so the page offers exactly what the engine accepts.
 
-use super::{Engine, Visible};
-use crate::storage::entity::journal_event;
 use super::file::CaseFile;
+use super::{Engine, Visible};
 use crate::actor::Actor;
 use crate::domain::role::Side;
-use crate::policy::{self, case::CaseAction, case::CaseContext};
 use crate::error::EngineError;
+use crate::policy::{self, case::CaseAction, case::CaseContext};
+use crate::storage::entity::journal_event;
 use crate::storage::journal;
 use crate::workflow::Stage;
 use serde::Serialize;

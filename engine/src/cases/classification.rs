@@ -2,11 +2,11 @@
 //! own ESDH case number, so every party can journalise it in its own system.
 
 use super::Engine;
-use crate::policy::case::CaseAction;
 use super::view::{CaseView, PartyRef};
 use crate::actor::Actor;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, ClassificationChange};
+use crate::policy::case::CaseAction;
 use crate::storage::entity::{external_reference, handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};

@@ -2,13 +2,13 @@
 //! stored content-addressed and listed in the case file.
 
 use super::Engine;
-use crate::policy::case::CaseAction;
 use super::exports::Export;
 use super::view::UserRef;
 use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::CaseEvent;
+use crate::policy::case::CaseAction;
 use crate::storage::entity::document;
 use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, Utc};

@@ -1,6 +1,7 @@
 //! The stored content of a case that guards read: the latest description revision, the
 //! economic figures, the sign-offs and the meeting agendas the case stands on.
 
+use crate::domain::body::Body;
 use crate::domain::description::ProfessionalDescription;
 use crate::domain::economics::{EconomicsLine, figures_fingerprint};
 use crate::domain::role::Side;
@@ -12,7 +13,6 @@ use crate::storage::entity::{
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
 use crate::workflow::guard::HearingFacts;
-use crate::domain::body::Body;
 use crate::workflow::guard::{AgendaFacts, CaseFacts, Guard};
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};

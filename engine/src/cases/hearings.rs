@@ -3,12 +3,12 @@
 //! logged-in member of the organisation. Answers after the deadline are refused.
 
 use super::Engine;
-use crate::policy::case::CaseAction;
 use super::view::PartyRef;
 use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{AnsweredVia, CaseEvent};
+use crate::policy::case::CaseAction;
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
@@ -141,7 +141,10 @@ impl Engine {
         let already_open = file.hearing_facts(today).is_some();
         self.permit(actor, &visible, CaseAction::OpenHearing { already_open })
             .await?;
-        let rule = def.hearing.as_ref().ok_or(EngineError::NotFound { what: "hearing" })?;
+        let rule = def
+            .hearing
+            .as_ref()
+            .ok_or(EngineError::NotFound { what: "hearing" })?;
         let deadline =
             deadline.unwrap_or_else(|| def.calendar.add_working_days(today, rule.answer_days));
         if deadline <= today {

@@ -2,11 +2,11 @@
 //! receiving party and the day the handover is evaluated. Reminders go out before each.
 
 use super::Engine;
-use crate::policy::case::CaseAction;
 use super::view::CaseView;
 use crate::actor::Actor;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, ImplementationChange};
+use crate::policy::case::CaseAction;
 use crate::storage::entity::handover_case;
 use crate::storage::journal::{self, NewEvent};
 use chrono::NaiveDate;

@@ -10,10 +10,10 @@ use super::view::AvailableTransition;
 use crate::actor::Actor;
 use crate::domain::body::Body;
 use crate::domain::role::Role;
-use crate::workflow::guard::Guard;
 use crate::domain::text::Label;
 use crate::error::EngineError;
 use crate::storage::entity::{agenda_item, handover_case};
+use crate::workflow::guard::Guard;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 

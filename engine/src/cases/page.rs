@@ -1,11 +1,11 @@
 //! The case page's read model: the case, what the reader may do with it, its hearing and its
 //! journal, read with one visibility check, one load of the case file and one of the journal.
 
+use super::Engine;
 use super::actions::CaseActions;
 use super::file::CaseFile;
 use super::hearings::HearingView;
 use super::view::{CaseView, JournalView};
-use super::Engine;
 use crate::actor::Actor;
 use crate::error::EngineError;
 use crate::storage::journal;

@@ -57,7 +57,9 @@ impl Body {
     }
 
     /// The bodies a holder of `roles` is a member of.
-    pub fn memberships(roles: &std::collections::BTreeSet<Role>) -> std::collections::BTreeSet<Body> {
+    pub fn memberships(
+        roles: &std::collections::BTreeSet<Role>,
+    ) -> std::collections::BTreeSet<Body> {
         Body::ALL
             .into_iter()
             .filter(|b| roles.contains(&b.member_role()))
@@ -130,7 +132,9 @@ mod tests {
             assert_eq!(body.as_str().parse::<Body>(), Ok(body));
         }
         for body in Body::MEETING {
-            let stage = body.deciding_stage().expect("a meeting body decides a stage");
+            let stage = body
+                .deciding_stage()
+                .expect("a meeting body decides a stage");
             assert_eq!(Body::deciding_in(stage), Some(body));
         }
         assert_eq!(Body::deciding_in(Stage::Hearing), None);

@@ -5,8 +5,8 @@
 use super::CaseActor;
 use crate::domain::role::{Role, Side};
 use crate::error::EngineError;
-use crate::workflow::definition::{Definition, Section, State};
 use crate::workflow::Stage;
+use crate::workflow::definition::{Definition, Section, State};
 
 /// The facts of a case the rules read.
 #[derive(Clone, Copy, Debug)]
@@ -33,15 +33,21 @@ pub enum CaseAction {
     /// Open the economic assessment for changes at all.
     EditEconomics,
     /// Add, change or remove the figures of one organisation.
-    ChangeFiguresOf { party_id: i64 },
+    ChangeFiguresOf {
+        party_id: i64,
+    },
     /// Change the assumptions behind the figures, which both sides share.
     ChangeAssumptions,
     SignOff(Side),
     Classify,
-    RecordReference { party_id: i64 },
+    RecordReference {
+        party_id: i64,
+    },
     PlanImplementation,
     /// Open the case's hearing; `already_open` when one is open in the current state.
-    OpenHearing { already_open: bool },
+    OpenHearing {
+        already_open: bool,
+    },
     AttachDocument,
 }
 
@@ -95,7 +101,11 @@ fn editable(state: &State, section: Section) -> Result<(), EngineError> {
 /// [`EngineError::NotEditable`] when the state does not allow it, [`EngineError::Forbidden`]
 /// naming the roles it needs, or [`EngineError::Invalid`] when the case is at the wrong stage
 /// for it.
-pub fn check(case: &CaseContext<'_>, actor: &CaseActor, action: CaseAction) -> Result<(), EngineError> {
+pub fn check(
+    case: &CaseContext<'_>,
+    actor: &CaseActor,
+    action: CaseAction,
+) -> Result<(), EngineError> {
     let state = case.state;
     match action {
         CaseAction::EditDescription => {
@@ -112,7 +122,10 @@ pub fn check(case: &CaseContext<'_>, actor: &CaseActor, action: CaseAction) -> R
             if actor.has_any(&ECONOMICS_EDITORS) {
                 Ok(())
             } else {
-                Err(forbidden("editing the economic assessment", &ECONOMICS_EDITORS))
+                Err(forbidden(
+                    "editing the economic assessment",
+                    &ECONOMICS_EDITORS,
+                ))
             }
         }
         CaseAction::ChangeFiguresOf { party_id } => {
@@ -121,7 +134,9 @@ pub fn check(case: &CaseContext<'_>, actor: &CaseActor, action: CaseAction) -> R
             // the secretariat and the region's own economists keep every party's.
             match actor.organisation_id {
                 Some(own) if own != party_id && !actor.has(Role::Secretariat) => Err(forbidden(
-                    format!("changing the figures of organisation {party_id} (you belong to another organisation; change only your own organisation's lines)"),
+                    format!(
+                        "changing the figures of organisation {party_id} (you belong to another organisation; change only your own organisation's lines)"
+                    ),
                     &[Role::Secretariat],
                 )),
                 _ => Ok(()),
@@ -155,7 +170,9 @@ pub fn check(case: &CaseContext<'_>, actor: &CaseActor, action: CaseAction) -> R
             // region's own economists (no organisation) sign on a party's behalf.
             match actor.organisation_id {
                 Some(own) if own != case.party(side) => Err(forbidden(
-                    format!("signing off the economics for the {side} party (you belong to another organisation)"),
+                    format!(
+                        "signing off the economics for the {side} party (you belong to another organisation)"
+                    ),
                     &[Role::Economist],
                 )),
                 _ => Ok(()),
@@ -180,7 +197,10 @@ pub fn check(case: &CaseContext<'_>, actor: &CaseActor, action: CaseAction) -> R
         }
         CaseAction::PlanImplementation => {
             if !actor.has(Role::Secretariat) {
-                return Err(forbidden("planning the implementation", &[Role::Secretariat]));
+                return Err(forbidden(
+                    "planning the implementation",
+                    &[Role::Secretariat],
+                ));
             }
             if matches!(state.stage, Stage::Implementation | Stage::FollowUp) {
                 Ok(())

@@ -1,0 +1,162 @@
+//! Taking a transition: the policy decides, the write skeleton commits the new state, the
+//! journal event with the meeting a decision was taken at, and the mails.
+
+use super::file::{CaseFile, Parts};
+use super::view::CaseView;
+use super::view::Committed;
+use super::{CaseRowChanges, Engine};
+use crate::actor::Actor;
+use crate::domain::ids::TransitionId;
+use crate::error::EngineError;
+use crate::idempotency::{self, Claim};
+use crate::journal_event::{CaseEvent, MeetingRef};
+use crate::policy::{self};
+use crate::storage::journal::{self, NewEvent};
+use crate::storage::outbox;
+
+/// Longest comment accepted with a transition.
+pub const MAX_COMMENT_CHARS: usize = 5_000;
+
+impl Engine {
+    /// Takes `transition` on the case: checks role and guards, then commits the new state, the
+    /// journal event and the outbox rows in one transaction.
+    ///
+    /// # Errors
+    /// [`EngineError::Conflict`] on a stale version; [`EngineError::Refused`] saying why the
+    /// state machine refused; [`EngineError::Invalid`] for an over-long comment.
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+    ) -> Result<CaseView, EngineError> {
+        self.commit_transition(actor, case_id, expected_version, transition, comment)
+            .await?;
+        self.case(actor, case_id).await
+    }
+
+    /// As [`Engine::transition`], answering only what was committed: the durable step itself.
+    ///
+    /// # Errors
+    /// As [`Engine::transition`].
+    pub async fn commit_transition(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+    ) -> Result<Committed, EngineError> {
+        self.commit_transition_keyed(actor, case_id, expected_version, transition, comment, None)
+            .await
+    }
+
+    /// As [`Engine::commit_transition`], recording on `claim`'s `Idempotency-Key`, in the
+    /// same transaction, that the transition was taken.
+    ///
+    /// # Errors
+    /// As [`Engine::transition`]; [`EngineError::IdempotencyTakenOver`] when a retry took the
+    /// key over, and nothing was changed.
+    pub async fn commit_transition_keyed(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+        claim: Option<&Claim>,
+    ) -> Result<Committed, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        let case = &visible.case;
+        Self::check_version(case, expected_version)?;
+        if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+            return Err(EngineError::invalid(
+                "comment",
+                format!(
+                    "the comment is longer than {MAX_COMMENT_CHARS} characters; shorten it or attach a document"
+                ),
+            ));
+        }
+        let transition = TransitionId::parse(transition)
+            .map_err(|e| EngineError::invalid("transition", e.to_string()))?;
+        let def = self.definition_of(case)?;
+        let state = Self::state_of(def, case)?;
+        let chosen = def.transitions_from(&state.id).find(|t| t.id == transition);
+        // Only what the transition's guards check is read; an unknown transition is refused
+        // by the machine without any.
+        let parts = chosen.map_or(Parts::NONE, |t| Parts::for_guards(&t.guards));
+        // Who the transition's mails go to is read alongside, on another connection.
+        let no_rules = Vec::new();
+        let rules = chosen.map_or(&no_rules, |t| &t.notify);
+        let (file, directory) = tokio::try_join!(
+            CaseFile::load_parts(&self.db, case.id, parts),
+            outbox::Directory::read(&self.db, case, rules),
+        )?;
+        let facts = file.facts(case, self.today());
+        let actor_on_case = Self::case_actor(actor, &visible);
+        let decision = match policy::transition(
+            def,
+            &state.id,
+            &facts,
+            &actor_on_case,
+            &transition,
+            comment,
+            self.today(),
+        ) {
+            Ok(decision) => decision,
+            Err(refusal) => {
+                let attempted = format!("transition {transition}");
+                return Err(self
+                    .refused_at(actor, case.id, case.version, attempted, refusal.into())
+                    .await);
+            }
+        };
+        let label = chosen.map(|t| t.label.clone());
+        // A body's decision records the meeting it was taken at.
+        let decided_at_meeting =
+            chosen.is_some_and(|t| t.guards.contains(&crate::workflow::guard::Guard::OnAgenda));
+        let meeting = decided_at_meeting
+            .then(|| file.current_meeting(state.stage))
+            .flatten()
+            .map(MeetingRef::from);
+        let now = self.now();
+
+        let txn = self.begin_write().await?;
+        let head = self
+            .bump(
+                &txn,
+                case.id,
+                expected_version,
+                CaseRowChanges::state(&decision.to, decision.due_date),
+            )
+            .await?;
+        let event = NewEvent::from_event(
+            Some(actor.user_id),
+            CaseEvent::Transition {
+                transition: decision.transition.to_string(),
+                from_state: decision.from.to_string(),
+                to_state: decision.to.to_string(),
+                comment: decision.comment.clone(),
+                label,
+                due_date: decision.due_date,
+                meeting,
+            },
+        );
+        let event = journal::append_after(&txn, case.id, head, event, now).await?;
+        outbox::enqueue_to(
+            &txn,
+            case,
+            &directory,
+            event.id,
+            &decision.notifications,
+            now,
+        )
+        .await?;
+        let committed = Committed::after(case, Some(decision.to.as_str()));
+        idempotency::record_commit(&txn, claim, &committed).await?;
+        txn.commit().await?;
+        Ok(committed)
+    }
+}
