@@ -3,12 +3,12 @@
 
 use super::Engine;
 use super::view::{CaseView, PartyRef};
+use super::write::{Change, Written};
 use crate::actor::Actor;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, ClassificationChange};
 use crate::policy::case::CaseAction;
 use crate::storage::entity::{external_reference, handover_case, organisation};
-use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
@@ -75,15 +75,17 @@ impl Engine {
         if changes.is_empty() {
             return self.case(actor, case_id).await;
         }
-        let now = self.now();
-        let txn = self.begin_write().await?;
-        let row = super::CaseRowChanges::none()
-            .set(handover_case::Column::Public, public)
-            .set(handover_case::Column::Kle, kle);
-        let head = self.bump(&txn, case.id, expected_version, row).await?;
-        let event = NewEvent::from_event(Some(actor.user_id), CaseEvent::Classified { changes });
-        journal::append_after(&txn, case.id, head, event, now).await?;
-        txn.commit().await?;
+        let change = Change {
+            row: super::CaseRowChanges::none()
+                .set(handover_case::Column::Public, public)
+                .set(handover_case::Column::Kle, kle),
+            ..Change::at(expected_version)
+        };
+        let event = CaseEvent::Classified { changes };
+        self.commit_change(Some(actor.user_id), case, change, async |_, _| {
+            Ok(Written::event(event))
+        })
+        .await?;
         self.case(actor, case_id).await
     }
 
@@ -134,42 +136,32 @@ impl Engine {
         if existing.as_ref().is_some_and(|e| e.reference == reference) {
             return self.case(actor, case_id).await;
         }
-        let now = self.now();
-        let txn = self.begin_write().await?;
-        let head = self
-            .bump(
-                &txn,
-                case.id,
-                expected_version,
-                super::CaseRowChanges::none(),
-            )
+        let event = CaseEvent::ExternalReferenceRecorded {
+            party_id: party.id,
+            party: party.name.clone(),
+            old: existing.map(|e| e.reference),
+            new: reference.to_owned(),
+        };
+        let change = Change::at(expected_version);
+        self.commit_change(Some(actor.user_id), case, change, async |txn, now| {
+            external_reference::Entity::delete_many()
+                .filter(external_reference::Column::CaseId.eq(case.id))
+                .filter(external_reference::Column::OrganisationId.eq(party.id))
+                .exec(txn)
+                .await?;
+            external_reference::ActiveModel {
+                case_id: Set(case.id),
+                organisation_id: Set(party.id),
+                reference: Set(reference.to_owned()),
+                recorded_by: Set(actor.user_id),
+                recorded_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
             .await?;
-        external_reference::Entity::delete_many()
-            .filter(external_reference::Column::CaseId.eq(case.id))
-            .filter(external_reference::Column::OrganisationId.eq(party.id))
-            .exec(&txn)
-            .await?;
-        external_reference::ActiveModel {
-            case_id: Set(case.id),
-            organisation_id: Set(party.id),
-            reference: Set(reference.to_owned()),
-            recorded_by: Set(actor.user_id),
-            recorded_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
+            Ok(Written::event(event))
+        })
         .await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::ExternalReferenceRecorded {
-                party_id: party.id,
-                party: party.name.clone(),
-                old: existing.map(|e| e.reference),
-                new: reference.to_owned(),
-            },
-        );
-        journal::append_after(&txn, case.id, head, event, now).await?;
-        txn.commit().await?;
         self.case(actor, case_id).await
     }
 

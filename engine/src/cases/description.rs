@@ -3,6 +3,7 @@
 use super::file::{CaseFile, Parts};
 use super::view::CaseView;
 use super::view::Committed;
+use super::write::{Change, Written};
 use super::{CaseRowChanges, Engine};
 use crate::actor::Actor;
 use crate::domain::description::ProfessionalDescription;
@@ -10,7 +11,6 @@ use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, FieldChange};
 use crate::policy::case::CaseAction;
 use crate::storage::entity::{description_revision, handover_case};
-use crate::storage::journal::{self, NewEvent};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 
@@ -91,34 +91,27 @@ impl Engine {
         let revision = file.description.as_ref().map_or(1, |(r, _)| r.revision + 1);
         let content = serde_json::to_string(&description)
             .map_err(|e| EngineError::invalid("description", e.to_string()))?;
-        let now = self.now();
-
         let searchable = super::list::search_text(&case.title, &description.texts());
-        let txn = self.begin_write().await?;
-        let head = self
-            .bump(
-                &txn,
-                case.id,
-                expected_version,
-                CaseRowChanges::none().set(handover_case::Column::SearchText, searchable),
-            )
+        let change = Change {
+            row: CaseRowChanges::none().set(handover_case::Column::SearchText, searchable),
+            ..Change::at(expected_version)
+        };
+        let event = CaseEvent::DescriptionRevised { revision, changes };
+        let (committed, ()) = self
+            .commit_change(Some(actor.user_id), case, change, async |txn, now| {
+                description_revision::ActiveModel {
+                    case_id: Set(case.id),
+                    revision: Set(revision),
+                    author_user_id: Set(actor.user_id),
+                    content: Set(content),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                Ok(Written::event(event))
+            })
             .await?;
-        description_revision::ActiveModel {
-            case_id: Set(case.id),
-            revision: Set(revision),
-            author_user_id: Set(actor.user_id),
-            content: Set(content),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::DescriptionRevised { revision, changes },
-        );
-        journal::append_after(&txn, case.id, head, event, now).await?;
-        txn.commit().await?;
-        Ok(Committed::after(case, None))
+        Ok(committed)
     }
 }

@@ -4,13 +4,13 @@
 use super::Engine;
 use super::exports::Export;
 use super::view::UserRef;
+use super::write::{Change, Mails, Written};
 use crate::actor::Actor;
 use crate::domain::document::{sanitise_file_name, sniff};
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::CaseEvent;
 use crate::policy::case::CaseAction;
 use crate::storage::entity::document;
-use crate::storage::journal::{self, NewEvent};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
@@ -72,33 +72,40 @@ impl Engine {
             .documents
             .put(bytes)
             .map_err(|e| EngineError::Storage(e.to_string()))?;
-        let now = self.now();
-        let txn = self.begin_write().await?;
-        super::touch(&txn, case_id, now).await?;
-        let stored = document::ActiveModel {
-            case_id: Set(case_id),
-            file_name: Set(name.clone()),
-            content_type: Set(kind.content_type().to_owned()),
-            size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-            sha256: Set(sha256.clone()),
-            uploaded_by: Set(actor.user_id),
-            uploaded_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::DocumentAdded {
-                document: stored.id,
-                file_name: name,
-                content_type: kind.content_type().to_owned(),
-                size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-                sha256,
-            },
-        );
-        journal::append(&txn, case_id, event, now).await?;
-        txn.commit().await?;
+        let case = &visible.case;
+        let (_, stored) = self
+            .commit_change(
+                Some(actor.user_id),
+                case,
+                Change::of_facts(),
+                async |txn, now| {
+                    let stored = document::ActiveModel {
+                        case_id: Set(case_id),
+                        file_name: Set(name.clone()),
+                        content_type: Set(kind.content_type().to_owned()),
+                        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+                        sha256: Set(sha256.clone()),
+                        uploaded_by: Set(actor.user_id),
+                        uploaded_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
+                    let event = CaseEvent::DocumentAdded {
+                        document: stored.id,
+                        file_name: name,
+                        content_type: kind.content_type().to_owned(),
+                        size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+                        sha256,
+                    };
+                    Ok(Written {
+                        event,
+                        mails: Mails::None,
+                        value: stored,
+                    })
+                },
+            )
+            .await?;
         self.document_views(case_id)
             .await?
             .into_iter()

@@ -4,6 +4,7 @@
 use super::file::{CaseFile, Parts};
 use super::view::CaseView;
 use super::view::Committed;
+use super::write::{Change, Mails, Written};
 use super::{CaseRowChanges, Engine};
 use crate::actor::Actor;
 use crate::domain::economics::EconomicsLine;
@@ -12,8 +13,7 @@ use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, TextChange};
 use crate::policy::case::CaseAction;
 use crate::storage::entity::{economics_line, economics_signoff, handover_case};
-use crate::storage::journal::{self, NewEvent};
-use crate::storage::outbox;
+use crate::workflow::definition::NotifyRule;
 use crate::workflow::definition::Recipient;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::collections::BTreeSet;
@@ -154,61 +154,65 @@ impl Engine {
                 .map(|s| s.side.clone())
                 .collect()
         };
-        let now = self.now();
-
-        let txn = self.begin_write().await?;
+        let figures_changed = sorted != file.lines;
         let mut row = CaseRowChanges::none();
         if let Some(text) = &new_assumptions {
             row = row.set(handover_case::Column::EconomicsAssumptions, text.as_str());
         }
-        let head = self.bump(&txn, case.id, expected_version, row).await?;
-        if sorted != file.lines {
-            economics_line::Entity::delete_many()
-                .filter(economics_line::Column::CaseId.eq(case.id))
-                .exec(&txn)
-                .await?;
-            if !sorted.is_empty() {
-                economics_line::Entity::insert_many(sorted.iter().map(|line| {
-                    economics_line::ActiveModel {
-                        case_id: Set(case.id),
-                        party_id: Set(line.party_id),
-                        year: Set(line.year),
-                        one_off_costs: Set(line.one_off_costs),
-                        running_costs: Set(line.running_costs),
-                        savings: Set(line.savings),
-                        ..Default::default()
-                    }
-                }))
-                .exec_without_returning(&txn)
-                .await?;
-            }
-        }
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::EconomicsChanged {
-                before: file.lines.clone(),
-                after: sorted.clone(),
-                voided_signoffs: voided.clone(),
-                assumptions: new_assumptions.as_ref().map(|new| TextChange {
-                    old: case.economics_assumptions.clone(),
-                    new: new.clone(),
-                }),
-            },
-        );
-        let event = journal::append_after(&txn, case.id, head, event, now).await?;
-        if sorted != file.lines {
-            let rule = crate::workflow::definition::NotifyRule {
+        let mails = if figures_changed {
+            Mails::Rules(vec![NotifyRule {
                 template: "signoff_needed".into(),
                 to: vec![
                     Recipient::Role(Role::Economist),
                     Recipient::Party(Side::Giving),
                     Recipient::Party(Side::Receiving),
                 ],
-            };
-            outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
-        }
-        txn.commit().await?;
-        Ok(Committed::after(case, None))
+            }])
+        } else {
+            Mails::None
+        };
+        let event = CaseEvent::EconomicsChanged {
+            before: file.lines.clone(),
+            after: sorted.clone(),
+            voided_signoffs: voided,
+            assumptions: new_assumptions.as_ref().map(|new| TextChange {
+                old: case.economics_assumptions.clone(),
+                new: new.clone(),
+            }),
+        };
+        let change = Change {
+            row,
+            ..Change::at(expected_version)
+        };
+        let written = Written::event(event).with_mails(mails);
+        let (committed, ()) = self
+            .commit_change(Some(actor.user_id), case, change, async |txn, _| {
+                if !figures_changed {
+                    return Ok(written);
+                }
+                economics_line::Entity::delete_many()
+                    .filter(economics_line::Column::CaseId.eq(case.id))
+                    .exec(txn)
+                    .await?;
+                if !sorted.is_empty() {
+                    economics_line::Entity::insert_many(sorted.iter().map(|line| {
+                        economics_line::ActiveModel {
+                            case_id: Set(case.id),
+                            party_id: Set(line.party_id),
+                            year: Set(line.year),
+                            one_off_costs: Set(line.one_off_costs),
+                            running_costs: Set(line.running_costs),
+                            savings: Set(line.savings),
+                            ..Default::default()
+                        }
+                    }))
+                    .exec_without_returning(txn)
+                    .await?;
+                }
+                Ok(written)
+            })
+            .await?;
+        Ok(committed)
     }
 
     /// Records that `side` accepts the current figures.
@@ -253,36 +257,31 @@ impl Engine {
             ));
         }
         let fingerprint = file.fingerprint();
-        let now = self.now();
-
-        let txn = self.begin_write().await?;
-        let head = self
-            .bump(&txn, case.id, expected_version, CaseRowChanges::none())
+        let event = CaseEvent::EconomicsSignedOff {
+            side,
+            figures: fingerprint.clone(),
+        };
+        let change = Change::at(expected_version);
+        let (committed, ()) = self
+            .commit_change(Some(actor.user_id), case, change, async |txn, now| {
+                economics_signoff::Entity::delete_many()
+                    .filter(economics_signoff::Column::CaseId.eq(case.id))
+                    .filter(economics_signoff::Column::Side.eq(side.as_str()))
+                    .exec(txn)
+                    .await?;
+                economics_signoff::ActiveModel {
+                    case_id: Set(case.id),
+                    side: Set(side.as_str().to_owned()),
+                    user_id: Set(actor.user_id),
+                    fingerprint: Set(fingerprint),
+                    signed_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                Ok(Written::event(event))
+            })
             .await?;
-        economics_signoff::Entity::delete_many()
-            .filter(economics_signoff::Column::CaseId.eq(case.id))
-            .filter(economics_signoff::Column::Side.eq(side.as_str()))
-            .exec(&txn)
-            .await?;
-        economics_signoff::ActiveModel {
-            case_id: Set(case.id),
-            side: Set(side.as_str().to_owned()),
-            user_id: Set(actor.user_id),
-            fingerprint: Set(fingerprint.clone()),
-            signed_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::EconomicsSignedOff {
-                side,
-                figures: fingerprint.clone(),
-            },
-        );
-        journal::append_after(&txn, case.id, head, event, now).await?;
-        txn.commit().await?;
-        Ok(Committed::after(case, None))
+        Ok(committed)
     }
 }

@@ -4,6 +4,7 @@
 
 use super::Engine;
 use super::view::PartyRef;
+use super::write::{Change, Mails, Written};
 use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::error::{EngineError, FieldError};
@@ -12,7 +13,6 @@ use crate::policy::case::CaseAction;
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
-use crate::storage::journal::{self, NewEvent};
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -183,64 +183,64 @@ impl Engine {
                 "the region has no organisations of the kinds the workflow hears",
             ));
         }
-        let now = self.now();
-        let txn = self.begin_write().await?;
-        super::touch(&txn, case.id, now).await?;
-        let opened = hearing::ActiveModel {
-            case_id: Set(case.id),
-            opened_by: Set(actor.user_id),
-            opened_at: Set(now),
-            deadline: Set(deadline),
-            quorum: Set(rule.quorum.stored()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let mut links = Vec::with_capacity(parties.len());
-        for party in &parties {
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            let token = format!("hrg_{}", hex(&bytes));
-            hearing_party::ActiveModel {
-                hearing_id: Set(opened.id),
-                organisation_id: Set(party.id),
-                token_hash: Set(token_hash(&token)),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            links.push(HearingLink {
-                party: PartyRef {
-                    id: party.id,
-                    name: party.name.clone(),
-                    kind: party.kind.clone(),
-                },
-                token,
-            });
-        }
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::HearingOpened {
-                hearing: opened.id,
-                deadline,
-                quorum: rule.quorum.stored(),
-                parties: parties.iter().map(|p| p.name.clone()).collect(),
-            },
-        );
-        let event = journal::append(&txn, case.id, event, now).await?;
-        // Each heard party gets its personal link by mail, in the same transaction.
-        for (party, link) in parties.iter().zip(&links) {
-            crate::storage::outbox::enqueue_invitation(
-                &txn,
+        let (_, links) = self
+            .commit_change(
+                Some(actor.user_id),
                 case,
-                event.id,
-                party,
-                &link.token,
-                now,
+                Change::of_facts(),
+                async |txn, now| {
+                    let opened = hearing::ActiveModel {
+                        case_id: Set(case.id),
+                        opened_by: Set(actor.user_id),
+                        opened_at: Set(now),
+                        deadline: Set(deadline),
+                        quorum: Set(rule.quorum.stored()),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
+                    let mut links = Vec::with_capacity(parties.len());
+                    for party in &parties {
+                        let mut bytes = [0u8; 32];
+                        rand::rng().fill_bytes(&mut bytes);
+                        let token = format!("hrg_{}", hex(&bytes));
+                        hearing_party::ActiveModel {
+                            hearing_id: Set(opened.id),
+                            organisation_id: Set(party.id),
+                            token_hash: Set(token_hash(&token)),
+                            ..Default::default()
+                        }
+                        .insert(txn)
+                        .await?;
+                        links.push(HearingLink {
+                            party: PartyRef {
+                                id: party.id,
+                                name: party.name.clone(),
+                                kind: party.kind.clone(),
+                            },
+                            token,
+                        });
+                    }
+                    let event = CaseEvent::HearingOpened {
+                        hearing: opened.id,
+                        deadline,
+                        quorum: rule.quorum.stored(),
+                        parties: parties.iter().map(|p| p.name.clone()).collect(),
+                    };
+                    // Each heard party gets its personal link by mail, in the same transaction.
+                    let invitations = parties
+                        .iter()
+                        .cloned()
+                        .zip(links.iter().map(|l| l.token.clone()))
+                        .collect();
+                    Ok(Written {
+                        event,
+                        mails: Mails::Invitations(invitations),
+                        value: links,
+                    })
+                },
             )
             .await?;
-        }
-        txn.commit().await?;
         let hearing = self
             .hearing(actor, case.id)
             .await?
@@ -502,37 +502,33 @@ impl Engine {
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));
         }
-        let now = self.now();
-        let txn = self.begin_write().await?;
-        super::touch(&txn, case.id, now).await?;
         // Written only over the answer this request saw, so two answers sent at once never
         // both count: the later one is refused and can be sent again knowingly.
         let unchanged = match &party.answer {
             Some(seen) => hearing_party::Column::Answer.eq(seen.as_str()),
             None => hearing_party::Column::Answer.is_null(),
         };
-        let written = hearing_party::Entity::update_many()
-            .col_expr(hearing_party::Column::Answer, Expr::value(answer.as_str()))
-            .col_expr(
-                hearing_party::Column::AnswerText,
-                Expr::value(text.map(str::to_owned)),
-            )
-            .col_expr(hearing_party::Column::AnsweredAt, Expr::value(now))
-            .col_expr(hearing_party::Column::AnsweredBy, Expr::value(user))
-            .filter(hearing_party::Column::Id.eq(party.id))
-            .filter(unchanged)
-            .exec(&txn)
-            .await?;
-        if written.rows_affected == 0 {
-            txn.rollback().await?;
-            return Err(EngineError::invalid(
-                "answer",
-                "the answer was changed by someone else just now; reload the page to see it",
-            ));
-        }
-        let event = NewEvent::from_event(
-            user,
-            CaseEvent::HearingAnswered {
+        self.commit_change(user, case, Change::of_facts(), async |txn, now| {
+            let written = hearing_party::Entity::update_many()
+                .col_expr(hearing_party::Column::Answer, Expr::value(answer.as_str()))
+                .col_expr(
+                    hearing_party::Column::AnswerText,
+                    Expr::value(text.map(str::to_owned)),
+                )
+                .col_expr(hearing_party::Column::AnsweredAt, Expr::value(now))
+                .col_expr(hearing_party::Column::AnsweredBy, Expr::value(user))
+                .filter(hearing_party::Column::Id.eq(party.id))
+                .filter(unchanged)
+                .exec(txn)
+                .await?;
+            if written.rows_affected == 0 {
+                // Nothing is committed: the transaction rolls back as it is dropped.
+                return Err(EngineError::invalid(
+                    "answer",
+                    "the answer was changed by someone else just now; reload the page to see it",
+                ));
+            }
+            Ok(Written::event(CaseEvent::HearingAnswered {
                 comment: text.map(str::to_owned),
                 hearing: hearing.id,
                 party_id: party.organisation_id,
@@ -543,10 +539,9 @@ impl Engine {
                     AnsweredVia::Link
                 },
                 previous: party.answer.as_deref().and_then(HearingAnswer::parse),
-            },
-        );
-        journal::append(&txn, case.id, event, now).await?;
-        txn.commit().await?;
+            }))
+        })
+        .await?;
         Ok(())
     }
 }

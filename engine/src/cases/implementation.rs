@@ -3,12 +3,12 @@
 
 use super::Engine;
 use super::view::CaseView;
+use super::write::{Change, Written};
 use crate::actor::Actor;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, ImplementationChange};
 use crate::policy::case::CaseAction;
 use crate::storage::entity::handover_case;
-use crate::storage::journal::{self, NewEvent};
 use chrono::NaiveDate;
 
 /// The dates of an approved case's implementation plan.
@@ -66,21 +66,20 @@ impl Engine {
         if changes.is_empty() {
             return self.case(actor, case_id).await;
         }
-        let now = self.now();
-        let txn = self.begin_write().await?;
-        let row = super::CaseRowChanges::none()
-            .set(
-                handover_case::Column::ImplementationOn,
-                plan.implementation_on,
-            )
-            .set(handover_case::Column::FollowUpOn, plan.follow_up_on);
-        let head = self.bump(&txn, case.id, expected_version, row).await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::ImplementationPlanned { changes },
-        );
-        journal::append_after(&txn, case.id, head, event, now).await?;
-        txn.commit().await?;
+        let change = Change {
+            row: super::CaseRowChanges::none()
+                .set(
+                    handover_case::Column::ImplementationOn,
+                    plan.implementation_on,
+                )
+                .set(handover_case::Column::FollowUpOn, plan.follow_up_on),
+            ..Change::at(expected_version)
+        };
+        let event = CaseEvent::ImplementationPlanned { changes };
+        self.commit_change(Some(actor.user_id), case, change, async |_, _| {
+            Ok(Written::event(event))
+        })
+        .await?;
         self.case(actor, case_id).await
     }
 }

@@ -3,6 +3,7 @@
 //! unless the secretariat overrides it — which the journal records.
 
 use super::view::{Committed, UserRef};
+use super::write::{Change, Mails, Written};
 use super::{Engine, Visible};
 use crate::actor::Actor;
 use crate::domain::body::Body;
@@ -12,7 +13,6 @@ use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy;
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
-use crate::storage::journal::{self, NewEvent};
 use crate::workflow::definition::{NotifyRule, Recipient};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Query, SelectStatement};
@@ -318,44 +318,41 @@ impl Engine {
             ));
         }
         let after_deadline = today > meeting.material_deadline;
-        let now = self.now();
-
-        let txn = self.begin_write().await?;
-        // The case's facts change (the on_agenda guard), so its version moves on.
-        super::touch(&txn, case.id, now).await?;
-        // The last place, read in the write transaction so two placements cannot take it both.
-        let last: Option<Option<i32>> = agenda_item::Entity::find()
-            .select_only()
-            .column_as(agenda_item::Column::Position.max(), "last")
-            .filter(agenda_item::Column::MeetingId.eq(meeting.id))
-            .into_tuple()
-            .one(&txn)
-            .await?;
-        let position = last.flatten().unwrap_or(0) + 1;
-        agenda_item::ActiveModel {
-            meeting_id: Set(meeting.id),
-            case_id: Set(case.id),
-            position: Set(position),
-            placed_by: Set(actor.user_id),
-            placed_at: Set(now),
-            after_deadline: Set(after_deadline),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::PlacedOnAgenda {
-                meeting: MeetingRef::from(&meeting),
-                position,
-                after_deadline,
-            },
-        );
-        let event = journal::append(&txn, case.id, event, now).await?;
         let rule = agenda_rule("placed_on_agenda", body_of(&meeting)?);
-        crate::storage::outbox::enqueue(&txn, case, event.id, &[rule], now).await?;
-        txn.commit().await?;
-        Ok(Committed::after(case, None))
+        // The case's facts change (the on_agenda guard), so its version moves on.
+        let change = Change::of_facts();
+        let (committed, ()) = self
+            .commit_change(Some(actor.user_id), case, change, async |txn, now| {
+                // The last place, read in the write transaction so two placements cannot
+                // take it both.
+                let last: Option<Option<i32>> = agenda_item::Entity::find()
+                    .select_only()
+                    .column_as(agenda_item::Column::Position.max(), "last")
+                    .filter(agenda_item::Column::MeetingId.eq(meeting.id))
+                    .into_tuple()
+                    .one(txn)
+                    .await?;
+                let position = last.flatten().unwrap_or(0) + 1;
+                agenda_item::ActiveModel {
+                    meeting_id: Set(meeting.id),
+                    case_id: Set(case.id),
+                    position: Set(position),
+                    placed_by: Set(actor.user_id),
+                    placed_at: Set(now),
+                    after_deadline: Set(after_deadline),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                let event = CaseEvent::PlacedOnAgenda {
+                    meeting: MeetingRef::from(&meeting),
+                    position,
+                    after_deadline,
+                };
+                Ok(Written::event(event).with_mails(Mails::Rules(vec![rule])))
+            })
+            .await?;
+        Ok(committed)
     }
 
     /// The decisions taken at a meeting, in agenda order.

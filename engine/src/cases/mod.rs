@@ -14,7 +14,7 @@ mod write;
 pub use create::NewCase;
 pub use economics::MAX_ASSUMPTIONS_CHARS;
 pub use transition::MAX_COMMENT_CHARS;
-pub(crate) use write::{CaseRowChanges, lock_case, touch};
+pub(crate) use write::{CaseRowChanges, lock_case};
 mod file;
 pub mod implementation;
 pub use exports::Export;

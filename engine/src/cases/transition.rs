@@ -4,14 +4,14 @@
 use super::file::{CaseFile, Parts};
 use super::view::CaseView;
 use super::view::Committed;
+use super::write::{Change, Mails, Written};
 use super::{CaseRowChanges, Engine};
 use crate::actor::Actor;
 use crate::domain::ids::TransitionId;
 use crate::error::EngineError;
-use crate::idempotency::{self, Claim};
+use crate::idempotency::Claim;
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy::{self};
-use crate::storage::journal::{self, NewEvent};
 use crate::storage::outbox;
 
 /// Longest comment accepted with a transition.
@@ -121,42 +121,26 @@ impl Engine {
             .then(|| file.current_meeting(state.stage))
             .flatten()
             .map(MeetingRef::from);
-        let now = self.now();
-
-        let txn = self.begin_write().await?;
-        let head = self
-            .bump(
-                &txn,
-                case.id,
-                expected_version,
-                CaseRowChanges::state(&decision.to, decision.due_date),
-            )
+        let change = Change {
+            row: CaseRowChanges::state(&decision.to, decision.due_date),
+            claim,
+            ..Change::at(expected_version)
+        };
+        let event = CaseEvent::Transition {
+            transition: decision.transition.to_string(),
+            from_state: decision.from.to_string(),
+            to_state: decision.to.to_string(),
+            comment: decision.comment.clone(),
+            label,
+            due_date: decision.due_date,
+            meeting,
+        };
+        let mails = Mails::Looked(&directory, &decision.notifications);
+        let (committed, ()) = self
+            .commit_change(Some(actor.user_id), case, change, async |_, _| {
+                Ok(Written::event(event).with_mails(mails))
+            })
             .await?;
-        let event = NewEvent::from_event(
-            Some(actor.user_id),
-            CaseEvent::Transition {
-                transition: decision.transition.to_string(),
-                from_state: decision.from.to_string(),
-                to_state: decision.to.to_string(),
-                comment: decision.comment.clone(),
-                label,
-                due_date: decision.due_date,
-                meeting,
-            },
-        );
-        let event = journal::append_after(&txn, case.id, head, event, now).await?;
-        outbox::enqueue_to(
-            &txn,
-            case,
-            &directory,
-            event.id,
-            &decision.notifications,
-            now,
-        )
-        .await?;
-        let committed = Committed::after(case, Some(decision.to.as_str()));
-        idempotency::record_commit(&txn, claim, &committed).await?;
-        txn.commit().await?;
         Ok(committed)
     }
 }

@@ -3,16 +3,144 @@
 //! idempotency record commit together; and the journaling of refused attempts.
 
 use super::Engine;
+use super::view::Committed;
 use crate::actor::Actor;
 use crate::domain::ids::StateId;
 use crate::error::EngineError;
+use crate::idempotency::{self, Claim};
 use crate::journal_event::CaseEvent;
 use crate::storage::db;
-use crate::storage::entity::handover_case;
+use crate::storage::entity::{handover_case, organisation};
 use crate::storage::journal::{self, NewEvent};
+use crate::storage::outbox;
+use crate::workflow::definition::NotifyRule;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// One change to an existing case, as the write skeleton commits it.
+pub(super) struct Change<'a> {
+    /// The version the actor saw; `None` for a change of the case's facts that does not
+    /// depend on it (a document, a hearing, an agenda placement), which moves the version on
+    /// all the same.
+    pub expected_version: Option<i32>,
+    /// Columns of the case's row set with the new version.
+    pub row: CaseRowChanges,
+    /// The idempotency key the change answers, recorded in the same transaction.
+    pub claim: Option<&'a Claim>,
+}
+
+impl Change<'_> {
+    /// A change at the version the actor saw, with no other columns.
+    pub(super) fn at(expected_version: i32) -> Self {
+        Self {
+            expected_version: Some(expected_version),
+            row: CaseRowChanges::none(),
+            claim: None,
+        }
+    }
+
+    /// A change of the case's facts, whichever version the actor saw.
+    pub(super) fn of_facts() -> Self {
+        Self {
+            expected_version: None,
+            row: CaseRowChanges::none(),
+            claim: None,
+        }
+    }
+}
+
+/// What a change wrote: its journal event, the mails it sends, and what the operation answers
+/// besides the committed case.
+pub(super) struct Written<'a, T> {
+    pub event: CaseEvent,
+    pub mails: Mails<'a>,
+    pub value: T,
+}
+
+impl<'a> Written<'a, ()> {
+    /// Only the event.
+    pub(super) fn event(event: CaseEvent) -> Self {
+        Self {
+            event,
+            mails: Mails::None,
+            value: (),
+        }
+    }
+}
+
+impl<'a, T> Written<'a, T> {
+    pub(super) fn with_mails(self, mails: Mails<'a>) -> Self {
+        Self { mails, ..self }
+    }
+}
+
+/// The mails a change sends, enqueued in its transaction.
+pub(super) enum Mails<'a> {
+    None,
+    /// To whom `rules` name, looked up in the transaction.
+    Rules(Vec<NotifyRule>),
+    /// To whom `rules` name, looked up in `directory` beforehand.
+    Looked(&'a outbox::Directory, &'a [NotifyRule]),
+    /// Each heard party its personal hearing link.
+    Invitations(Vec<(organisation::Model, String)>),
+}
+
+impl Engine {
+    /// The skeleton of every change to an existing case: in the writer's turn, moves the case's
+    /// version on (only from the one the actor saw, or answers 409) with the change's columns,
+    /// lets `write` add the change's own rows and name its event, appends the event to the
+    /// journal under the case's row lock, enqueues the mails, records the idempotency key and
+    /// commits — all or nothing. `actor_user_id` is `None` for a party answering by link.
+    ///
+    /// # Errors
+    /// [`EngineError::Conflict`] on a stale version, an error of `write`, or a database error.
+    pub(super) async fn commit_change<'a, T>(
+        &self,
+        actor_user_id: Option<i64>,
+        case: &handover_case::Model,
+        change: Change<'_>,
+        write: impl AsyncFnOnce(
+            &db::WriteTransaction,
+            DateTime<Utc>,
+        ) -> Result<Written<'a, T>, EngineError>,
+    ) -> Result<(Committed, T), EngineError> {
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let head = match change.expected_version {
+            Some(expected) => self.bump(&txn, case.id, expected, change.row).await?,
+            None => move_version(&txn, case.id, None, now, change.row)
+                .await?
+                .ok_or(EngineError::NotFound { what: "case" })?,
+        };
+        let written = write(&txn, now).await?;
+        // A transition's state is the one the case moves to; every other change keeps it.
+        let to_state = match &written.event {
+            CaseEvent::Transition { to_state, .. } => Some(to_state.clone()),
+            _ => None,
+        };
+        let event = NewEvent::from_event(actor_user_id, written.event);
+        let event = journal::append_after(&txn, case.id, head, event, now).await?;
+        match written.mails {
+            Mails::None => {}
+            Mails::Rules(rules) => {
+                outbox::enqueue(&txn, case, event.id, &rules, now).await?;
+            }
+            Mails::Looked(directory, rules) => {
+                outbox::enqueue_to(&txn, case, directory, event.id, rules, now).await?;
+            }
+            Mails::Invitations(parties) => {
+                for (party, token) in &parties {
+                    outbox::enqueue_invitation(&txn, case, event.id, party, token, now).await?;
+                }
+            }
+        }
+        let committed = Committed::after(case, to_state.as_deref());
+        idempotency::record_commit(&txn, change.claim, &committed).await?;
+        txn.commit().await?;
+        Ok((committed, written.value))
+    }
+}
 
 /// Columns of the case's row that a change sets together with its new version.
 #[derive(Debug, Default)]
@@ -57,16 +185,6 @@ pub(crate) async fn lock_case(
         .filter(handover_case::Column::Id.eq(case_id))
         .exec(txn)
         .await?;
-    Ok(())
-}
-
-/// Moves the case's version on and locks its row: the guards' facts changed.
-pub(crate) async fn touch(
-    txn: &db::WriteTransaction,
-    case_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), EngineError> {
-    move_version(txn, case_id, None, now, CaseRowChanges::none()).await?;
     Ok(())
 }
 
