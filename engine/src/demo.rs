@@ -415,11 +415,11 @@ fn comment_for(transition: &str) -> &'static str {
     }
 }
 
-/// The region's coming meeting of each body, created on first use, and which cases went on it.
 /// The meetings a region's demo decisions are taken at: one of each body, held today, its
 /// agenda published once the first case is on it. A decision at a meeting needs its body's
 /// member, the meeting held or being held, and the agenda published; the engine plans no
-/// meeting in the past, so the demo's decisions are today's.
+/// meeting in the past, so the demo's decisions are today's. Created on first use; it keeps
+/// which cases went on which.
 #[derive(Default)]
 struct Meetings {
     ids: BTreeMap<Stage, i64>,
