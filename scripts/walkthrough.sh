@@ -61,13 +61,16 @@ for token in $tokens; do
 done
 version=$((version + 1 + $(echo "$tokens" | wc -w)))
 step "$secretariat" close_hearing
-agenda() { # body: plan a meeting in three weeks and place the case on its agenda
-  local held deadline
-  held=$(date -d "+21 days" +%F); deadline=$(date -d "+11 days" +%F)
-  call POST /api/v1/meetings "$secretariat" "{\"region\":\"syddanmark\",\"body\":\"$1\",\"title\":\"Møde i $1\",\"held_on\":\"$held\",\"material_deadline\":\"$deadline\"}"; expect 201
+agenda() { # body: hold a meeting today, place the case on its agenda and publish it
+  # A decision at a meeting needs the meeting held or being held (today in Denmark on or after
+  # its date) and its agenda published; publishing leaves the case's version as it is.
+  local today
+  today=$(TZ=Europe/Copenhagen date +%F)
+  call POST /api/v1/meetings "$secretariat" "{\"region\":\"syddanmark\",\"body\":\"$1\",\"title\":\"Møde i $1\",\"held_on\":\"$today\",\"material_deadline\":\"$today\"}"; expect 201
   meeting=$(echo "$body" | field "['id']")
   call POST "/api/v1/meetings/$meeting/agenda" "$secretariat" "{\"case_id\":$id}"; expect 200
   version=$((version + 1))
+  call POST "/api/v1/meetings/$meeting/publish" "$secretariat"; expect 200
 }
 call POST "/api/v1/cases/$id/transitions" "$steering" "{\"transition\":\"recommend\",\"expected_version\":$version}"; expect 422
 agenda steering_group

@@ -596,6 +596,8 @@ impl Load {
                 json!({ "case_id": id }),
             )
             .await?;
+            // The agenda is published once, by the bench, after the first case went on it.
+            self.bench.publish_once(meeting).await?;
             let placed = self.reread(base, token, id).await?;
             case = self.transition(base, token, &placed, decision).await?;
         }

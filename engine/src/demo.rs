@@ -238,9 +238,10 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
         let parties = parties(engine, region).await?;
         let mut by_stage: BTreeMap<String, usize> = BTreeMap::new();
         let mut meetings = Meetings::default();
+        let mut awaiting_steering_group = Vec::new();
         for (i, task) in TASKS.iter().enumerate() {
             let target = &def.states[i % def.states.len()].id;
-            let case = drive(
+            let (id, state) = drive(
                 engine,
                 def,
                 &people,
@@ -251,13 +252,31 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
                 target,
             )
             .await?;
-            *by_stage.entry(case).or_default() += 1;
+            if def
+                .state_by_str(&state)
+                .is_some_and(|s| s.stage == Stage::SteeringGroup)
+            {
+                awaiting_steering_group.push(id);
+            }
+            *by_stage.entry(state).or_default() += 1;
         }
-        // The committee's agenda goes out; the steering group's is left for the secretariat.
-        if let Some(committee) = meetings.ids.get(&Stage::Committee) {
-            engine
-                .publish_agenda(&people[&Role::Secretariat], *committee)
-                .await?;
+        // Today's meetings decided; the cases awaiting the steering group go on the draft
+        // agenda of its next meeting, left for the secretariat to publish.
+        if !awaiting_steering_group.is_empty() {
+            let secretariat = &people[&Role::Secretariat];
+            let (body, title) = body_of(def, Stage::SteeringGroup);
+            let held_on = today + chrono::Duration::weeks(3);
+            let next = NewMeeting {
+                region: def.region.to_string(),
+                body: body.into(),
+                title,
+                held_on,
+                material_deadline: held_on - chrono::Duration::days(10),
+            };
+            let next = engine.create_meeting(secretariat, next).await?.id;
+            for id in awaiting_steering_group {
+                engine.place_on_agenda(secretariat, next, id, false).await?;
+            }
         }
         let states: Vec<String> = by_stage.iter().map(|(s, n)| format!("{s} {n}")).collect();
         let _ = writeln!(
@@ -396,11 +415,16 @@ fn comment_for(transition: &str) -> &'static str {
     }
 }
 
-/// The region's coming meeting of each body, created on first use, and which cases went on it.
+/// The meetings a region's demo decisions are taken at: one of each body, held today, its
+/// agenda published once the first case is on it. A decision at a meeting needs its body's
+/// member, the meeting held or being held, and the agenda published; the engine plans no
+/// meeting in the past, so the demo's decisions are today's. Created on first use; it keeps
+/// which cases went on which.
 #[derive(Default)]
 struct Meetings {
     ids: BTreeMap<Stage, i64>,
     placed: std::collections::BTreeSet<(i64, Stage)>,
+    published: std::collections::BTreeSet<Stage>,
 }
 
 impl Meetings {
@@ -414,26 +438,39 @@ impl Meetings {
         if let Some(id) = self.ids.get(&stage) {
             return Ok(*id);
         }
-        let (body, title, weeks) = if stage == Stage::Committee {
-            ("committee", format!("Møde i {}", def.bodies.committee), 6)
-        } else {
-            (
-                "steering_group",
-                format!("Møde i {}", def.bodies.steering_group),
-                3,
-            )
-        };
-        let held_on = engine.today() + chrono::Duration::weeks(weeks);
+        let (body, title) = body_of(def, stage);
+        let held_on = engine.today();
         let input = NewMeeting {
             region: def.region.to_string(),
             body: body.into(),
             title,
             held_on,
-            material_deadline: held_on - chrono::Duration::days(10),
+            material_deadline: held_on,
         };
         let id = engine.create_meeting(secretariat, input).await?.id;
         self.ids.insert(stage, id);
         Ok(id)
+    }
+
+    /// Places the case on the agenda of today's meeting of the stage's body, and publishes the
+    /// agenda if this is its first case; later cases are announced by their own mail.
+    async fn place(
+        &mut self,
+        engine: &Engine,
+        secretariat: &Actor,
+        def: &Definition,
+        stage: Stage,
+        case_id: i64,
+    ) -> Result<(), EngineError> {
+        let meeting = self.of(engine, secretariat, def, stage).await?;
+        engine
+            .place_on_agenda(secretariat, meeting, case_id, false)
+            .await?;
+        self.mark(case_id, stage);
+        if self.published.insert(stage) {
+            engine.publish_agenda(secretariat, meeting).await?;
+        }
+        Ok(())
     }
 
     fn placed(&self, case_id: i64, stage: Stage) -> bool {
@@ -442,6 +479,18 @@ impl Meetings {
 
     fn mark(&mut self, case_id: i64, stage: Stage) {
         self.placed.insert((case_id, stage));
+    }
+}
+
+/// The body deciding in `stage`, and a meeting title naming it as the region does.
+fn body_of(def: &Definition, stage: Stage) -> (&'static str, String) {
+    if stage == Stage::Committee {
+        ("committee", format!("Møde i {}", def.bodies.committee))
+    } else {
+        (
+            "steering_group",
+            format!("Møde i {}", def.bodies.steering_group),
+        )
     }
 }
 
@@ -455,7 +504,7 @@ async fn drive(
     index: usize,
     task: &Task,
     target: &StateId,
-) -> Result<String, EngineError> {
+) -> Result<(i64, String), EngineError> {
     let proposer = &people[&Role::Proposer];
     let receiving = if index % 5 == 4 && !parties.general_practice.is_empty() {
         &parties.general_practice[0]
@@ -537,19 +586,30 @@ async fn drive(
             }
             case = engine.case(proposer, case.id).await?;
         }
-        if transition.guards.contains(&Guard::OnAgenda) && !meetings.placed(case.id, state.stage) {
-            let meeting = meetings
-                .of(engine, &people[&Role::Secretariat], def, state.stage)
+        let at_meeting = transition.guards.contains(&Guard::OnAgenda);
+        if at_meeting && !meetings.placed(case.id, state.stage) {
+            meetings
+                .place(
+                    engine,
+                    &people[&Role::Secretariat],
+                    def,
+                    state.stage,
+                    case.id,
+                )
                 .await?;
-            engine
-                .place_on_agenda(&people[&Role::Secretariat], meeting, case.id, false)
-                .await?;
-            meetings.mark(case.id, state.stage);
             case = engine.case(proposer, case.id).await?;
         }
+        // A decision at a meeting is taken by a member of the body whose meeting it is: the
+        // steering group's for a case awaiting it, the committee's for one awaiting that, even
+        // where the transition (a rejection) lists both bodies.
+        let body_role = match state.stage {
+            Stage::Committee => Role::Committee,
+            _ => Role::SteeringGroup,
+        };
         let actor = transition
             .by
             .iter()
+            .filter(|role| !at_meeting || **role == body_role)
             .find_map(|role| people.get(role))
             .ok_or_else(|| EngineError::Forbidden {
                 action: format!("demo transition {}", transition.id),
@@ -581,5 +641,5 @@ async fn drive(
             .plan_implementation(&people[&Role::Secretariat], case.id, case.version, plan)
             .await?;
     }
-    Ok(case.state)
+    Ok((case.id, case.state))
 }

@@ -253,3 +253,40 @@ pub fn full_description() -> ProfessionalDescription {
         ..Default::default()
     }
 }
+
+/// Holds a meeting of `body` (`steering_group` or `committee`) in `region` today, with the
+/// cases on its agenda in the order given and the agenda published — what a decision at a
+/// meeting needs: the actor a member of the body, the meeting held or being held (today on or
+/// after its date, in Denmark) and its agenda published. The material deadline is today too.
+pub async fn meeting_today(
+    engine: &Engine,
+    secretariat: &Actor,
+    region: &str,
+    body: &str,
+    case_ids: &[i64],
+) -> overdrag_engine::cases::meetings::MeetingView {
+    let today = engine.today();
+    let meeting = engine
+        .create_meeting(
+            secretariat,
+            overdrag_engine::cases::meetings::NewMeeting {
+                region: region.into(),
+                body: body.into(),
+                title: format!("Møde i {body}"),
+                held_on: today,
+                material_deadline: today,
+            },
+        )
+        .await
+        .expect("meeting planned for today");
+    for &case_id in case_ids {
+        engine
+            .place_on_agenda(secretariat, meeting.id, case_id, false)
+            .await
+            .expect("case placed on the agenda");
+    }
+    engine
+        .publish_agenda(secretariat, meeting.id)
+        .await
+        .expect("agenda published")
+}

@@ -7,7 +7,7 @@ use overdrag_engine::cases::NewCase;
 use overdrag_engine::mail::{Deliverer, MailTemplates, Transport};
 use overdrag_engine::storage::entity::outbox;
 use overdrag_tests::smtp_sink::SmtpSink;
-use overdrag_tests::{TestDb, on_both_databases, party, person, root};
+use overdrag_tests::{TestDb, meeting_today, on_both_databases, party, person, root};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
@@ -211,7 +211,6 @@ async fn a_failed_mail_is_resent_once_the_party_has_an_address(db: &TestDb) {
 }
 
 async fn a_whole_case_sends_exactly_the_expected_mails_through_an_outage(db: &TestDb) {
-    use overdrag_engine::cases::meetings::NewMeeting;
     use overdrag_engine::domain::description::ProfessionalDescription;
     use overdrag_engine::domain::economics::EconomicsLine;
     use overdrag_engine::domain::role::Side;
@@ -349,19 +348,7 @@ async fn a_whole_case_sends_exactly_the_expected_mails_through_an_outage(db: &Te
         ("steering_group", &jens, "recommend"),
         ("committee", &birgitte, "approve"),
     ] {
-        let held_on = later.today() + chrono::Duration::days(14);
-        let input = NewMeeting {
-            region: "syddanmark".into(),
-            body: body.into(),
-            title: format!("Møde i {body}"),
-            held_on,
-            material_deadline: held_on - chrono::Duration::days(7),
-        };
-        let meeting = later.create_meeting(&mette, input).await.unwrap();
-        later
-            .place_on_agenda(&mette, meeting.id, case.id, false)
-            .await
-            .unwrap();
+        meeting_today(&later, &mette, "syddanmark", body, &[case.id]).await;
         case = later.case(decider, case.id).await.unwrap();
         case = later
             .transition(decider, case.id, case.version, decision, None)
@@ -402,6 +389,16 @@ async fn a_whole_case_sends_exactly_the_expected_mails_through_an_outage(db: &Te
         ),
         (
             "placed_on_agenda",
+            vec![
+                "anne@ouh.dk",
+                ouh,
+                kommune,
+                "jens@rsyd.dk",
+                "birgitte@rsyd.dk",
+            ],
+        ),
+        (
+            "agenda_published",
             vec![
                 "anne@ouh.dk",
                 ouh,

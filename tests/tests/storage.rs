@@ -13,7 +13,7 @@ use overdrag_engine::mail::Reminders;
 use overdrag_engine::storage::entity::{journal_event, outbox};
 use overdrag_engine::workflow::machine::Refusal;
 use overdrag_engine::{Actor, Engine, EngineError};
-use overdrag_tests::{TestDb, full_description, on_both_databases, party, person};
+use overdrag_tests::{TestDb, full_description, meeting_today, on_both_databases, party, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -90,21 +90,10 @@ async fn step(
         .unwrap_or_else(|e| panic!("{transition} from {}: {e}", case.state))
 }
 
-/// Plans a meeting of `body` in two weeks and places the case on its agenda.
+/// Holds a meeting of `body` today with the case on its published agenda, so the body's
+/// members may decide it now.
 async fn put_on_agenda(engine: &Engine, s: &Syddanmark, case: &CaseView, body: &str) -> CaseView {
-    let held_on = engine.today() + chrono::Duration::days(14);
-    let input = NewMeeting {
-        region: "syddanmark".into(),
-        body: body.into(),
-        title: format!("Møde i {body}"),
-        held_on,
-        material_deadline: held_on - chrono::Duration::days(7),
-    };
-    let meeting = engine.create_meeting(&s.secretariat, input).await.unwrap();
-    engine
-        .place_on_agenda(&s.secretariat, meeting.id, case.id, false)
-        .await
-        .unwrap();
+    meeting_today(engine, &s.secretariat, "syddanmark", body, &[case.id]).await;
     engine.case(&s.proposer, case.id).await.unwrap()
 }
 
@@ -1230,8 +1219,9 @@ async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {
         other => panic!("expected the agenda guard to block, got {other:?}"),
     }
     // The material deadline has passed: only an override places it, and the journal says so.
+    // The meeting is held today, so once its agenda is published the body may decide.
     let late = engine
-        .create_meeting(&s.secretariat, plan("steering_group", 3, -1))
+        .create_meeting(&s.secretariat, plan("steering_group", 0, -1))
         .await
         .unwrap();
     assert!(matches!(
@@ -1249,6 +1239,10 @@ async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {
         (1, true)
     );
     assert_eq!(placed.body_name, "Strategisk Sundhedsstyregruppe");
+    engine
+        .publish_agenda(&s.secretariat, late.id)
+        .await
+        .unwrap();
     let case = engine.case(&s.steering, case.id).await.unwrap();
     let recommended = step(engine, &s.steering, &case, "recommend", None).await;
     assert_eq!(recommended.state, "committee");

@@ -68,6 +68,7 @@ async fn put(app: &Router, uri: &str, token: &str, body: Value) -> Response {
 
 struct World {
     app: Router,
+    engine: overdrag_engine::Engine,
     proposer: String,
     secretariat: String,
     economist: String,
@@ -84,6 +85,7 @@ async fn world(db: &TestDb) -> World {
     let engine = &db.engine;
     World {
         app: overdrag::server::router(engine.clone()),
+        engine: engine.clone(),
         proposer: person_with_token(engine, "anne@ouh.dk", "syddanmark", "proposer")
             .await
             .1,
@@ -169,11 +171,12 @@ async fn moved(w: &World, token: &str, case: &Value, id: &str, comment: Option<&
     response.body
 }
 
-/// Plans a meeting of `body` and places the case on its agenda; returns the case as it is now.
+/// Holds a meeting of `body` today with the case on its agenda and the agenda published, as
+/// the secretariat does through the API, so the body's members may decide it now; returns the
+/// case as it is now.
 async fn on_agenda(w: &World, case: &Value, body: &str) -> Value {
-    let held_on = (chrono::Utc::now().date_naive() + chrono::Duration::days(21)).to_string();
-    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(11)).to_string();
-    let meeting = post(&w.app, "/api/v1/meetings", &w.secretariat, json!({ "region": "syddanmark", "body": body, "title": "Møde", "held_on": held_on, "material_deadline": deadline })).await;
+    let today = w.engine.today().to_string();
+    let meeting = post(&w.app, "/api/v1/meetings", &w.secretariat, json!({ "region": "syddanmark", "body": body, "title": "Møde", "held_on": today, "material_deadline": today })).await;
     assert_eq!(meeting.status, StatusCode::CREATED, "{}", meeting.body);
     let placed = post(
         &w.app,
@@ -183,6 +186,14 @@ async fn on_agenda(w: &World, case: &Value, body: &str) -> Value {
     )
     .await;
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    let published = post(
+        &w.app,
+        &format!("/api/v1/meetings/{}/publish", meeting.body["id"]),
+        &w.secretariat,
+        json!({}),
+    )
+    .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
     get(
         &w.app,
         &format!("/api/v1/cases/{}", case["id"]),

@@ -469,17 +469,16 @@ impl Browser {
         .await;
     }
 
-    /// As the secretariat: plans a meeting of `body` in three weeks on the meetings page,
-    /// places the case on its agenda and publishes it; returns the meeting's id.
+    /// As the secretariat: plans a meeting of `body` held today (in Denmark) on the meetings
+    /// page, places the case on its agenda and publishes it, so the body's members may decide
+    /// it now; returns the meeting's id.
     async fn plan_meeting_with_the_case(&mut self, body: &str, case_id: i64) -> i64 {
-        let today = chrono::Utc::now().date_naive();
+        let today = self.engine().today();
         self.goto("/meetings?region=midtjylland").await;
         self.fill("body", body).await;
         self.fill("title", &format!("Møde {body}")).await;
-        self.set_date("held_on", today + chrono::Duration::days(21))
-            .await;
-        self.set_date("material_deadline", today + chrono::Duration::days(11))
-            .await;
+        self.set_date("held_on", today).await;
+        self.set_date("material_deadline", today).await;
         self.click_button("Planlæg mødet").await;
         let meeting: i64 = self
             .location()

@@ -10,7 +10,6 @@ use common::{Browser, Page, member};
 use axum::http::StatusCode;
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::hearings::HearingAnswer;
-use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
@@ -141,33 +140,13 @@ async fn awaiting_steering_group(engine: &Engine, s: &Syddanmark, title: &str) -
     step(engine, &s.secretariat, &case, "close_hearing").await
 }
 
-/// A meeting of `body` in two weeks with `cases` on its agenda, published.
+/// A meeting of `body` held today with `cases` on its agenda, published: its members may
+/// decide them now.
 async fn meeting_with(engine: &Engine, s: &Syddanmark, body: &str, cases: &[&CaseView]) -> i64 {
-    let held_on = engine.today() + chrono::Duration::days(14);
-    let meeting = engine
-        .create_meeting(
-            &s.secretariat,
-            NewMeeting {
-                region: "syddanmark".into(),
-                body: body.into(),
-                title: format!("Møde i {body}"),
-                held_on,
-                material_deadline: held_on - chrono::Duration::days(7),
-            },
-        )
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    overdrag_tests::meeting_today(engine, &s.secretariat, "syddanmark", body, &ids)
         .await
-        .unwrap();
-    for case in cases {
-        engine
-            .place_on_agenda(&s.secretariat, meeting.id, case.id, false)
-            .await
-            .unwrap();
-    }
-    engine
-        .publish_agenda(&s.secretariat, meeting.id)
-        .await
-        .unwrap();
-    meeting.id
+        .id
 }
 
 async fn the_secretariat_plans_a_meeting_places_reorders_and_publishes(db: &TestDb) {
