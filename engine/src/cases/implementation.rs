@@ -55,6 +55,10 @@ impl Engine {
                 "the implementation is planned once the committee has approved the case",
             ));
         }
+        problems.extend(crate::domain::calendar::date_problems([
+            ("implementation_on", plan.implementation_on),
+            ("follow_up_on", plan.follow_up_on),
+        ]));
         if let (Some(start), Some(follow_up)) = (plan.implementation_on, plan.follow_up_on)
             && follow_up <= start
         {

@@ -128,12 +128,14 @@ impl Engine {
             ));
         }
         let title = input.title.trim().to_owned();
-        if !(3..=200).contains(&title.chars().count()) {
-            problems.push(FieldError::new(
-                "title",
-                "give the meeting a title of 3 to 200 characters",
-            ));
-        }
+        let length = "give the meeting a title of 3 to 200 characters";
+        problems.extend(crate::domain::text::single_line_name_problem(
+            "title", &title, 3, 200, length,
+        ));
+        problems.extend(crate::domain::calendar::date_problems([
+            ("held_on", Some(input.held_on)),
+            ("material_deadline", Some(input.material_deadline)),
+        ]));
         if input.held_on < self.today() {
             problems.push(FieldError::new(
                 "held_on",

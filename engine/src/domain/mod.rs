@@ -1,6 +1,7 @@
 //! The domain vocabulary shared by the workflow definitions, the state machine and storage.
 
 pub mod calendar;
+pub mod csv;
 pub mod description;
 pub mod document;
 pub mod economics;
