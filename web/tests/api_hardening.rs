@@ -298,7 +298,21 @@ async fn html_and_files_carry_a_strict_policy_and_are_not_stored(db: &TestDb) {
 }
 
 async fn a_logged_in_page_is_not_stored(db: &TestDb) {
-    common::member(&db.engine, "anne@rsyd.dk", "syddanmark", "proposer").await;
+    let engine = &db.engine;
+    let anne = common::member(engine, "anne@rsyd.dk", "syddanmark", "proposer").await;
+    let case = engine
+        .create_case(
+            &anne,
+            overdrag_engine::cases::NewCase {
+                region: "syddanmark".into(),
+                title: "IV-behandling i eget hjem".into(),
+                kind: "transfer".into(),
+                giving_party_id: party(engine, "syddanmark", "Odense Universitetshospital").await,
+                receiving_party_id: party(engine, "syddanmark", "Odense Kommune").await,
+            },
+        )
+        .await
+        .unwrap();
     let mut browser = common::Browser::new(&db.engine);
     browser.log_in("anne@rsyd.dk", common::PASSWORD).await;
     for uri in ["/", "/cases", "/tasks"] {
@@ -312,6 +326,15 @@ async fn a_logged_in_page_is_not_stored(db: &TestDb) {
             "{uri}"
         );
     }
+    let decision = browser
+        .get(&format!("/cases/{}/decision-document", case.id))
+        .await;
+    assert_eq!(decision.status, StatusCode::OK, "{}", decision.body);
+    let csp = decision.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(decision.headers[header::CACHE_CONTROL], "no-store");
 }
 
 async fn an_invisible_or_multi_line_title_is_a_422_naming_the_field(db: &TestDb) {
