@@ -82,12 +82,10 @@ pub async fn add_member(
     } else if let Some(problem) = email_problem(&email) {
         problems.push(FieldError::new("email", problem));
     }
-    if name.is_empty() || name.chars().count() > 200 {
-        problems.push(FieldError::new(
-            "name",
-            "give the person's name, at most 200 characters",
-        ));
-    }
+    let length = "give the person's name, at most 200 characters";
+    problems.extend(crate::domain::text::single_line_name_problem(
+        "name", &name, 1, 200, length,
+    ));
     let role = input
         .role
         .parse::<Role>()

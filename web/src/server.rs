@@ -24,7 +24,8 @@ pub fn router(engine: Engine) -> Router {
     router_with(engine, &PageSettings::default()).expect("the embedded page templates compile")
 }
 
-/// The whole application: health, the API under `/api/v1`, the pages and `/static/`.
+/// The whole application: health, the API under `/api/v1`, the pages and `/static/`, each
+/// answer with the headers of [`crate::headers`].
 ///
 /// # Errors
 /// When an embedded template or text table does not compile.
@@ -36,7 +37,8 @@ pub fn router_with(engine: Engine, settings: &PageSettings) -> Result<Router, St
         .route("/readyz", get(readyz))
         .merge(api)
         .with_state(engine)
-        .merge(pages))
+        .merge(pages)
+        .layer(axum::middleware::from_fn(crate::headers::hardened)))
 }
 
 /// The process is up.

@@ -95,12 +95,10 @@ impl Engine {
             .await?;
         let mut problems = Vec::new();
         let title = input.title.trim().to_owned();
-        if !(3..=200).contains(&title.chars().count()) {
-            problems.push(FieldError::new(
-                "title",
-                "give the case a title of 3 to 200 characters that names the task",
-            ));
-        }
+        let length = "give the case a title of 3 to 200 characters that names the task";
+        problems.extend(crate::domain::text::single_line_name_problem(
+            "title", &title, 3, 200, length,
+        ));
         let kind = CaseKind::parse(&input.kind);
         if kind.is_none() {
             problems.push(FieldError::new(

@@ -128,11 +128,7 @@ impl Engine {
 }
 
 fn csv_field(text: &str) -> String {
-    if text.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+    crate::domain::csv::text_cell(text)
 }
 
 /// The journal as CSV, one event per row, oldest first.

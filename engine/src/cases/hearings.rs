@@ -147,6 +147,9 @@ impl Engine {
             .ok_or(EngineError::NotFound { what: "hearing" })?;
         let deadline =
             deadline.unwrap_or_else(|| def.calendar.add_working_days(today, rule.answer_days));
+        if let Some(problem) = crate::domain::calendar::date_problem("deadline", deadline) {
+            return Err(EngineError::Invalid(vec![problem]));
+        }
         if deadline <= today {
             return Err(EngineError::invalid(
                 "deadline",

@@ -39,6 +39,10 @@ impl Engine {
         self.permit(actor, &visible, CaseAction::PlanImplementation)
             .await?;
         let mut problems = Vec::new();
+        problems.extend(crate::domain::calendar::date_problems([
+            ("implementation_on", plan.implementation_on),
+            ("follow_up_on", plan.follow_up_on),
+        ]));
         if let (Some(start), Some(follow_up)) = (plan.implementation_on, plan.follow_up_on)
             && follow_up <= start
         {

@@ -9,7 +9,7 @@ use crate::actor::Actor;
 use crate::domain::body::Body;
 use crate::domain::role::{Role, Side};
 use crate::domain::text::Label;
-use crate::error::{EngineError, FieldError};
+use crate::error::{EngineError};
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy;
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
@@ -111,12 +111,14 @@ impl Engine {
             .map_err(|problem| problems.push(problem))
             .ok();
         let title = input.title.trim().to_owned();
-        if !(3..=200).contains(&title.chars().count()) {
-            problems.push(FieldError::new(
-                "title",
-                "give the meeting a title of 3 to 200 characters",
-            ));
-        }
+        let length = "give the meeting a title of 3 to 200 characters";
+        problems.extend(crate::domain::text::single_line_name_problem(
+            "title", &title, 3, 200, length,
+        ));
+        problems.extend(crate::domain::calendar::date_problems([
+            ("held_on", Some(input.held_on)),
+            ("material_deadline", Some(input.material_deadline)),
+        ]));
         problems.extend(policy::meeting::meeting_dates(
             input.held_on,
             input.material_deadline,

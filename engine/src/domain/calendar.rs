@@ -142,9 +142,67 @@ impl WorkingCalendar {
     }
 }
 
+/// The earliest date a user may give: anything before is a typing error.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+
+/// The latest date a user may give: anything after is a typing error.
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(date) => date,
+    None => NaiveDate::MAX,
+};
+
+/// What is wrong with a date a user gave for `field`, if anything: it must lie between
+/// 2000-01-01 and 2100-12-31. Every date a user gives passes through here.
+pub fn date_problem(field: &str, date: NaiveDate) -> Option<crate::error::FieldError> {
+    (!(EARLIEST_DATE..=LATEST_DATE).contains(&date)).then(|| {
+        crate::error::FieldError::new(
+            field,
+            format!(
+                "{date} is outside the dates Overdrag takes; give a date from {EARLIEST_DATE} to \
+                 {LATEST_DATE} (check the year)"
+            ),
+        )
+    })
+}
+
+/// The problems of the dates given, each named by its field; absent dates pass.
+pub fn date_problems<'a>(
+    dates: impl IntoIterator<Item = (&'a str, Option<NaiveDate>)>,
+) -> Vec<crate::error::FieldError> {
+    dates
+        .into_iter()
+        .filter_map(|(field, date)| date.and_then(|d| date_problem(field, d)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_outside_2000_to_2100_are_refused_naming_the_field() {
+        assert_eq!(date_problem("held_on", d(2000, 1, 1)), None);
+        assert_eq!(date_problem("held_on", d(2100, 12, 31)), None);
+        for bad in [d(1999, 12, 31), d(2101, 1, 1), d(1, 1, 1), d(9999, 12, 31)] {
+            let problem = date_problem("held_on", bad);
+            assert_eq!(
+                problem.map(|p| p.field),
+                Some("held_on".to_owned()),
+                "{bad}"
+            );
+        }
+        let problems = date_problems([
+            ("implementation_on", Some(d(1970, 1, 1))),
+            ("follow_up_on", None),
+            ("deadline", Some(d(2027, 1, 1))),
+        ]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "implementation_on");
+        assert!(problems[0].message.contains("2100-12-31"), "{problems:?}");
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN)

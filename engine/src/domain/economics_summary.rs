@@ -219,13 +219,7 @@ pub fn summarise(
 
 /// The table as CSV for Excel in a Danish locale: `;`-separated, UTF-8 with a byte-order mark.
 pub fn to_csv(summary: &EconomicsSummary, assumptions: &str) -> String {
-    let field = |text: &str| {
-        if text.contains([';', '"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_owned()
-        }
-    };
+    let field = super::csv::text_cell;
     let mut out =
         String::from("\u{feff}part;sektor;år;engangsudgifter;driftsudgifter;besparelser;netto\n");
     for party in &summary.parties {
@@ -421,5 +415,20 @@ mod tests {
             rows.last(),
             Some(&"Forudsætninger;\"Priser i 2026-niveau; 420 borgere om året\"")
         );
+    }
+
+    #[test]
+    fn a_party_name_or_assumption_a_spreadsheet_would_run_is_text_and_kroner_stay_numbers() {
+        let mut parties = parties();
+        parties[0].name = "=HYPERLINK(\"http://x\")".into();
+        let summary = summarise(&four_year_table(), &parties, Some(420), 10);
+        let csv = to_csv(&summary, "@SUM(A1)");
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            rows[1],
+            "\"'=HYPERLINK(\"\"http://x\"\")\";Region og hospitaler;2027;80000;0;1000000;-920000"
+        );
+        assert!(rows.contains(&"I alt;;;;;;-150000"));
+        assert_eq!(rows.last(), Some(&"Forudsætninger;'@SUM(A1)"));
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod body;
 pub mod calendar;
+pub mod csv;
 pub mod description;
 pub mod document;
 pub mod economics;

@@ -111,7 +111,11 @@ pub struct RenderedMail {
 /// Every template, compiled and checked.
 #[derive(Debug)]
 pub struct MailTemplates {
+    /// The HTML bodies: values are HTML-escaped.
     registry: Handlebars<'static>,
+    /// Subjects and text bodies: plain text, so values arrive as written (`Sår & "pleje"`
+    /// stays so, not `Sår &amp; &quot;pleje&quot;`).
+    plain: Handlebars<'static>,
     events: BTreeSet<String>,
 }
 
@@ -140,10 +144,14 @@ impl MailTemplates {
         };
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
+        let mut plain = Handlebars::new();
+        plain.set_strict_mode(true);
+        plain.register_escape_fn(handlebars::no_escape);
         let mut events = BTreeSet::new();
         let mut errors = Vec::new();
         let mut folders: Vec<(Option<String>, std::path::PathBuf)> = Vec::new();
         register_partials(&mut registry, &dir.join(PARTIALS), &mut errors);
+        register_partials(&mut plain, &dir.join(PARTIALS), &mut Vec::new());
         let entries = std::fs::read_dir(dir).map_err(|e| vec![problem(dir, format!("cannot read the mail templates directory: {e}; point OVERDRAG_MAIL_TEMPLATES_DIR at it"))])?;
         for entry in entries.filter_map(Result::ok).filter(|e| e.path().is_dir()) {
             let folder = entry.file_name().to_string_lossy().into_owned();
@@ -199,6 +207,11 @@ impl MailTemplates {
                         }
                     };
                     let template_name = name(region.as_deref(), &event, part, lang);
+                    let registry = if part == "html" {
+                        &mut registry
+                    } else {
+                        &mut plain
+                    };
                     if let Err(e) = registry.register_template_string(&template_name, source) {
                         errors.push(problem(&file, format!("does not compile: {e}")));
                         continue;
@@ -233,7 +246,11 @@ impl MailTemplates {
             ));
         }
         if errors.is_empty() {
-            Ok(Self { registry, events })
+            Ok(Self {
+                registry,
+                plain,
+                events,
+            })
         } else {
             Err(errors)
         }
@@ -244,6 +261,15 @@ impl MailTemplates {
         &self.events
     }
 
+    /// The registry a part renders with: HTML escapes, subjects and texts do not.
+    fn registry_for(&self, part: &str) -> &Handlebars<'static> {
+        if part == "html" {
+            &self.registry
+        } else {
+            &self.plain
+        }
+    }
+
     fn pick(&self, region: &str, event: &str, part: &str, lang: &str) -> Option<String> {
         let lang = if lang == "en" { "en" } else { "da" };
         [
@@ -251,7 +277,7 @@ impl MailTemplates {
             name(None, event, part, lang),
         ]
         .into_iter()
-        .find(|n| self.registry.has_template(n))
+        .find(|n| self.registry_for(part).has_template(n))
     }
 
     /// Renders `event` for a recipient reading `lang`, preferring the region's override.
@@ -268,7 +294,7 @@ impl MailTemplates {
         let render = |part: &str| -> Result<Option<String>, String> {
             match self.pick(region, event, part, lang) {
                 Some(name) => self
-                    .registry
+                    .registry_for(part)
                     .render(&name, context)
                     .map(Some)
                     .map_err(|e| format!("mail `{event}` ({part}.{lang}): {e}")),
@@ -296,10 +322,11 @@ impl MailTemplates {
         let lang = if lang == "en" { "en" } else { "da" };
         let render = |part: &str| -> Result<Option<String>, String> {
             let name = name(None, DIGEST, part, lang);
-            if !self.registry.has_template(&name) {
+            let registry = self.registry_for(part);
+            if !registry.has_template(&name) {
                 return Ok(None);
             }
-            self.registry
+            registry
                 .render(&name, context)
                 .map(Some)
                 .map_err(|e| format!("mail `{DIGEST}` ({part}.{lang}): {e}"))
@@ -542,5 +569,53 @@ mod tests {
             MailTemplates::load(&dir).is_err(),
             "an override for an unknown event is refused"
         );
+    }
+
+    #[test]
+    fn subjects_and_texts_arrive_as_written_and_html_is_escaped() {
+        let templates = MailTemplates::load(&shipped()).unwrap_or_else(|e| panic!("{e:?}"));
+        let title = "Sår & \"pleje\" <x>";
+        let context = MailContext {
+            title: title.into(),
+            comment: Some("Se 'bilag' & <notat>".into()),
+            ..MailContext::sample()
+        };
+        for lang in LANGUAGES {
+            let mail = templates
+                .render("syddanmark", "case_submitted", lang, &context)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(mail.subject.contains(title), "{}", mail.subject);
+            assert!(mail.text.contains(title), "{}", mail.text);
+            assert!(mail.text.contains("Se 'bilag' & <notat>"), "{}", mail.text);
+            let html = mail.html.unwrap_or_default();
+            assert!(
+                html.contains("Sår &amp; &quot;pleje&quot; &lt;x&gt;"),
+                "{html}"
+            );
+            assert!(!html.contains(title), "{html}");
+        }
+        let digest = DigestContext {
+            items: vec![DigestItem {
+                title: title.into(),
+                subject: format!("SYD-2026-0007: Sagen er indsendt — {title}"),
+                text: format!("Sag: {title}"),
+                ..DigestContext::sample().items.remove(0)
+            }],
+            ..DigestContext::sample()
+        };
+        let mail = templates
+            .render_digest("da", &digest)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            mail.text.contains(&format!("Sag: {title}")),
+            "{}",
+            mail.text
+        );
+        let html = mail.html.unwrap_or_default();
+        assert!(
+            html.contains("Sår &amp; &quot;pleje&quot; &lt;x&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("&amp;amp;"), "escaped once: {html}");
     }
 }

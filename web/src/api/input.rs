@@ -35,16 +35,44 @@ impl<T: DeserializeOwned + Validate> FromRequest<Engine> for ValidJson<T> {
         let bytes = Bytes::from_request(request, engine)
             .await
             .map_err(|_| ApiError::TooLarge(MAX_JSON_BYTES))?;
-        let value: T = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::invalid(vec![FieldError::new("body", e.to_string())])
-            }
-            _ => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
-        })?;
+        let value: T = parse_json(&bytes)?;
         value
             .validate()
             .map_err(|errors| ApiError::invalid(field_errors(&errors)))?;
         Ok(ValidJson(value))
+    }
+}
+
+/// Parses a JSON body. A value of the wrong type is a field error naming the field by its
+/// path (`lines[5].running_costs`, or `body` for the whole body) and the type expected;
+/// broken JSON is a bad request.
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let not_json =
+        |e: &serde_json::Error| ApiError::BadRequest(format!("the body is not valid JSON: {e}"));
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let error = e.into_inner();
+        if error.classify() != serde_json::error::Category::Data {
+            return not_json(&error);
+        }
+        let field = if path.is_empty() || path == "." {
+            "body".to_owned()
+        } else {
+            path
+        };
+        ApiError::invalid(vec![FieldError::new(field, without_position(&error))])
+    })?;
+    deserializer.end().map_err(|e| not_json(&e))?;
+    Ok(value)
+}
+
+/// serde's message without the trailing ` at line 1 column 538`: the field names the place.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(at) if error.line() > 0 => message[..at].to_owned(),
+        _ => message,
     }
 }
 
