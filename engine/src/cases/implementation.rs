@@ -36,9 +36,15 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let case = &visible.case;
         Self::check_version(case, expected_version)?;
-        self.permit(actor, &visible, CaseAction::PlanImplementation)
-            .await?;
-        let mut problems = Vec::new();
+        // A case not yet approved is wrong input like a bad date: every problem is named.
+        let mut problems = match self
+            .permit(actor, &visible, CaseAction::PlanImplementation)
+            .await
+        {
+            Ok(()) => Vec::new(),
+            Err(EngineError::Invalid(problems)) => problems,
+            Err(refusal) => return Err(refusal),
+        };
         problems.extend(crate::domain::calendar::date_problems([
             ("implementation_on", plan.implementation_on),
             ("follow_up_on", plan.follow_up_on),
