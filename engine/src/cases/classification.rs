@@ -48,10 +48,10 @@ impl Engine {
         public: bool,
         kle: Option<&str>,
     ) -> Result<CaseView, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
+        let visible = self
+            .permitted_at(actor, case_id, expected_version, CaseAction::Classify)
+            .await?;
         let case = &visible.case;
-        Self::check_version(case, expected_version)?;
-        self.permit(actor, &visible, CaseAction::Classify).await?;
         let kle = kle
             .map(str::trim)
             .filter(|k| !k.is_empty())
@@ -103,9 +103,8 @@ impl Engine {
         party_id: i64,
         reference: &str,
     ) -> Result<CaseView, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
+        let visible = self.visible_at(actor, case_id, expected_version).await?;
         let case = &visible.case;
-        Self::check_version(case, expected_version)?;
         let reference = reference.trim();
         let party = organisation::Entity::find_by_id(party_id)
             .one(&self.db)

@@ -64,11 +64,15 @@ impl Engine {
         expected_version: i32,
         description: ProfessionalDescription,
     ) -> Result<Committed, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
-        let case = &visible.case;
-        Self::check_version(case, expected_version)?;
-        self.permit(actor, &visible, CaseAction::EditDescription)
+        let visible = self
+            .permitted_at(
+                actor,
+                case_id,
+                expected_version,
+                CaseAction::EditDescription,
+            )
             .await?;
+        let case = &visible.case;
         let violations = description.limit_violations();
         if !violations.is_empty() {
             return Err(EngineError::Invalid(

@@ -112,11 +112,10 @@ impl Engine {
         lines: Vec<EconomicsLine>,
         assumptions: Option<&str>,
     ) -> Result<Committed, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
-        let case = &visible.case;
-        Self::check_version(case, expected_version)?;
-        self.permit(actor, &visible, CaseAction::EditEconomics)
+        let visible = self
+            .permitted_at(actor, case_id, expected_version, CaseAction::EditEconomics)
             .await?;
+        let case = &visible.case;
         let parties = self
             .parties_among(case.region_id, lines.iter().map(|l| l.party_id))
             .await?;
@@ -244,11 +243,10 @@ impl Engine {
         expected_version: i32,
         side: Side,
     ) -> Result<Committed, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
-        let case = &visible.case;
-        Self::check_version(case, expected_version)?;
-        self.permit(actor, &visible, CaseAction::SignOff(side))
+        let visible = self
+            .permitted_at(actor, case_id, expected_version, CaseAction::SignOff(side))
             .await?;
+        let case = &visible.case;
         let file = CaseFile::load_parts(&self.db, case.id, Parts::FIGURES).await?;
         if file.lines.is_empty() {
             return Err(EngineError::invalid(

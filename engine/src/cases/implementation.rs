@@ -33,9 +33,8 @@ impl Engine {
         expected_version: i32,
         plan: ImplementationPlan,
     ) -> Result<CaseView, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
+        let visible = self.visible_at(actor, case_id, expected_version).await?;
         let case = &visible.case;
-        Self::check_version(case, expected_version)?;
         // A case not yet approved is wrong input like a bad date: every problem is named.
         let mut problems = match self
             .permit(actor, &visible, CaseAction::PlanImplementation)

@@ -126,10 +126,10 @@ impl Engine {
             .is_some_and(|roles| Body::memberships(roles).contains(&meeting.body));
         let mut items = Vec::with_capacity(meeting.agenda.len());
         for entry in &meeting.agenda {
-            let case = self.case(actor, entry.case_id).await?;
-            let journal = self.journal(actor, entry.case_id).await?;
-            let hearing = self.hearing(actor, entry.case_id).await?;
-            let document = decision::document(&case, &journal, hearing.as_ref(), Some(&meeting));
+            let page = self.case_page(actor, entry.case_id).await?;
+            let case = page.case;
+            let document =
+                decision::document(&case, &page.journal, page.hearing.as_ref(), Some(&meeting));
             let file = CaseFile::load(&self.db, case.id).await?;
             let awaiting_decision = Some(case.stage) == stage
                 && file

@@ -9,7 +9,7 @@ use crate::actor::Actor;
 use crate::domain::body::Body;
 use crate::domain::role::{Role, Side};
 use crate::domain::text::Label;
-use crate::error::{EngineError};
+use crate::error::EngineError;
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy;
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};

@@ -261,6 +261,38 @@ impl Engine {
         CaseActor::on_case(actor, &visible.roles, visible.case.proposer_user_id)
     }
 
+    /// Loads the case `actor` may see, as it stands at the version they saw.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for a case they may not see; [`EngineError::Conflict`] when
+    /// it moved on from `expected_version`.
+    async fn visible_at(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+    ) -> Result<Visible, EngineError> {
+        let visible = self.visible(actor, case_id).await?;
+        Self::check_version(&visible.case, expected_version)?;
+        Ok(visible)
+    }
+
+    /// As [`Engine::visible_at`], when the policy allows `actor` to take `action` on it.
+    ///
+    /// # Errors
+    /// As [`Engine::visible_at`] and [`Engine::permit`].
+    async fn permitted_at(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        expected_version: i32,
+        action: CaseAction,
+    ) -> Result<Visible, EngineError> {
+        let visible = self.visible_at(actor, case_id, expected_version).await?;
+        self.permit(actor, &visible, action).await?;
+        Ok(visible)
+    }
+
     /// Asks the policy whether `actor` may take `action` on the visible case; a refusal of
     /// their role or of the case's state is journaled.
     ///

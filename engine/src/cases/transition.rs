@@ -68,9 +68,8 @@ impl Engine {
         comment: Option<&str>,
         claim: Option<&Claim>,
     ) -> Result<Committed, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
+        let visible = self.visible_at(actor, case_id, expected_version).await?;
         let case = &visible.case;
-        Self::check_version(case, expected_version)?;
         if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
             return Err(EngineError::invalid(
                 "comment",
