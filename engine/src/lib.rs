@@ -17,6 +17,7 @@ pub mod organisations;
 pub mod policy;
 pub mod preferences;
 pub mod regions;
+pub mod render;
 pub mod storage;
 pub mod user_admin;
 pub mod users;

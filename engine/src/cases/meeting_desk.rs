@@ -3,7 +3,6 @@
 //! decisions the reader may take on it now at this meeting, or the decision already taken.
 
 use super::Engine;
-use super::decision::{self, DecisionDocument};
 use super::file::CaseFile;
 use super::meetings::{MeetingView, MinuteEntry};
 use super::view::AvailableTransition;
@@ -12,6 +11,7 @@ use crate::domain::body::Body;
 use crate::domain::role::Role;
 use crate::domain::text::Label;
 use crate::error::EngineError;
+use crate::render::decision_document::{self as decision, DecisionDocument};
 use crate::storage::entity::{agenda_item, handover_case};
 use crate::workflow::guard::Guard;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

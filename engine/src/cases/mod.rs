@@ -19,7 +19,6 @@ mod file;
 pub mod implementation;
 pub use exports::Export;
 pub mod classification;
-pub mod decision;
 pub mod documents;
 pub mod hearings;
 pub mod list;

@@ -9,7 +9,7 @@
 use super::templates::{DigestContext, DigestItem, MailContext, MailTemplates, RenderedMail};
 use super::transport::{SendError, Transport};
 use crate::cases::Engine;
-use crate::cases::decision::danish_date;
+use crate::render::danish::danish_date;
 use crate::cases::view::CaseKind;
 use crate::domain::calendar::{danish_date as danish_date_of, latest_danish_hour};
 use crate::error::EngineError;

@@ -80,14 +80,14 @@ pub(super) fn label(label: &Label, lang: Lang) -> String {
 /// A date as the page's readers write it: `5. marts 2026` / `5 March 2026`.
 pub(super) fn date(day: NaiveDate, lang: Lang) -> String {
     match lang {
-        Lang::Da => overdrag_engine::cases::decision::danish_date(day),
+        Lang::Da => overdrag_engine::render::danish::danish_date(day),
         Lang::En => day.format("%-d %B %Y").to_string(),
     }
 }
 
 /// Whole kroner with thousands separators: `1.234.567` / `1,234,567`.
 pub(super) fn kroner(amount: i64, lang: Lang) -> String {
-    let danish = overdrag_engine::cases::decision::kroner(amount);
+    let danish = overdrag_engine::render::danish::kroner(amount);
     match lang {
         Lang::Da => danish,
         Lang::En => danish.replace('.', ","),

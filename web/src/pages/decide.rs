@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use overdrag_engine::EngineError;
-use overdrag_engine::cases::decision::DecisionDocument;
+use overdrag_engine::render::decision_document::DecisionDocument;
 use overdrag_engine::workflow::machine::Refusal;
 use serde::{Deserialize, Serialize};
 
