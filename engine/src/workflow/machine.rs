@@ -61,8 +61,14 @@ impl MeetingNotReady {
                 "The meeting's agenda is not published yet; the secretariat publishes it before the meeting.",
             ),
             MeetingNotReady::NotHeld { held_on } => Label::new(
-                format!("Mødet holdes {held_on}; sagen besluttes på mødet."),
-                format!("The meeting is held on {held_on}; the case is decided at the meeting."),
+                format!(
+                    "Mødet holdes {}; sagen besluttes på mødet.",
+                    crate::render::danish::danish_date(held_on)
+                ),
+                format!(
+                    "The meeting is held on {}; the case is decided at the meeting.",
+                    held_on.format("%-d %B %Y")
+                ),
             ),
         }
     }
