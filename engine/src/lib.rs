@@ -8,6 +8,7 @@ pub mod workflow;
 pub mod accounts;
 pub mod actor;
 pub mod cases;
+pub mod councils;
 pub mod demo;
 pub mod error;
 pub mod idempotency;

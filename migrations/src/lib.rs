@@ -21,6 +21,7 @@ mod m20261123_000015_index_case_list_and_search;
 mod m20261123_000016_add_idempotency_committed_change;
 mod m20261202_000017_tune_case_search_merging;
 mod m20261203_000018_index_parties_with_their_region;
+mod m20261207_000019_create_councils;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_add_idempotency_committed_change::Migration),
             Box::new(m20261202_000017_tune_case_search_merging::Migration),
             Box::new(m20261203_000018_index_parties_with_their_region::Migration),
+            Box::new(m20261207_000019_create_councils::Migration),
         ]
     }
 }

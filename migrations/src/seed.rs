@@ -21,7 +21,19 @@ pub struct OrganisationRow {
     pub name: String,
 }
 
+/// A municipality's place in one of the 2027 reform's sundhedsråd (councils).
+#[derive(Debug, Deserialize)]
+pub struct CouncilRow {
+    pub region: String,
+    pub council: String,
+    pub municipality_code: String,
+    pub municipality: String,
+    /// Why the placement is uncertain, when public sources disagree.
+    pub note: Option<String>,
+}
+
 const REGIONS: &str = include_str!("../seed/regions.csv");
+const COUNCILS: &str = include_str!("../seed/councils.csv");
 const ORGANISATIONS: &str = include_str!("../seed/organisations.csv");
 
 /// The regions that merge into Region Østdanmark on 1 January 2027.
@@ -79,9 +91,57 @@ pub fn organisations() -> Result<Vec<OrganisationRow>, String> {
     Ok(all)
 }
 
+/// The 17 councils of the 2027 reform, one row per municipality: an administrator corrects
+/// a placement in the application, the file is where the data comes from.
+///
+/// # Errors
+/// Only if the compiled-in CSV is malformed.
+pub fn councils() -> Result<Vec<CouncilRow>, String> {
+    let mut rows: Vec<CouncilRow> = rows(COUNCILS)?;
+    for row in &mut rows {
+        row.note = row.note.take().filter(|n| !n.trim().is_empty());
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seventeen_councils_hold_every_municipality_of_the_four_2027_regions_once() {
+        let councils = councils().unwrap_or_default();
+        let orgs = organisations().unwrap_or_default();
+        let names: std::collections::BTreeSet<(&str, &str)> = councils
+            .iter()
+            .map(|c| (c.region.as_str(), c.council.as_str()))
+            .collect();
+        assert_eq!(names.len(), 17);
+        for (region, count) in [
+            ("oestdanmark", 6),
+            ("midtjylland", 5),
+            ("syddanmark", 4),
+            ("nordjylland", 2),
+        ] {
+            assert_eq!(names.iter().filter(|(r, _)| *r == region).count(), count);
+            let municipalities: Vec<&OrganisationRow> = orgs
+                .iter()
+                .filter(|o| o.region == region && o.kind == "municipality")
+                .collect();
+            for m in &municipalities {
+                let placed = councils
+                    .iter()
+                    .filter(|c| c.region == region && Some(&c.municipality_code) == m.code.as_ref())
+                    .count();
+                assert_eq!(placed, 1, "{} in {region}", m.name);
+            }
+            assert_eq!(
+                councils.iter().filter(|c| c.region == region).count(),
+                municipalities.len()
+            );
+        }
+        assert_eq!(councils.iter().filter(|c| c.note.is_some()).count(), 2);
+    }
 
     #[test]
     fn there_are_98_municipalities_in_the_five_regions() {

@@ -159,6 +159,7 @@ impl Engine {
             follow_up_on: case.follow_up_on,
             external_references: self.external_references(case.id).await?,
             documents: self.document_views(case.id).await?,
+            councils: self.councils_of(case_parties(case, file)).await?,
         })
     }
 
@@ -227,4 +228,19 @@ impl Engine {
             &journal::events_of(&self.db, case_id).await?,
         ))
     }
+}
+
+/// The organisations a case concerns: its giving and receiving party and every heard party.
+fn case_parties(
+    case: &crate::storage::entity::handover_case::Model,
+    file: &CaseFile,
+) -> Vec<i64> {
+    let heard = file
+        .hearing
+        .iter()
+        .flat_map(|(_, parties)| parties.iter().map(|p| p.organisation_id));
+    [case.giving_party_id, case.receiving_party_id]
+        .into_iter()
+        .chain(heard)
+        .collect()
 }

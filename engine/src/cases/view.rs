@@ -165,6 +165,9 @@ pub struct CaseView {
     pub external_references: Vec<super::classification::ExternalReferenceView>,
     /// Attached documents, oldest first.
     pub documents: Vec<super::documents::DocumentView>,
+    /// The councils (sundhedsråd, from 2027) whose areas hold the case's municipal parties:
+    /// giving, receiving or heard.
+    pub councils: Vec<crate::councils::CouncilRef>,
     /// After approval: the day the task moves to the receiving party.
     pub implementation_on: Option<NaiveDate>,
     /// After approval: the day the handover is evaluated.

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod case;
+pub mod councils;
 pub mod meeting;
 
 use crate::actor::Actor;

@@ -49,6 +49,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::<Engine>::new()
         .routes(routes!(regions::list_regions))
         .routes(routes!(regions::list_parties))
+        .routes(routes!(regions::list_councils))
+        .routes(routes!(regions::move_municipality))
         .routes(routes!(regions::workflow))
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case))

@@ -4,6 +4,9 @@
 pub mod agenda_item;
 pub mod api_token;
 pub mod app_user;
+pub mod council;
+pub mod council_change;
+pub mod council_municipality;
 pub mod description_revision;
 pub mod document;
 pub mod economics_line;

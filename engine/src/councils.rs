@@ -1,0 +1,234 @@
+//! The 2027 reform's sundhedsråd (councils): each region's councils with the municipalities of
+//! their areas, an administrator's corrections of a municipality's council, and the councils a
+//! case's municipal parties give it.
+
+use crate::actor::Actor;
+use crate::cases::Engine;
+use crate::cases::view::PartyRef;
+use crate::error::EngineError;
+use crate::policy;
+use crate::storage::entity::{council, council_change, council_municipality, organisation, region};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A council, as a case or a list names it.
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+pub struct CouncilRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A municipality in a council's area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CouncilMunicipalityView {
+    pub municipality: PartyRef,
+    /// Why its placement is uncertain, when public sources disagree.
+    pub note: Option<String>,
+}
+
+/// A council with the municipalities of its area, by name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CouncilView {
+    pub id: i64,
+    pub region: String,
+    pub name: String,
+    pub municipalities: Vec<CouncilMunicipalityView>,
+}
+
+/// A correction of a municipality's council.
+#[derive(Clone, Debug)]
+pub struct CouncilMove {
+    pub municipality_id: i64,
+    pub council_id: i64,
+    pub reason: String,
+}
+
+impl Engine {
+    /// The councils of `region`, each with its municipalities. Any member of the region reads
+    /// them; a region without councils (before the reform) has none.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for a region the actor is not a member of.
+    pub async fn councils(
+        &self,
+        actor: &Actor,
+        region: &str,
+    ) -> Result<Vec<CouncilView>, EngineError> {
+        let region = self.member_region(actor, region).await?;
+        let councils = council::Entity::find()
+            .filter(council::Column::RegionId.eq(region.id))
+            .order_by_asc(council::Column::Name)
+            .all(self.db())
+            .await?;
+        let placed = council_municipality::Entity::find()
+            .filter(council_municipality::Column::CouncilId.is_in(councils.iter().map(|c| c.id)))
+            .all(self.db())
+            .await?;
+        let municipalities: BTreeMap<i64, organisation::Model> = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(placed.iter().map(|p| p.organisation_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        Ok(councils
+            .into_iter()
+            .map(|c| {
+                let mut members: Vec<CouncilMunicipalityView> = placed
+                    .iter()
+                    .filter(|p| p.council_id == c.id)
+                    .filter_map(|p| {
+                        let o = municipalities.get(&p.organisation_id)?;
+                        Some(CouncilMunicipalityView {
+                            municipality: PartyRef {
+                                id: o.id,
+                                name: o.name.clone(),
+                                kind: o.kind.clone(),
+                            },
+                            note: p.note.clone(),
+                        })
+                    })
+                    .collect();
+                members.sort_by(|a, b| a.municipality.name.cmp(&b.municipality.name));
+                CouncilView {
+                    id: c.id,
+                    region: region.slug.clone(),
+                    name: c.name,
+                    municipalities: members,
+                }
+            })
+            .collect())
+    }
+
+    /// Moves a municipality to another council of its region, and logs who did it and why.
+    ///
+    /// # Errors
+    /// [`EngineError::Forbidden`] unless the actor administers the region;
+    /// [`EngineError::Invalid`] naming the field for an unknown municipality or council, one
+    /// of another region, or a missing reason.
+    pub async fn move_municipality(
+        &self,
+        actor: &Actor,
+        region: &str,
+        change: CouncilMove,
+    ) -> Result<Vec<CouncilView>, EngineError> {
+        policy::councils::correct_placement(actor, region)?;
+        let region_row = self.member_region(actor, region).await?;
+        let mut problems = Vec::new();
+        let placement = council_municipality::Entity::find()
+            .filter(council_municipality::Column::OrganisationId.eq(change.municipality_id))
+            .one(self.db())
+            .await?;
+        let from = match &placement {
+            Some(p) => {
+                council::Entity::find_by_id(p.council_id)
+                    .one(self.db())
+                    .await?
+            }
+            None => None,
+        }
+        .filter(|c| c.region_id == region_row.id);
+        if from.is_none() {
+            problems.push(crate::FieldError::new(
+                "municipality_id",
+                format!(
+                    "organisation {} is no municipality in a council of {}; pick one from the region's councils",
+                    change.municipality_id, region_row.name
+                ),
+            ));
+        }
+        let to = council::Entity::find_by_id(change.council_id)
+            .one(self.db())
+            .await?
+            .filter(|c| c.region_id == region_row.id);
+        if to.is_none() {
+            problems.push(crate::FieldError::new(
+                "council_id",
+                format!(
+                    "council {} is not one of {}'s councils",
+                    change.council_id, region_row.name
+                ),
+            ));
+        }
+        problems.extend(policy::councils::reason_problem(&change.reason));
+        let (Some(from), Some(to), true) = (from, to, problems.is_empty()) else {
+            return Err(EngineError::Invalid(problems));
+        };
+        if from.id == to.id {
+            return self.councils(actor, region).await;
+        }
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        council_municipality::Entity::update_many()
+            .col_expr(council_municipality::Column::CouncilId, Expr::value(to.id))
+            // A corrected placement is no longer the uncertain reading of the sources.
+            .col_expr(
+                council_municipality::Column::Note,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(council_municipality::Column::OrganisationId.eq(change.municipality_id))
+            .exec(&txn)
+            .await?;
+        council_change::ActiveModel {
+            organisation_id: Set(change.municipality_id),
+            from_council_id: Set(from.id),
+            to_council_id: Set(to.id),
+            reason: Set(change.reason.trim().to_owned()),
+            changed_by: Set(actor.user_id),
+            changed_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        tracing::info!(
+            by = actor.user_id,
+            municipality = change.municipality_id,
+            from = from.id,
+            to = to.id,
+            "municipality moved to another council"
+        );
+        self.councils(actor, region).await
+    }
+
+    /// The councils whose areas hold any of `organisations` (the municipal ones among them).
+    ///
+    /// # Errors
+    /// A database error.
+    pub(crate) async fn councils_of(
+        &self,
+        organisations: impl IntoIterator<Item = i64>,
+    ) -> Result<Vec<CouncilRef>, EngineError> {
+        let ids: BTreeSet<i64> = organisations.into_iter().collect();
+        let placed = council_municipality::Entity::find()
+            .filter(council_municipality::Column::OrganisationId.is_in(ids))
+            .all(self.db())
+            .await?;
+        if placed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut councils: Vec<CouncilRef> = council::Entity::find()
+            .filter(council::Column::Id.is_in(placed.iter().map(|p| p.council_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|c| CouncilRef {
+                id: c.id,
+                name: c.name,
+            })
+            .collect();
+        councils.sort();
+        Ok(councils)
+    }
+
+    async fn member_region(&self, actor: &Actor, slug: &str) -> Result<region::Model, EngineError> {
+        self.region_by_slug(slug)
+            .await?
+            .filter(|r| actor.roles_in(&r.slug).is_some())
+            .ok_or(EngineError::NotFound { what: "region" })
+    }
+}

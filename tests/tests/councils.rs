@@ -1,0 +1,181 @@
+//! The 2027 reform's councils (sundhedsråd) as data: seeded from the reference data, corrected
+//! by a region's administrator with a logged reason, and followed by a case's councils.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use overdrag_engine::cases::NewCase;
+use overdrag_engine::councils::{CouncilMove, CouncilView};
+use overdrag_engine::storage::entity::council_change;
+use overdrag_engine::{Actor, Engine, EngineError};
+use overdrag_tests::{TestDb, on_both_databases, party, person};
+use sea_orm::EntityTrait;
+
+fn council<'a>(councils: &'a [CouncilView], name: &str) -> &'a CouncilView {
+    councils
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no council {name}"))
+}
+
+fn holds(council: &CouncilView, municipality: &str) -> bool {
+    council
+        .municipalities
+        .iter()
+        .any(|m| m.municipality.name == municipality)
+}
+
+async fn a_case(engine: &Engine, proposer: &Actor, giving: &str, receiving: &str) -> i64 {
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "Sårbehandling i eget hjem".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "syddanmark", giving).await,
+        receiving_party_id: party(engine, "syddanmark", receiving).await,
+    };
+    engine.create_case(proposer, input).await.unwrap().id
+}
+
+async fn every_2027_region_has_its_councils_and_every_municipality_one(db: &TestDb) {
+    let engine = &db.engine;
+    for (region, count, municipalities) in [
+        ("oestdanmark", 6, 46),
+        ("midtjylland", 5, 19),
+        ("syddanmark", 4, 22),
+        ("nordjylland", 2, 11),
+    ] {
+        let reader = person(
+            engine,
+            &format!("laeser@{region}.invalid"),
+            region,
+            "proposer",
+        )
+        .await;
+        let councils = engine.councils(&reader, region).await.unwrap();
+        assert_eq!(councils.len(), count, "{region}");
+        let placed: usize = councils.iter().map(|c| c.municipalities.len()).sum();
+        assert_eq!(placed, municipalities, "{region}");
+    }
+    let reader = person(engine, "laeser@syd.invalid", "syddanmark", "proposer").await;
+    let councils = engine.councils(&reader, "syddanmark").await.unwrap();
+    assert!(holds(
+        council(&councils, "Sundhedsråd Fyn"),
+        "Odense Kommune"
+    ));
+    let uncertain: Vec<&str> = councils
+        .iter()
+        .flat_map(|c| &c.municipalities)
+        .filter(|m| m.note.is_some())
+        .map(|m| m.municipality.name.as_str())
+        .collect();
+    assert_eq!(uncertain, ["Middelfart Kommune", "Billund Kommune"]);
+    // Before the reform's regions, none: Hovedstaden's councils are Østdanmark's.
+    let hovedstaden = person(engine, "laeser@rh.invalid", "hovedstaden", "proposer").await;
+    assert!(
+        engine
+            .councils(&hovedstaden, "hovedstaden")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        engine.councils(&hovedstaden, "syddanmark").await,
+        Err(EngineError::NotFound { .. })
+    ));
+}
+
+async fn an_administrator_moves_a_municipality_and_the_cases_follow(db: &TestDb) {
+    let engine = &db.engine;
+    let admin = person(engine, "admin@rsyd.invalid", "syddanmark", "admin").await;
+    let proposer = person(engine, "anne@ouh.invalid", "syddanmark", "proposer").await;
+    let secretariat = person(engine, "mette@rsyd.invalid", "syddanmark", "secretariat").await;
+    let case = a_case(
+        engine,
+        &proposer,
+        "Odense Universitetshospital",
+        "Middelfart Kommune",
+    )
+    .await;
+    let councils_of = async |id| -> Vec<String> {
+        let view = engine.case(&proposer, id).await.unwrap();
+        view.councils.into_iter().map(|c| c.name).collect()
+    };
+    assert_eq!(councils_of(case).await, ["Sundhedsråd Lillebælt"]);
+
+    let councils = engine.councils(&admin, "syddanmark").await.unwrap();
+    let fyn = council(&councils, "Sundhedsråd Fyn").id;
+    let middelfart = party(engine, "syddanmark", "Middelfart Kommune").await;
+    let change = |council_id, reason: &str| CouncilMove {
+        municipality_id: middelfart,
+        council_id,
+        reason: reason.into(),
+    };
+
+    let refused = engine
+        .move_municipality(&secretariat, "syddanmark", change(fyn, "Hører til Fyn"))
+        .await;
+    assert!(
+        matches!(refused, Err(EngineError::Forbidden { .. })),
+        "{refused:?}"
+    );
+    let refused = engine
+        .move_municipality(&admin, "syddanmark", change(fyn, ""))
+        .await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e.iter().any(|f| f.field == "reason")),
+        "{refused:?}"
+    );
+    let nordjylland = person(engine, "laeser@rn.invalid", "nordjylland", "proposer").await;
+    let north = engine.councils(&nordjylland, "nordjylland").await.unwrap();
+    let refused = engine
+        .move_municipality(&admin, "syddanmark", change(north[0].id, "Forkert region"))
+        .await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e.iter().any(|f| f.field == "council_id")),
+        "{refused:?}"
+    );
+
+    let moved = engine
+        .move_municipality(
+            &admin,
+            "syddanmark",
+            change(fyn, "Kommunen er med i Sundhedsråd Fyn"),
+        )
+        .await
+        .unwrap();
+    assert!(holds(
+        council(&moved, "Sundhedsråd Fyn"),
+        "Middelfart Kommune"
+    ));
+    assert!(!holds(
+        council(&moved, "Sundhedsråd Lillebælt"),
+        "Middelfart Kommune"
+    ));
+    let log = council_change::Entity::find()
+        .all(engine.db())
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].changed_by, admin.user_id);
+    assert_eq!(log[0].to_council_id, fyn);
+    assert_eq!(log[0].reason, "Kommunen er med i Sundhedsråd Fyn");
+    assert_eq!(councils_of(case).await, ["Sundhedsråd Fyn"]);
+
+    // A case between two areas has both councils; one with no municipality has none yet.
+    let two = a_case(engine, &proposer, "Odense Kommune", "Esbjerg Kommune").await;
+    assert_eq!(
+        councils_of(two).await,
+        ["Sundhedsråd Fyn", "Sundhedsråd Sydvestjylland"]
+    );
+    let none = a_case(
+        engine,
+        &proposer,
+        "Odense Universitetshospital",
+        "PLO-Syddanmark",
+    )
+    .await;
+    assert!(councils_of(none).await.is_empty());
+}
+
+on_both_databases!(
+    every_2027_region_has_its_councils_and_every_municipality_one,
+    an_administrator_moves_a_municipality_and_the_cases_follow,
+);
