@@ -100,6 +100,78 @@ pub struct EconomicsSummary {
     /// |costs − savings| as per mille of the larger of the two (rounded down).
     pub deviation_per_mille: i64,
     pub threshold_percent: u32,
+    /// The 2027 reform's rule for an agreement between region and municipalities: neither side
+    /// may be left with a loss or a profit, year by year and in total.
+    pub transfer: TransferBalance,
+}
+
+/// Whether the sector that takes the task on is compensated exactly for its net cost by the
+/// sector that gives it up, so that neither is left with a loss or a profit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TransferBalance {
+    pub years: Vec<YearBalance>,
+    pub total: YearBalance,
+    /// Every year, and the whole period, is balanced.
+    pub balanced: bool,
+}
+
+/// One year of the transfer, or the whole period (`year` is `None`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct YearBalance {
+    pub year: Option<i32>,
+    /// The net cost the taking sectors take on: the compensation they are owed.
+    pub net_cost_moved: i64,
+    /// The net saving the giving sectors gain, out of which they compensate.
+    pub savings_released: i64,
+    /// Savings minus the compensation: positive is a profit left with the giving side, negative
+    /// a loss it carries; zero is balanced.
+    pub remaining: i64,
+    pub balanced: bool,
+}
+
+impl YearBalance {
+    fn of(year: Option<i32>, sector_nets: impl IntoIterator<Item = i64>) -> Self {
+        let (mut net_cost_moved, mut savings_released) = (0, 0);
+        for net in sector_nets {
+            if net > 0 {
+                net_cost_moved += net;
+            } else {
+                savings_released -= net;
+            }
+        }
+        let remaining = savings_released - net_cost_moved;
+        Self {
+            year,
+            net_cost_moved,
+            savings_released,
+            remaining,
+            balanced: remaining == 0,
+        }
+    }
+}
+
+fn transfer_balance(years: &[i32], sectors: &[SectorEconomics]) -> TransferBalance {
+    let per_year: Vec<YearBalance> = years
+        .iter()
+        .map(|year| {
+            YearBalance::of(
+                Some(*year),
+                sectors.iter().map(|s| {
+                    s.net_per_year
+                        .iter()
+                        .filter(|(y, _)| y == year)
+                        .map(|(_, net)| net)
+                        .sum::<i64>()
+                }),
+            )
+        })
+        .collect();
+    let total = YearBalance::of(None, sectors.iter().map(|s| s.total_net));
+    TransferBalance {
+        balanced: total.balanced && per_year.iter().all(|y| y.balanced),
+        years: per_year,
+        total,
+    }
 }
 
 /// `numerator / denominator` rounded half away from zero; `denominator` must be positive.
@@ -205,6 +277,7 @@ pub fn summarise(
         Balance::SavingsExceedCosts
     };
     EconomicsSummary {
+        transfer: transfer_balance(&years, &sectors),
         years,
         total_net: party_rows.iter().map(|p| p.total_net).sum(),
         parties: party_rows,
@@ -431,4 +504,45 @@ mod tests {
         assert!(rows.contains(&"I alt;;;;;;-150000"));
         assert_eq!(rows.last(), Some(&"Forudsætninger;'@SUM(A1)"));
     }
+
+    #[test]
+    fn a_transfer_is_balanced_only_when_each_year_compensates_the_cost_exactly() {
+        let parties = [
+            PartyInfo {
+                id: 1,
+                name: "OUH".into(),
+                sector: Sector::Region,
+            },
+            PartyInfo {
+                id: 2,
+                name: "Odense Kommune".into(),
+                sector: Sector::Municipalities,
+            },
+        ];
+        let even = [line(1, 2027, 0, 0, 500), line(2, 2027, 0, 500, 0)];
+        let summary = summarise(&even, &parties, None, 10);
+        assert!(summary.transfer.balanced);
+        assert_eq!(summary.transfer.total.net_cost_moved, 500);
+
+        // Even over the period, but the municipality carries 2027's cost and the region
+        // keeps 2028's saving: unbalanced year by year.
+        let uneven = [
+            line(1, 2027, 0, 0, 300),
+            line(2, 2027, 0, 500, 0),
+            line(1, 2028, 0, 0, 700),
+            line(2, 2028, 0, 500, 0),
+        ];
+        let summary = summarise(&uneven, &parties, None, 10);
+        assert!(summary.transfer.total.balanced);
+        assert!(!summary.transfer.balanced);
+        let remaining: Vec<i64> = summary.transfer.years.iter().map(|y| y.remaining).collect();
+        assert_eq!(remaining, [-200, 200]);
+        // Within the fair-balance threshold of 10 % is still not balanced for the reform.
+        let close = [line(1, 2027, 0, 0, 505), line(2, 2027, 0, 500, 0)];
+        let summary = summarise(&close, &parties, None, 10);
+        assert_eq!(summary.balance, Balance::Balanced);
+        assert!(!summary.transfer.balanced);
+        assert_eq!(summary.transfer.total.remaining, 5);
+    }
+
 }

@@ -7,7 +7,7 @@ use crate::cases::hearings::{HearingAnswer, HearingView};
 use crate::cases::meetings::MeetingView;
 use crate::cases::view::{CaseKind, CaseView, JournalView};
 use crate::domain::description::FIELDS;
-use crate::domain::economics_summary::{Balance, Sector};
+use crate::domain::economics_summary::{Balance, Sector, TransferBalance};
 use crate::error::EngineError;
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -77,6 +77,8 @@ pub struct EconomicsContext {
     pub sectors: Vec<Row>,
     pub total: String,
     pub balance: String,
+    /// Whether the transfer leaves neither side with a loss or a profit (the 2027 rule).
+    pub transfer: Option<String>,
     pub assumptions: String,
 }
 
@@ -290,10 +292,42 @@ pub fn document(
             sectors,
             total: kroner(summary_economics.total_net),
             balance,
+            transfer: transfer_statement(&summary_economics.transfer),
             assumptions: case.economics.assumptions.clone(),
         },
         decisions,
     }
+}
+
+/// The decision document's sentence on the reform's rule that neither side of an agreement
+/// between region and municipalities is left with a loss or a profit; none when nothing moves.
+fn transfer_statement(transfer: &TransferBalance) -> Option<String> {
+    if transfer.total.net_cost_moved == 0 && transfer.total.savings_released == 0 {
+        return None;
+    }
+    if transfer.balanced {
+        return Some(format!(
+            "Overdragelsen er i balance: den afgivende side kompenserer hvert år den modtagende sides nettoudgift ({} kr. i alt), og ingen af siderne får tab eller gevinst.",
+            kroner(transfer.total.net_cost_moved)
+        ));
+    }
+    let off: Vec<String> = transfer
+        .years
+        .iter()
+        .filter(|y| !y.balanced)
+        .filter_map(|y| {
+            let year = y.year?;
+            Some(if y.remaining > 0 {
+                format!("{year} en gevinst på {} kr.", kroner(y.remaining))
+            } else {
+                format!("{year} et tab på {} kr.", kroner(-y.remaining))
+            })
+        })
+        .collect();
+    Some(format!(
+        "Overdragelsen er ikke i balance: efter kompensation af nettoudgiften har den afgivende side {}. En aftale mellem region og kommuner må ikke efterlade nogen af siderne med tab eller gevinst.",
+        off.join(", i ")
+    ))
 }
 
 #[cfg(test)]
