@@ -5,9 +5,13 @@
 use crate::actor::Actor;
 use crate::cases::Engine;
 use crate::cases::view::PartyRef;
+use crate::domain::body::Body;
 use crate::error::EngineError;
 use crate::policy;
-use crate::storage::entity::{council, council_change, council_municipality, organisation, region};
+use crate::storage::entity::{
+    app_user, council, council_change, council_member, council_municipality, membership,
+    organisation, region,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -37,6 +41,8 @@ pub struct CouncilView {
     pub region: String,
     pub name: String,
     pub municipalities: Vec<CouncilMunicipalityView>,
+    /// Who sits on it: only they recommend for it.
+    pub members: Vec<crate::cases::view::UserRef>,
 }
 
 /// A correction of a municipality's council.
@@ -68,6 +74,17 @@ impl Engine {
             .filter(council_municipality::Column::CouncilId.is_in(councils.iter().map(|c| c.id)))
             .all(self.db())
             .await?;
+        let seats = council_member::Entity::find()
+            .filter(council_member::Column::CouncilId.is_in(councils.iter().map(|c| c.id)))
+            .all(self.db())
+            .await?;
+        let people: BTreeMap<i64, String> = app_user::Entity::find()
+            .filter(app_user::Column::Id.is_in(seats.iter().map(|m| m.user_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
         let municipalities: BTreeMap<i64, organisation::Model> = organisation::Entity::find()
             .filter(organisation::Column::Id.is_in(placed.iter().map(|p| p.organisation_id)))
             .all(self.db())
@@ -94,11 +111,23 @@ impl Engine {
                     })
                     .collect();
                 members.sort_by(|a, b| a.municipality.name.cmp(&b.municipality.name));
+                let mut sitting: Vec<crate::cases::view::UserRef> = seats
+                    .iter()
+                    .filter(|m| m.council_id == c.id)
+                    .filter_map(|m| {
+                        Some(crate::cases::view::UserRef {
+                            id: m.user_id,
+                            name: people.get(&m.user_id)?.clone(),
+                        })
+                    })
+                    .collect();
+                sitting.sort_by(|a, b| a.name.cmp(&b.name));
                 CouncilView {
                     id: c.id,
                     region: region.slug.clone(),
                     name: c.name,
                     municipalities: members,
+                    members: sitting,
                 }
             })
             .collect())
@@ -195,6 +224,92 @@ impl Engine {
         self.councils(actor, region).await
     }
 
+    /// Names `user_id` to sit on the council `council_id` of `region`, or (`seat` false)
+    /// takes them off it.
+    ///
+    /// # Errors
+    /// [`EngineError::Forbidden`] unless the actor administers the region;
+    /// [`EngineError::NotFound`] for a user who does not belong to the region;
+    /// [`EngineError::Invalid`] for a council of another region, or a user without the
+    /// region's council role.
+    pub async fn set_council_seat(
+        &self,
+        actor: &Actor,
+        region: &str,
+        council_id: i64,
+        user_id: i64,
+        seat: bool,
+    ) -> Result<Vec<CouncilView>, EngineError> {
+        policy::councils::correct_placement(actor, region)?;
+        let region_row = self.member_region(actor, region).await?;
+        let council = council::Entity::find_by_id(council_id)
+            .one(self.db())
+            .await?
+            .filter(|c| c.region_id == region_row.id)
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    "council_id",
+                    format!(
+                        "council {council_id} is not one of {}'s councils",
+                        region_row.name
+                    ),
+                )
+            })?;
+        let roles: Vec<String> = membership::Entity::find()
+            .filter(membership::Column::UserId.eq(user_id))
+            .filter(membership::Column::RegionId.eq(region_row.id))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| m.role)
+            .collect();
+        if roles.is_empty() {
+            return Err(EngineError::NotFound { what: "user" });
+        }
+        let existing = council_member::Entity::find()
+            .filter(council_member::Column::CouncilId.eq(council.id))
+            .filter(council_member::Column::UserId.eq(user_id))
+            .one(self.db())
+            .await?;
+        match (seat, existing) {
+            (true, None) => {
+                if !roles
+                    .iter()
+                    .any(|r| r == crate::domain::role::Role::Council.as_str())
+                {
+                    return Err(EngineError::invalid(
+                        "user_id",
+                        format!(
+                            "give the user the council role in {} first",
+                            region_row.name
+                        ),
+                    ));
+                }
+                council_member::ActiveModel {
+                    council_id: Set(council.id),
+                    user_id: Set(user_id),
+                    ..Default::default()
+                }
+                .insert(self.db())
+                .await?;
+            }
+            (false, Some(seat)) => {
+                council_member::Entity::delete_by_id(seat.id)
+                    .exec(self.db())
+                    .await?;
+            }
+            _ => {}
+        }
+        tracing::info!(
+            by = actor.user_id,
+            user = user_id,
+            council = council.id,
+            seat,
+            "council seat changed"
+        );
+        self.councils(actor, region).await
+    }
+
     /// The councils whose areas hold any of `organisations` (the municipal ones among them).
     ///
     /// # Errors
@@ -223,6 +338,39 @@ impl Engine {
             .collect();
         councils.sort();
         Ok(councils)
+    }
+
+    /// The ids of region `region_id`'s councils; none before the reform.
+    pub(crate) async fn council_ids_of(
+        &self,
+        region_id: i64,
+    ) -> Result<BTreeSet<i64>, EngineError> {
+        Ok(council::Entity::find()
+            .filter(council::Column::RegionId.eq(region_id))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect())
+    }
+
+    /// The name a region gives `body`: from its definition, or a council's own; `fallback`
+    /// when neither is known.
+    pub(crate) async fn body_name(
+        &self,
+        def: Option<&crate::workflow::Definition>,
+        body: Body,
+        fallback: &str,
+    ) -> Result<String, EngineError> {
+        if let Body::Council(id) = body {
+            return Ok(council::Entity::find_by_id(id)
+                .one(self.db())
+                .await?
+                .map_or_else(|| fallback.to_owned(), |c| c.name));
+        }
+        Ok(def
+            .and_then(|d| d.bodies.name_of(body))
+            .map_or_else(|| fallback.to_owned(), str::to_owned))
     }
 
     async fn member_region(&self, actor: &Actor, slug: &str) -> Result<region::Model, EngineError> {

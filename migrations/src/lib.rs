@@ -22,6 +22,7 @@ mod m20261123_000016_add_idempotency_committed_change;
 mod m20261202_000017_tune_case_search_merging;
 mod m20261203_000018_index_parties_with_their_region;
 mod m20261207_000019_create_councils;
+mod m20261207_000020_create_council_members;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_tune_case_search_merging::Migration),
             Box::new(m20261203_000018_index_parties_with_their_region::Migration),
             Box::new(m20261207_000019_create_councils::Migration),
+            Box::new(m20261207_000020_create_council_members::Migration),
         ]
     }
 }

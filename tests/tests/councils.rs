@@ -3,7 +3,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use overdrag_engine::cases::NewCase;
+use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::councils::{CouncilMove, CouncilView};
+use overdrag_engine::domain::body::Body;
 use overdrag_engine::storage::entity::council_change;
 use overdrag_engine::{Actor, Engine, EngineError};
 use overdrag_tests::{TestDb, on_both_databases, party, person};
@@ -175,7 +177,89 @@ async fn an_administrator_moves_a_municipality_and_the_cases_follow(db: &TestDb)
     assert!(councils_of(none).await.is_empty());
 }
 
+async fn a_council_member_sits_on_the_councils_named_and_each_council_meets(db: &TestDb) {
+    let engine = &db.engine;
+    let admin = person(engine, "admin@rsyd.invalid", "syddanmark", "admin").await;
+    let secretariat = person(engine, "mette@rsyd.invalid", "syddanmark", "secretariat").await;
+    let member = person(engine, "raad@odense.invalid", "syddanmark", "council").await;
+    let proposer = person(engine, "anne@ouh.invalid", "syddanmark", "proposer").await;
+    let councils = engine.councils(&admin, "syddanmark").await.unwrap();
+    let fyn = council(&councils, "Sundhedsråd Fyn").id;
+    let lillebaelt = council(&councils, "Sundhedsråd Lillebælt").id;
+
+    let refused = engine
+        .set_council_seat(&secretariat, "syddanmark", fyn, member.user_id, true)
+        .await;
+    assert!(
+        matches!(refused, Err(EngineError::Forbidden { .. })),
+        "{refused:?}"
+    );
+    let refused = engine
+        .set_council_seat(&admin, "syddanmark", fyn, proposer.user_id, true)
+        .await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e[0].field == "user_id"),
+        "{refused:?}"
+    );
+    let stranger = person(engine, "raad@rn.invalid", "nordjylland", "council").await;
+    let refused = engine
+        .set_council_seat(&admin, "syddanmark", fyn, stranger.user_id, true)
+        .await;
+    assert!(
+        matches!(refused, Err(EngineError::NotFound { .. })),
+        "{refused:?}"
+    );
+
+    let seated = engine
+        .set_council_seat(&admin, "syddanmark", fyn, member.user_id, true)
+        .await
+        .unwrap();
+    assert_eq!(council(&seated, "Sundhedsråd Fyn").members.len(), 1);
+    let member = Actor::load(engine.db(), member.user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let bodies = member.bodies_in("syddanmark");
+    assert!(bodies.contains(&Body::Council(fyn)));
+    assert!(!bodies.contains(&Body::Council(lillebaelt)));
+
+    // Each council and the regional council meet; a council of another region does not here.
+    let today = engine.today();
+    let plan = async |body: String| {
+        engine
+            .create_meeting(
+                &secretariat,
+                NewMeeting {
+                    region: "syddanmark".into(),
+                    body,
+                    title: "Møde i sundhedsrådet".into(),
+                    held_on: today,
+                    material_deadline: today,
+                },
+            )
+            .await
+    };
+    let meeting = plan(Body::Council(fyn).key()).await.unwrap();
+    assert_eq!(meeting.body, Body::Council(fyn));
+    assert_eq!(meeting.body_name, "Sundhedsråd Fyn");
+    let meeting = plan(Body::RegionalCouncil.key()).await.unwrap();
+    assert_eq!(meeting.body_name, "Regionsrådet");
+    let north = engine.councils(&stranger, "nordjylland").await.unwrap();
+    let refused = plan(Body::Council(north[0].id).key()).await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e[0].field == "body"),
+        "{refused:?}"
+    );
+
+    let unseated = engine
+        .set_council_seat(&admin, "syddanmark", fyn, member.user_id, false)
+        .await
+        .unwrap();
+    assert!(council(&unseated, "Sundhedsråd Fyn").members.is_empty());
+}
+
 on_both_databases!(
     every_2027_region_has_its_councils_and_every_municipality_one,
     an_administrator_moves_a_municipality_and_the_cases_follow,
+    a_council_member_sits_on_the_councils_named_and_each_council_meets,
 );

@@ -85,7 +85,7 @@ async fn on_agenda(engine: &Engine, r: &Region, case: &CaseView, body: Body, hel
             r.who(Role::Secretariat),
             NewMeeting {
                 region: r.slug.clone(),
-                body: body.as_str().into(),
+                body: body.key(),
                 title: format!("Møde i {body}"),
                 held_on,
                 material_deadline: engine.today(),

@@ -234,7 +234,7 @@ impl CaseFile {
                 .filter(|s| self.signoff_valid(s))
                 .filter_map(|s| s.side.parse::<Side>().ok())
                 .collect(),
-            on_agenda: Body::MEETING
+            on_agenda: [Body::SteeringGroup, Body::Committee]
                 .into_iter()
                 .filter_map(|body| {
                     let stage = body.deciding_stage()?;

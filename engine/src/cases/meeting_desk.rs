@@ -121,9 +121,7 @@ impl Engine {
         let minutes = self.minutes(actor, meeting_id).await?;
         let meeting = minutes.meeting;
         let stage = meeting.body.deciding_stage();
-        let member_of_body = actor
-            .roles_in(&meeting.region)
-            .is_some_and(|roles| Body::memberships(roles).contains(&meeting.body));
+        let member_of_body = actor.bodies_in(&meeting.region).contains(&meeting.body);
         let mut items = Vec::with_capacity(meeting.agenda.len());
         for entry in &meeting.agenda {
             let page = self.case_page(actor, entry.case_id).await?;

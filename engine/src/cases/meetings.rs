@@ -107,7 +107,8 @@ impl Engine {
             .region_to_act_in(actor, &input.region, Role::Secretariat, "planning meetings")
             .await?;
         let mut problems = Vec::new();
-        let body = policy::meeting::meeting_body(&input.body)
+        let councils = self.council_ids_of(region.id).await?;
+        let body = policy::meeting::meeting_body(&input.body, &councils)
             .map_err(|problem| problems.push(problem))
             .ok();
         let title = input.title.trim().to_owned();
@@ -129,7 +130,7 @@ impl Engine {
         };
         let created = meeting::ActiveModel {
             region_id: Set(region.id),
-            body: Set(body.as_str().to_owned()),
+            body: Set(body.key()),
             title: Set(title),
             held_on: Set(input.held_on),
             material_deadline: Set(input.material_deadline),
@@ -237,7 +238,7 @@ impl Engine {
             .in_force(&region.slug, meeting.held_on)
             .or_else(|| self.workflows.latest(&region.slug));
         let body = body_of(&meeting)?;
-        let body_name = def.map_or_else(String::new, |d| d.bodies.name_of(body).to_owned());
+        let body_name = self.body_name(def, body, &meeting.title).await?;
         Ok(MeetingView {
             id: meeting.id,
             region: region.slug.clone(),

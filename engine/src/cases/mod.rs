@@ -257,7 +257,12 @@ impl Engine {
 
     /// The actor as the policy sees them on this case.
     fn case_actor(actor: &Actor, visible: &Visible) -> CaseActor {
-        CaseActor::on_case(actor, &visible.roles, visible.case.proposer_user_id)
+        CaseActor::on_case(
+            actor,
+            &visible.region.slug,
+            &visible.roles,
+            visible.case.proposer_user_id,
+        )
     }
 
     /// Loads the case `actor` may see, as it stands at the version they saw.

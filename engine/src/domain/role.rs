@@ -29,19 +29,25 @@ pub enum Role {
     Economist,
     /// Member of the administrative steering group.
     SteeringGroup,
-    /// Member of the political committee (SSU).
+    /// Member of the political committee (SSU), until 2026-12-31.
     Committee,
+    /// Member of a sundhedsråd (from 2027); which council is named per member.
+    Council,
+    /// Member of the regionsråd (from 2027).
+    RegionalCouncil,
     /// Manages users and organisations.
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 8] = [
         Role::Proposer,
         Role::Secretariat,
         Role::Economist,
         Role::SteeringGroup,
         Role::Committee,
+        Role::Council,
+        Role::RegionalCouncil,
         Role::Admin,
     ];
 
@@ -52,6 +58,8 @@ impl Role {
             Role::Economist => "economist",
             Role::SteeringGroup => "steering_group",
             Role::Committee => "committee",
+            Role::Council => "council",
+            Role::RegionalCouncil => "regional_council",
             Role::Admin => "admin",
         }
     }
@@ -64,6 +72,8 @@ impl Role {
             Role::Economist => "økonom",
             Role::SteeringGroup => "styregruppe",
             Role::Committee => "det politiske udvalg",
+            Role::Council => "sundhedsråd",
+            Role::RegionalCouncil => "regionsrådet",
             Role::Admin => "administrator",
         }
     }
@@ -78,7 +88,7 @@ impl fmt::Display for Role {
 /// A role name that is not in the vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown role `{0}`; use one of: proposer, secretariat, economist, steering_group, committee, admin"
+    "unknown role `{0}`; use one of: proposer, secretariat, economist, steering_group, committee, council, regional_council, admin"
 )]
 pub struct UnknownRole(pub String);
 

@@ -66,6 +66,7 @@ mod tests {
             language: "da".into(),
             organisation_id: None,
             regions: BTreeMap::from([(region.to_owned(), BTreeSet::from([Role::Admin]))]),
+            councils: BTreeMap::new(),
         }
     }
 

@@ -8,21 +8,32 @@ use crate::error::FieldError;
 use crate::storage::entity::meeting;
 use crate::workflow::State;
 use chrono::NaiveDate;
+use std::collections::BTreeSet;
 
-/// The body a meeting is planned for, from its name.
+/// The body a meeting is planned for, from its key, in a region with the councils
+/// `region_councils` (none before the reform).
 ///
 /// # Errors
-/// A field error on `body` for a name that is no body holding meetings.
-pub fn meeting_body(raw: &str) -> Result<Body, FieldError> {
-    raw.parse::<Body>()
-        .ok()
-        .filter(|b| Body::MEETING.contains(b))
-        .ok_or_else(|| {
-            FieldError::new(
-                "body",
-                format!("unknown body `{raw}`; use steering_group or committee"),
-            )
-        })
+/// A field error on `body` for a key that is no body of the region holding meetings.
+pub fn meeting_body(raw: &str, region_councils: &BTreeSet<i64>) -> Result<Body, FieldError> {
+    let body = raw.parse::<Body>().ok().filter(|b| match b {
+        Body::SteeringGroup | Body::Committee => true,
+        Body::Council(id) => region_councils.contains(id),
+        Body::RegionalCouncil => !region_councils.is_empty(),
+        Body::Secretariat => false,
+    });
+    body.ok_or_else(|| {
+        FieldError::new(
+            "body",
+            if region_councils.is_empty() {
+                format!("unknown body `{raw}`; use steering_group or committee")
+            } else {
+                format!(
+                    "unknown body `{raw}`; use steering_group, committee, regional_council or council:<id> of one of the region's councils"
+                )
+            },
+        )
+    })
 }
 
 /// Whether a case in `state` may be placed on `meeting`'s agenda on `today`.

@@ -38,22 +38,27 @@ impl CaseActor {
     pub fn with_roles(roles: impl IntoIterator<Item = Role>) -> Self {
         let roles: BTreeSet<Role> = roles.into_iter().collect();
         Self {
-            bodies: Body::memberships(&roles),
+            bodies: Body::memberships(&roles, &BTreeSet::new()),
             roles,
             organisation_id: None,
         }
     }
 
-    /// `actor` on a case of a region where they hold `region_roles`, proposed by
+    /// `actor` on a case of `region`, where they hold `region_roles`, proposed by
     /// `proposer_user_id`.
-    pub fn on_case(actor: &Actor, region_roles: &BTreeSet<Role>, proposer_user_id: i64) -> Self {
+    pub fn on_case(
+        actor: &Actor,
+        region: &str,
+        region_roles: &BTreeSet<Role>,
+        proposer_user_id: i64,
+    ) -> Self {
         let mut roles = region_roles.clone();
         if proposer_user_id != actor.user_id {
             roles.remove(&Role::Proposer);
         }
         Self {
             // A body's membership is held in the region, whoever proposed the case.
-            bodies: Body::memberships(region_roles),
+            bodies: actor.bodies_in(region),
             roles,
             organisation_id: actor.organisation_id,
         }

@@ -203,13 +203,15 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// The region's own name for `body`.
-    pub fn name_of(&self, body: crate::domain::body::Body) -> &str {
+    /// The region's own name for `body`; a council's name is its own, kept with the council.
+    pub fn name_of(&self, body: crate::domain::body::Body) -> Option<&str> {
         use crate::domain::body::Body;
         match body {
-            Body::Secretariat => &self.secretariat,
-            Body::SteeringGroup => &self.steering_group,
-            Body::Committee => &self.committee,
+            Body::Secretariat => Some(&self.secretariat),
+            Body::SteeringGroup => Some(&self.steering_group),
+            Body::Committee => Some(&self.committee),
+            Body::RegionalCouncil => Some("Regionsrådet"),
+            Body::Council(_) => None,
         }
     }
 }

@@ -51,6 +51,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(regions::list_parties))
         .routes(routes!(regions::list_councils))
         .routes(routes!(regions::move_municipality))
+        .routes(routes!(regions::seat_council_member))
+        .routes(routes!(regions::unseat_council_member))
         .routes(routes!(regions::workflow))
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case))

@@ -1,15 +1,15 @@
 //! Regions, their parties and their workflow definitions.
 
 use super::auth::Caller;
+use super::input::ValidJson;
 use super::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
-use super::input::ValidJson;
 use overdrag_engine::cases::view::PartyRef;
 use overdrag_engine::councils::{CouncilMove, CouncilView};
-use serde::Deserialize;
 use overdrag_engine::regions::RegionView;
 use overdrag_engine::{Engine, EngineError};
+use serde::Deserialize;
 
 /// The regions, each with its code and the workflow version new cases start on.
 #[utoipa::path(get, path = "/regions", tag = "regions", security(("bearer" = [])),
@@ -90,5 +90,49 @@ pub async fn move_municipality(
         council_id: input.council_id,
         reason: input.reason,
     };
-    Ok(Json(engine.move_municipality(&actor, &region, change).await?))
+    Ok(Json(
+        engine.move_municipality(&actor, &region, change).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, serde::Serialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilSeatInput {
+    /// The user to seat; they hold the council role in the region.
+    pub user_id: i64,
+}
+
+/// Seats a user on one of the region's councils (admins): only a council's members recommend
+/// for it.
+#[utoipa::path(post, path = "/regions/{region}/councils/{council}/members", tag = "regions", security(("bearer" = [])),
+    request_body = CouncilSeatInput,
+    params(("region" = String, Path, description = "The region slug"), ("council" = i64, Path, description = "The council id")),
+    responses((status = 200, body = [CouncilView]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn seat_council_member(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    Path((region, council)): Path<(String, i64)>,
+    ValidJson(input): ValidJson<CouncilSeatInput>,
+) -> Result<Json<Vec<CouncilView>>, ApiError> {
+    Ok(Json(
+        engine
+            .set_council_seat(&actor, &region, council, input.user_id, true)
+            .await?,
+    ))
+}
+
+/// Takes a user off one of the region's councils (admins).
+#[utoipa::path(delete, path = "/regions/{region}/councils/{council}/members/{user}", tag = "regions", security(("bearer" = [])),
+    params(("region" = String, Path, description = "The region slug"), ("council" = i64, Path, description = "The council id"), ("user" = i64, Path, description = "The user id")),
+    responses((status = 200, body = [CouncilView]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn unseat_council_member(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    Path((region, council, user)): Path<(String, i64, i64)>,
+) -> Result<Json<Vec<CouncilView>>, ApiError> {
+    Ok(Json(
+        engine
+            .set_council_seat(&actor, &region, council, user, false)
+            .await?,
+    ))
 }

@@ -173,14 +173,18 @@ async fn meetings_page(
             value: slug.clone(),
         })
         .collect();
+    let default_body = Body::SteeringGroup.key();
     let body = if typed.body.is_empty() {
-        Body::SteeringGroup.as_str()
+        default_body.as_str()
     } else {
         typed.body.as_str()
     };
-    let bodies = Body::MEETING
-        .into_iter()
-        .map(|b| b.as_str())
+    // The bodies whose meetings decide cases today; the 2027 councils join once their
+    // stage is in the workflows.
+    let keys = [Body::SteeringGroup, Body::Committee].map(Body::key);
+    let bodies = keys
+        .iter()
+        .map(String::as_str)
         .map(|b| {
             Ok(Choice {
                 value: b.to_owned(),

@@ -28,6 +28,6 @@ impl Model {
         self.body
             .parse()
             .ok()
-            .filter(|b| crate::domain::body::Body::MEETING.contains(b))
+            .filter(|b: &crate::domain::body::Body| b.holds_meetings())
     }
 }

@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod app_user;
 pub mod council;
 pub mod council_change;
+pub mod council_member;
 pub mod council_municipality;
 pub mod description_revision;
 pub mod document;
