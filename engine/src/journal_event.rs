@@ -34,9 +34,10 @@ pub mod kind {
     pub const PLACED_ON_AGENDA: &str = "placed_on_agenda";
     pub const AGENDA_PUBLISHED: &str = "agenda_published";
     pub const REMINDER: &str = "reminder";
+    pub const COUNCILS_CHOSEN: &str = "councils_chosen";
 
     /// Every kind the journal holds.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 16] = [
         CREATED,
         TRANSITION,
         REFUSED,
@@ -52,6 +53,7 @@ pub mod kind {
         PLACED_ON_AGENDA,
         AGENDA_PUBLISHED,
         REMINDER,
+        COUNCILS_CHOSEN,
     ];
 }
 
@@ -185,6 +187,12 @@ pub enum CaseEvent {
         reminder: String,
         due_date: NaiveDate,
         label: Label,
+    },
+    /// The secretariat chose the councils of a case that has no municipal party to give it
+    /// its councils.
+    CouncilsChosen {
+        councils: Vec<crate::councils::CouncilRef>,
+        reason: String,
     },
 }
 
@@ -338,6 +346,7 @@ impl CaseEvent {
             Self::PlacedOnAgenda { .. } => kind::PLACED_ON_AGENDA,
             Self::AgendaPublished { .. } => kind::AGENDA_PUBLISHED,
             Self::Reminder { .. } => kind::REMINDER,
+            Self::CouncilsChosen { .. } => kind::COUNCILS_CHOSEN,
         }
     }
 
@@ -682,6 +691,13 @@ mod tests {
                     "Påmindelse: høringen lukker snart",
                     "Reminder: the hearing closes soon",
                 ),
+            },
+            CaseEvent::CouncilsChosen {
+                councils: vec![crate::councils::CouncilRef {
+                    id: 3,
+                    name: "Sundhedsråd Fyn".into(),
+                }],
+                reason: "Opgaven løses af almen praksis på Fyn".into(),
             },
         ]
     }
