@@ -1,15 +1,15 @@
 //! Regions, their parties and their workflow definitions.
 
 use super::auth::Caller;
+use super::input::ValidJson;
 use super::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
-use super::input::ValidJson;
 use overdrag_engine::cases::view::PartyRef;
 use overdrag_engine::councils::{CouncilMove, CouncilView};
-use serde::Deserialize;
 use overdrag_engine::regions::RegionView;
 use overdrag_engine::{Engine, EngineError};
+use serde::Deserialize;
 
 /// The regions, each with its code and the workflow version new cases start on.
 #[utoipa::path(get, path = "/regions", tag = "regions", security(("bearer" = [])),
@@ -90,5 +90,7 @@ pub async fn move_municipality(
         council_id: input.council_id,
         reason: input.reason,
     };
-    Ok(Json(engine.move_municipality(&actor, &region, change).await?))
+    Ok(Json(
+        engine.move_municipality(&actor, &region, change).await?,
+    ))
 }
