@@ -84,9 +84,9 @@ pub struct MoveForm {
     reason: String,
 }
 
-fn choices<'a>(
+fn choices(
     placeholder: String,
-    items: impl Iterator<Item = (i64, String)> + 'a,
+    items: impl Iterator<Item = (i64, String)>,
     chosen: &str,
 ) -> Vec<Choice> {
     let chosen = chosen.trim();
