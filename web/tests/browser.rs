@@ -617,6 +617,26 @@ async fn a_form_error_links_to_its_field_and_keeps_what_was_typed() {
     assert_eq!(b.value_of("E-mail").await, "karen-ved-rsyd.dk");
     assert_eq!(b.value_of("Navn").await, "Karen Økonom");
     b.screenshot("users-summary-link-followed").await;
+
+    // Moving a municipality between councils without a reason keeps the choices.
+    b.goto("/admin/councils").await;
+    b.fill("Kommune", "Middelfart Kommune (Sundhedsråd Lillebælt)")
+        .await;
+    b.fill("Sundhedsråd", "Sundhedsråd Fyn").await;
+    b.click_button("Flyt kommunen").await;
+    assert!(
+        b.main_text()
+            .await
+            .contains("Der er problemer med det indtastede")
+    );
+    b.click_link("Skriv en begrundelse på 3 til 1000 tegn.")
+        .await;
+    assert_eq!(b.script("return document.activeElement.id").await, "reason");
+    let kept = b
+        .script("return document.getElementById('council_id').selectedOptions[0].text")
+        .await;
+    assert_eq!(kept, "Sundhedsråd Fyn", "the chosen council is kept");
+    b.screenshot("councils-summary-link-followed").await;
     b.finish().await;
 }
 

@@ -517,6 +517,236 @@ async fn another_regions_admin_gets_404_and_a_non_admin_403(db: &TestDb) {
     assert_eq!(contact.status, StatusCode::FORBIDDEN);
 }
 
+async fn the_councils_page_lists_the_regions_councils_and_an_admin_moves_a_municipality(
+    db: &TestDb,
+) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let middelfart = party(&db.engine, "syddanmark", "Middelfart Kommune").await;
+    let fyn = db
+        .engine
+        .councils(&admin, "syddanmark")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Sundhedsråd Fyn")
+        .unwrap()
+        .id;
+
+    let page = browser.get("/admin/councils").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<h1>Sundhedsråd: Region Syddanmark</h1>")
+    );
+    for council in [
+        "Sundhedsråd Fyn",
+        "Sundhedsråd Lillebælt",
+        "Sundhedsråd Sydvestjylland",
+        "Sundhedsråd Sønderjylland",
+    ] {
+        assert!(page.body.contains(&format!(">{council}</h2>")), "{council}");
+    }
+    assert_eq!(page.count("<h2 id=\"council-"), 4);
+    // The uncertain placements carry their note.
+    assert!(page.body.contains(
+        "<li>Middelfart Kommune <span class=\"badge badge-warning\">Usikker</span> <span class=\"od-muted\">source lists it under two councils; best reading</span></li>"
+    ), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<h2 id=\"move-heading\">Flyt en kommune</h2>")
+    );
+    assert!(page.body.contains("action=\"/admin/councils/moves\""));
+    assert!(
+        page.body.contains("href=\"/admin/councils\""),
+        "linked in the menu"
+    );
+    assert!(!page.body.contains("<script"));
+
+    let moved = browser
+        .post(
+            "/admin/councils/moves",
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("municipality_id", &middelfart.to_string()),
+                ("council_id", &fyn.to_string()),
+                (
+                    "reason",
+                    "Kommunen samarbejder med OUH og har meldt sig til Fyn.",
+                ),
+            ],
+        )
+        .await;
+
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    assert_eq!(
+        moved.location(),
+        format!("/admin/councils?region=syddanmark&moved={middelfart}#council-{fyn}")
+    );
+    let after = browser.get(moved.location()).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+    assert!(
+        after
+            .body
+            .contains("Middelfart Kommune er flyttet til Sundhedsråd Fyn."),
+        "{}",
+        after.body
+    );
+    let fyn_section = &after.body[after.body.find(&format!("id=\"council-{fyn}\"")).unwrap()..];
+    let fyn_section = &fyn_section[..fyn_section.find("</ul>").unwrap()];
+    assert!(
+        fyn_section.contains(
+            "<li>Middelfart Kommune <span class=\"badge badge-success\">Flyttet</span></li>"
+        ),
+        "{fyn_section}"
+    );
+    let councils = db.engine.councils(&admin, "syddanmark").await.unwrap();
+    let holding: Vec<&str> = councils
+        .iter()
+        .filter(|c| {
+            c.municipalities
+                .iter()
+                .any(|m| m.municipality.id == middelfart)
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(holding, ["Sundhedsråd Fyn"]);
+}
+
+async fn a_move_without_a_reason_comes_back_with_the_summary(db: &TestDb) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let middelfart = party(&db.engine, "syddanmark", "Middelfart Kommune").await;
+    let fyn = db
+        .engine
+        .councils(&admin, "syddanmark")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Sundhedsråd Fyn")
+        .unwrap()
+        .id;
+    let csrf = browser.get("/admin/councils").await.csrf();
+
+    let refused = browser
+        .post(
+            "/admin/councils/moves",
+            &[
+                ("csrf", &csrf),
+                ("region", "syddanmark"),
+                ("municipality_id", &middelfart.to_string()),
+                ("council_id", &fyn.to_string()),
+                ("reason", "  "),
+            ],
+        )
+        .await;
+
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("role=\"alert\""));
+    assert!(
+        refused.body.contains(
+            "<li><a href=\"#reason\" class=\"function-link\">Skriv en begrundelse på 3 til 1000 tegn.</a></li>"
+        ),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("id=\"reason\" name=\"reason\""));
+    assert!(refused.body.contains("aria-invalid=\"true\""));
+    // The choices are kept.
+    assert!(refused.body.contains(&format!(
+        "<option value=\"{middelfart}\" selected>Middelfart Kommune (Sundhedsråd Lillebælt)</option>"
+    )), "{}", refused.body);
+    assert!(refused.body.contains(&format!(
+        "<option value=\"{fyn}\" selected>Sundhedsråd Fyn</option>"
+    )));
+
+    // Nothing chosen: both selects are named and linked.
+    let empty = browser
+        .post(
+            "/admin/councils/moves",
+            &[
+                ("csrf", &csrf),
+                ("region", "syddanmark"),
+                ("municipality_id", ""),
+                ("council_id", ""),
+                ("reason", "Fordi kilderne er uenige."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        empty.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        empty.body
+    );
+    assert!(empty.body.contains("href=\"#municipality_id\""));
+    assert!(empty.body.contains("href=\"#council_id\""));
+    assert!(empty.body.contains(">Fordi kilderne er uenige.</textarea>"));
+    let councils = db.engine.councils(&admin, "syddanmark").await.unwrap();
+    assert!(
+        councils
+            .iter()
+            .find(|c| c.name == "Sundhedsråd Lillebælt")
+            .unwrap()
+            .municipalities
+            .iter()
+            .any(|m| m.municipality.id == middelfart),
+        "nothing moved"
+    );
+}
+
+async fn a_member_reads_the_councils_without_the_form_and_may_not_move(db: &TestDb) {
+    member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let middelfart = party(&db.engine, "syddanmark", "Middelfart Kommune").await;
+    let mut anne = Browser::new(&db.engine);
+    anne.sign_in("anne@ouh.dk").await;
+
+    let page = anne.get("/admin/councils").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Sundhedsråd Sønderjylland"));
+    assert!(!page.body.contains("Flyt en kommune"));
+    assert!(!page.body.contains("/admin/councils/moves"));
+    assert!(
+        !page.body.contains("href=\"/admin/councils\""),
+        "no admin links"
+    );
+
+    let refused = anne
+        .post(
+            "/admin/councils/moves",
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("municipality_id", &middelfart.to_string()),
+                ("council_id", "1"),
+                ("reason", "Jeg vil gerne flytte den."),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    // Another region's member does not see Syddanmark's councils; a region before the
+    // reform has none.
+    member(&db.engine, "bo@rh.dk", "hovedstaden", "proposer").await;
+    let mut bo = Browser::new(&db.engine);
+    bo.sign_in("bo@rh.dk").await;
+    let other = bo.get("/admin/councils?region=syddanmark").await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
+    let own = bo.get("/admin/councils").await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(
+        own.body.contains("Regionen har ingen sundhedsråd."),
+        "{}",
+        own.body
+    );
+}
+
 on_both_databases!(
     an_admin_sees_the_organisations_and_saves_a_contact_address,
     a_bad_contact_address_comes_back_naming_the_organisation,
@@ -525,6 +755,9 @@ on_both_databases!(
     a_user_sets_their_language_and_mail_digest,
     a_settings_form_without_choices_shows_the_summary,
     another_regions_admin_gets_404_and_a_non_admin_403,
+    the_councils_page_lists_the_regions_councils_and_an_admin_moves_a_municipality,
+    a_move_without_a_reason_comes_back_with_the_summary,
+    a_member_reads_the_councils_without_the_form_and_may_not_move,
 );
 
 #[tokio::test]

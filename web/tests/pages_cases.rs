@@ -787,7 +787,61 @@ async fn the_secretariat_opens_the_hearing_and_sees_the_answers(db: &TestDb) {
     assert!(again.body.contains("href=\"#open-hearing\""));
 }
 
+async fn the_case_page_names_the_councils_of_its_municipalities(db: &TestDb) {
+    let engine = &db.engine;
+    let proposer = member(engine, "anne@odense.dk", "syddanmark", "proposer").await;
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "Genoptræning på tværs af kommunegrænsen".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "syddanmark", "Odense Kommune").await,
+        receiving_party_id: party(engine, "syddanmark", "Esbjerg Kommune").await,
+    };
+    let id = engine.create_case(&proposer, input).await.unwrap().id;
+    let mut anne = Browser::logged_in(engine, "anne@odense.dk").await;
+
+    let page = anne.get(&format!("/cases/{id}")).await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(
+            "<dt>Sundhedsråd</dt><dd><ul class=\"nobullet-list od-councils\"><li>Sundhedsråd Fyn</li><li>Sundhedsråd Sydvestjylland</li></ul></dd>"
+        ),
+        "{}",
+        page.body
+    );
+
+    // In English the heading follows; a region before the reform shows no councils at all.
+    let csrf = anne.token().await;
+    anne.post(
+        "/language",
+        &[("csrf", &csrf), ("lang", "en"), ("next", "/")],
+    )
+    .await;
+    let english = anne.get(&format!("/cases/{id}")).await;
+    assert!(
+        english.body.contains("<dt>Health councils</dt>"),
+        "{}",
+        english.body
+    );
+
+    let hovedstaden = member(engine, "bo@rh.dk", "hovedstaden", "proposer").await;
+    let input = NewCase {
+        region: "hovedstaden".into(),
+        title: "Sårbehandling i eget hjem".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "hovedstaden", "Rigshospitalet").await,
+        receiving_party_id: party(engine, "hovedstaden", "Frederiksberg Kommune").await,
+    };
+    let before = engine.create_case(&hovedstaden, input).await.unwrap().id;
+    let mut bo = Browser::logged_in(engine, "bo@rh.dk").await;
+    let page = bo.get(&format!("/cases/{before}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("Sundhedsråd"), "{}", page.body);
+}
+
 on_both_databases!(
+    the_case_page_names_the_councils_of_its_municipalities,
     a_proposer_creates_and_submits_a_case_and_the_secretariat_accepts_it,
     an_economist_fills_the_table_without_javascript_and_signs_off,
     a_stale_form_comes_back_with_the_comment_kept,

@@ -5,7 +5,6 @@
 //! A form that fails comes back on the case page with the error summary (422), or with the
 //! case as it is now and what was typed when someone changed it meanwhile (409).
 
-use overdrag_engine::cases::page::CasePage;
 use super::PageState;
 use super::cases::{case_id, date, days_left_text, kind_label, kroner, label, stage_label};
 use super::error::PageError;
@@ -21,6 +20,7 @@ use overdrag_engine::EngineError;
 use overdrag_engine::cases::actions::{CaseActions, StepStatus};
 use overdrag_engine::cases::hearings::HearingView;
 use overdrag_engine::cases::implementation::ImplementationPlan;
+use overdrag_engine::cases::page::CasePage;
 use overdrag_engine::cases::view::{CaseView, JournalView};
 use overdrag_engine::domain::calendar::danish_time;
 use overdrag_engine::domain::description::FIELDS;
@@ -187,6 +187,8 @@ struct CasePageView {
     kind: String,
     giving_party: String,
     receiving_party: String,
+    /// The sundhedsråd whose areas hold the case's municipal parties; empty shows nothing.
+    councils: Vec<String>,
     proposer: String,
     state_label: String,
     ended: Option<String>,
@@ -485,6 +487,7 @@ async fn render_case(
         kind: kind_label(case.kind, lang),
         giving_party: case.giving_party.name.clone(),
         receiving_party: case.receiving_party.name.clone(),
+        councils: case.councils.iter().map(|c| c.name.clone()).collect(),
         proposer: case.proposer.name.clone(),
         state_label: label(&case.state_label, lang),
         ended: actions

@@ -2,7 +2,6 @@
 //! ordering and publishing it, and the minutes. Who may do what is the engine's decision; the
 //! forms are shown to the region's secretariat only as a convenience.
 
-use overdrag_engine::domain::body::Body;
 use super::PageState;
 use super::error::PageError;
 use super::forms::{ErrorSummary, FormField};
@@ -14,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use overdrag_engine::cases::meetings::{MeetingView, NewMeeting};
+use overdrag_engine::domain::body::Body;
 use overdrag_engine::domain::role::Role;
 use overdrag_engine::{EngineError, FieldError};
 use serde::{Deserialize, Serialize};

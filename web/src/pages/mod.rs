@@ -8,6 +8,7 @@
 //! `state.views.render("<name>", &user.chrome("<title key>"), &view)`; add its route in
 //! [`routes`]. Texts go into both `web/i18n/da.toml` and `web/i18n/en.toml`.
 
+mod admin_councils;
 mod admin_organisations;
 mod admin_outbox;
 mod admin_users;
@@ -135,7 +136,7 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
             "/cases/{id}/decision-document",
             get(cases::decision_document),
         )
-        // Administration of organisations and the outbox; each user's own settings (web-admin).
+        // Administration of organisations, councils and the outbox; each user's own settings (web-admin).
         .route(
             "/admin/organisations",
             get(admin_organisations::list_organisations),
@@ -143,6 +144,11 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         .route(
             "/admin/organisations/{id}/contact",
             post(admin_organisations::set_contact),
+        )
+        .route("/admin/councils", get(admin_councils::list_councils))
+        .route(
+            "/admin/councils/moves",
+            post(admin_councils::move_municipality),
         )
         .route("/admin/outbox", get(admin_outbox::list_outbox))
         .route("/admin/outbox/{id}/resend", post(admin_outbox::resend))

@@ -1,0 +1,273 @@
+//! A region's sundhedsråd (the 2027 reform's councils) with the municipalities of their areas,
+//! and the administrator's form that moves a municipality to another council with a reason.
+//! Every member of the region reads the list; only its administrators see the form, and the
+//! engine decides who may move (administrator in the region).
+
+use super::PageState;
+use super::admin_organisations::chosen_region;
+use super::error::PageError;
+use super::forms::{ErrorSummary, FormField};
+use super::meetings::{Choice, field_errors};
+use super::session::{CsrfForm, CurrentUser, encode_query_value, see_other};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use overdrag_engine::EngineError;
+use overdrag_engine::councils::{CouncilMove, CouncilView};
+use overdrag_engine::domain::role::Role;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize)]
+struct RegionLink {
+    slug: String,
+    name: String,
+    current: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct MunicipalityRow {
+    name: String,
+    /// Why the placement is uncertain, when the sources disagree.
+    note: Option<String>,
+    /// Just moved here (after the redirect).
+    moved: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct CouncilSection {
+    id: i64,
+    name: String,
+    municipalities: Vec<MunicipalityRow>,
+}
+
+/// The form that moves a municipality: what was chosen and typed, and each field's error.
+#[derive(Debug, Serialize)]
+struct MoveFormView {
+    municipality: FormField,
+    municipalities: Vec<Choice>,
+    council: FormField,
+    councils: Vec<Choice>,
+    reason: FormField,
+}
+
+#[derive(Debug, Serialize)]
+struct CouncilsView {
+    region: String,
+    region_name: String,
+    regions: Vec<RegionLink>,
+    /// Whether to offer the user's other regions.
+    several_regions: bool,
+    /// "<municipality> is moved to <council>", after a move.
+    moved: Option<String>,
+    errors: ErrorSummary,
+    councils: Vec<CouncilSection>,
+    /// Only for the region's administrators, and only when the region has councils.
+    form: Option<MoveFormView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CouncilsQuery {
+    region: Option<String>,
+    moved: Option<i64>,
+}
+
+/// The move as submitted: ids as text, so that an empty choice comes back as a field error.
+#[derive(Debug, Default, Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    municipality_id: String,
+    #[serde(default)]
+    council_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn choices(
+    placeholder: String,
+    items: impl Iterator<Item = (i64, String)>,
+    chosen: &str,
+) -> Vec<Choice> {
+    let chosen = chosen.trim();
+    let mut out = vec![Choice {
+        value: String::new(),
+        label: placeholder,
+        selected: chosen.is_empty(),
+    }];
+    out.extend(items.map(|(id, label)| {
+        let value = id.to_string();
+        Choice {
+            selected: value == chosen,
+            value,
+            label,
+        }
+    }));
+    out
+}
+
+async fn councils_view(
+    state: &PageState,
+    user: &CurrentUser,
+    region: &str,
+    moved: Option<i64>,
+    typed: &MoveForm,
+    errors: ErrorSummary,
+) -> Result<CouncilsView, PageError> {
+    let councils: Vec<CouncilView> = state.engine.councils(&user.actor, region).await?;
+    let names = state.engine.regions().await?;
+    let name_of = |slug: &str| {
+        names
+            .iter()
+            .find(|r| r.slug == slug)
+            .map_or_else(|| slug.to_owned(), |r| r.name.clone())
+    };
+    let regions = user
+        .actor
+        .regions
+        .keys()
+        .map(|slug| RegionLink {
+            slug: slug.clone(),
+            name: name_of(slug),
+            current: slug == region,
+        })
+        .collect::<Vec<_>>();
+    let moved_text = match moved.and_then(|id| {
+        councils.iter().find_map(|c| {
+            c.municipalities
+                .iter()
+                .find(|m| m.municipality.id == id)
+                .map(|m| (m.municipality.name.clone(), c.name.clone()))
+        })
+    }) {
+        Some((municipality, council)) => Some(state.views.text(
+            user.lang,
+            "admin_councils.moved",
+            &[("municipality", &municipality), ("council", &council)],
+        )?),
+        None => None,
+    };
+    let form = if user.actor.has_role(region, Role::Admin) && !councils.is_empty() {
+        let mut municipalities: Vec<(i64, String)> = councils
+            .iter()
+            .flat_map(|c| {
+                c.municipalities.iter().map(move |m| {
+                    (
+                        m.municipality.id,
+                        format!("{} ({})", m.municipality.name, c.name),
+                    )
+                })
+            })
+            .collect();
+        municipalities.sort_by(|a, b| a.1.cmp(&b.1));
+        Some(MoveFormView {
+            municipality: FormField::new("municipality_id", &typed.municipality_id, &errors),
+            municipalities: choices(
+                state
+                    .views
+                    .text(user.lang, "admin_councils.choose_municipality", &[])?,
+                municipalities.into_iter(),
+                &typed.municipality_id,
+            ),
+            council: FormField::new("council_id", &typed.council_id, &errors),
+            councils: choices(
+                state
+                    .views
+                    .text(user.lang, "admin_councils.choose_council", &[])?,
+                councils.iter().map(|c| (c.id, c.name.clone())),
+                &typed.council_id,
+            ),
+            reason: FormField::new("reason", &typed.reason, &errors),
+        })
+    } else {
+        None
+    };
+    let sections = councils
+        .into_iter()
+        .map(|c| CouncilSection {
+            id: c.id,
+            name: c.name,
+            municipalities: c
+                .municipalities
+                .into_iter()
+                .map(|m| MunicipalityRow {
+                    moved: moved == Some(m.municipality.id),
+                    name: m.municipality.name,
+                    note: m.note,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(CouncilsView {
+        region: region.to_owned(),
+        region_name: name_of(region),
+        several_regions: regions.len() > 1,
+        regions,
+        moved: moved_text,
+        errors,
+        councils: sections,
+        form,
+    })
+}
+
+/// The region's councils with their municipalities; the move form for administrators.
+pub async fn list_councils(
+    State(state): State<PageState>,
+    user: CurrentUser,
+    Query(query): Query<CouncilsQuery>,
+) -> Result<Response, PageError> {
+    let region = chosen_region(&user, query.region.as_deref());
+    let view = councils_view(
+        &state,
+        &user,
+        &region,
+        query.moved,
+        &MoveForm::default(),
+        ErrorSummary::default(),
+    )
+    .await?;
+    state.views.render(
+        "admin/councils",
+        &user.chrome("admin_councils.title"),
+        &view,
+    )
+}
+
+/// Moves a municipality to another council and returns to the list at that council; refused
+/// choices come back in the error summary with what was chosen and typed.
+pub async fn move_municipality(
+    State(state): State<PageState>,
+    CsrfForm { user, form }: CsrfForm<MoveForm>,
+) -> Result<Response, PageError> {
+    let region = chosen_region(&user, Some(&form.region));
+    // An empty or garbled choice is no id; the engine then names the field.
+    let id = |raw: &str| raw.trim().parse::<i64>().unwrap_or(0);
+    let change = CouncilMove {
+        municipality_id: id(&form.municipality_id),
+        council_id: id(&form.council_id),
+        reason: form.reason.clone(),
+    };
+    let (municipality, council) = (change.municipality_id, change.council_id);
+    let problems = match state
+        .engine
+        .move_municipality(&user.actor, &region, change)
+        .await
+    {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/admin/councils?region={}&moved={municipality}#council-{council}",
+                encode_query_value(&region)
+            )));
+        }
+        Err(EngineError::Invalid(problems)) => problems,
+        Err(other) => return Err(other.into()),
+    };
+    let errors = field_errors(&state.views, user.lang, "admin_councils", &problems);
+    let view = councils_view(&state, &user, &region, None, &form, errors).await?;
+    state.views.render_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "admin/councils",
+        &user.chrome("admin_councils.title"),
+        &view,
+    )
+}
