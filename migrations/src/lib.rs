@@ -23,6 +23,7 @@ mod m20261202_000017_tune_case_search_merging;
 mod m20261203_000018_index_parties_with_their_region;
 mod m20261207_000019_create_councils;
 mod m20261207_000020_create_council_members;
+mod m20261207_000021_create_case_councils;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_index_parties_with_their_region::Migration),
             Box::new(m20261207_000019_create_councils::Migration),
             Box::new(m20261207_000020_create_council_members::Migration),
+            Box::new(m20261207_000021_create_case_councils::Migration),
         ]
     }
 }

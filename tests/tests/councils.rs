@@ -258,7 +258,87 @@ async fn a_council_member_sits_on_the_councils_named_and_each_council_meets(db: 
     assert!(council(&unseated, "Sundhedsråd Fyn").members.is_empty());
 }
 
+async fn the_secretariat_chooses_the_councils_of_a_case_without_a_municipality(db: &TestDb) {
+    let engine = &db.engine;
+    let proposer = person(engine, "anne@ouh.invalid", "syddanmark", "proposer").await;
+    let secretariat = person(engine, "mette@rsyd.invalid", "syddanmark", "secretariat").await;
+    let case = a_case(
+        engine,
+        &proposer,
+        "Odense Universitetshospital",
+        "PLO-Syddanmark",
+    )
+    .await;
+    let view = engine.case(&proposer, case).await.unwrap();
+    assert!(view.councils.is_empty());
+    let councils = engine.councils(&secretariat, "syddanmark").await.unwrap();
+    let fyn = council(&councils, "Sundhedsråd Fyn").id;
+    let reason = "Opgaven løses af de praktiserende læger på Fyn";
+
+    let refused = engine
+        .choose_councils(&proposer, case, view.version, &[fyn], reason)
+        .await;
+    assert!(
+        matches!(refused, Err(EngineError::Forbidden { .. })),
+        "{refused:?}"
+    );
+    let nordjylland = person(engine, "laeser@rn.invalid", "nordjylland", "proposer").await;
+    let north = engine.councils(&nordjylland, "nordjylland").await.unwrap();
+    let refused = engine
+        .choose_councils(&secretariat, case, view.version, &[north[0].id], reason)
+        .await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e[0].field == "council_ids"),
+        "{refused:?}"
+    );
+    let refused = engine
+        .choose_councils(&secretariat, case, view.version, &[fyn], " ")
+        .await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e[0].field == "reason"),
+        "{refused:?}"
+    );
+
+    let chosen = engine
+        .choose_councils(&secretariat, case, view.version, &[fyn], reason)
+        .await
+        .unwrap();
+    let names: Vec<&str> = chosen.councils.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Sundhedsråd Fyn"]);
+    assert_eq!(chosen.version, view.version + 1);
+    let journal = engine.journal(&secretariat, case).await.unwrap();
+    let last = journal.events.last().unwrap();
+    assert_eq!(last.kind, "councils_chosen");
+    assert_eq!(last.details["reason"], reason);
+    assert!(journal.chain.verified);
+    let stale = engine
+        .choose_councils(&secretariat, case, view.version, &[fyn], reason)
+        .await;
+    assert!(
+        matches!(stale, Err(EngineError::Conflict { .. })),
+        "{stale:?}"
+    );
+
+    // A case with a municipal party has its councils from it, not by choice.
+    let municipal = a_case(
+        engine,
+        &proposer,
+        "Odense Universitetshospital",
+        "Odense Kommune",
+    )
+    .await;
+    let view = engine.case(&proposer, municipal).await.unwrap();
+    let refused = engine
+        .choose_councils(&secretariat, municipal, view.version, &[fyn], reason)
+        .await;
+    assert!(
+        matches!(&refused, Err(EngineError::Invalid(e)) if e[0].field == "council_ids"),
+        "{refused:?}"
+    );
+}
+
 on_both_databases!(
+    the_secretariat_chooses_the_councils_of_a_case_without_a_municipality,
     every_2027_region_has_its_councils_and_every_municipality_one,
     an_administrator_moves_a_municipality_and_the_cases_follow,
     a_council_member_sits_on_the_councils_named_and_each_council_meets,

@@ -4,6 +4,7 @@
 //! stale one is refused with the current version.
 
 mod agenda;
+mod case_councils;
 mod create;
 mod description;
 mod economics;

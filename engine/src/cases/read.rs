@@ -159,7 +159,7 @@ impl Engine {
             follow_up_on: case.follow_up_on,
             external_references: self.external_references(case.id).await?,
             documents: self.document_views(case.id).await?,
-            councils: self.councils_of(case_parties(case, file)).await?,
+            councils: self.councils_of_case(case, file).await?,
         })
     }
 
@@ -231,7 +231,7 @@ impl Engine {
 }
 
 /// The organisations a case concerns: its giving and receiving party and every heard party.
-fn case_parties(
+pub(super) fn case_parties(
     case: &crate::storage::entity::handover_case::Model,
     file: &CaseFile,
 ) -> Vec<i64> {

@@ -49,6 +49,11 @@ pub enum CaseAction {
         already_open: bool,
     },
     AttachDocument,
+    /// Choose the councils of a case; `municipal_party` when a municipality is a party, whose
+    /// area gives the case its councils instead.
+    ChooseCouncils {
+        municipal_party: bool,
+    },
 }
 
 impl CaseAction {
@@ -68,6 +73,7 @@ impl CaseAction {
             CaseAction::PlanImplementation => "plan the implementation".into(),
             CaseAction::OpenHearing { .. } => "open the hearing".into(),
             CaseAction::AttachDocument => "attach a document".into(),
+            CaseAction::ChooseCouncils { .. } => "choose the case's councils".into(),
         }
     }
 }
@@ -227,6 +233,22 @@ pub fn check(
                 Err(EngineError::invalid(
                     "case_id",
                     "the hearing of this case is already open",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        CaseAction::ChooseCouncils { municipal_party } => {
+            if !actor.has(Role::Secretariat) {
+                return Err(forbidden(
+                    "choosing the case's councils",
+                    &[Role::Secretariat],
+                ));
+            }
+            if municipal_party {
+                Err(EngineError::invalid(
+                    "council_ids",
+                    "the case's councils follow from its municipal parties; they are not chosen",
                 ))
             } else {
                 Ok(())

@@ -611,3 +611,38 @@ pub async fn export_case_file(
 ) -> Result<Response, ApiError> {
     Ok(download(engine.case_file_zip(&actor, id).await?))
 }
+
+#[derive(Debug, Deserialize, serde::Serialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilsInput {
+    pub expected_version: i32,
+    /// The region's councils that recommend for the case.
+    pub council_ids: Vec<i64>,
+    /// Why these councils, kept in the journal.
+    #[validate(length(max = 1000, message = "the reason has at most 1000 characters"))]
+    pub reason: String,
+}
+
+/// Chooses the councils of a case without a municipal party, with the reason (secretariat).
+#[utoipa::path(put, path = "/cases/{id}/councils", tag = "cases", security(("bearer" = [])),
+    request_body = CouncilsInput,
+    params(("id" = i64, Path, description = "The case id")),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn choose_councils(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    ValidJson(input): ValidJson<CouncilsInput>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        engine
+            .choose_councils(
+                &actor,
+                id,
+                input.expected_version,
+                &input.council_ids,
+                &input.reason,
+            )
+            .await?,
+    ))
+}

@@ -56,6 +56,7 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(regions::workflow))
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case))
+        .routes(routes!(cases::choose_councils))
         .routes(routes!(cases::put_description))
         .routes(routes!(cases::description_revisions))
         .routes(routes!(cases::description_diff))

@@ -4,6 +4,7 @@
 pub mod agenda_item;
 pub mod api_token;
 pub mod app_user;
+pub mod case_council;
 pub mod council;
 pub mod council_change;
 pub mod council_member;
