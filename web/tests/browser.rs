@@ -108,6 +108,27 @@ fn chromium_capabilities(profile: &std::path::Path) -> fantoccini::wd::Capabilit
     }
 }
 
+/// axe-core's source: `OVERDRAG_AXE_JS`, else `target/axe/node_modules/axe-core/axe.min.js`
+/// (`npm install --prefix target/axe axe-core@4`, as `.ci/run` does).
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = std::env::var_os("OVERDRAG_AXE_JS").map_or_else(
+            || {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../target/axe/node_modules/axe-core/axe.min.js")
+            },
+            PathBuf::from,
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "the browser tests check every screen with axe-core: {} ({e}); run `npm install --prefix target/axe axe-core@4`",
+                path.display()
+            )
+        })
+    })
+}
+
 /// Where screenshots go: `OVERDRAG_SCREENSHOTS`, else `target/screenshots/` in the workspace.
 fn screenshot_dir() -> PathBuf {
     std::env::var_os("OVERDRAG_SCREENSHOTS").map_or_else(
@@ -256,7 +277,34 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         self.assert_only_own_assets().await;
+        self.assert_accessible(name).await;
         self.screenshot(name).await;
+    }
+
+    /// axe-core finds no violation of the WCAG 2.1 A and AA rules on the page.
+    async fn assert_accessible(&self, name: &str) {
+        let axe = axe_source();
+        self.client()
+            .execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{name}: axe-core did not load: {e}"));
+        let violations = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                    .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                    .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name}: axe-core did not run: {e}"));
+        let violations: Vec<String> = serde_json::from_value(violations).unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "{name} violates WCAG 2.1 AA:\n{}",
+            violations.join("\n")
+        );
     }
 
     /// Saves a PNG of the window as `<screenshots>/<test>-<step>-<name>.png` and prints the path.
