@@ -326,8 +326,19 @@ impl Engine {
         if placed.is_empty() {
             return Ok(Vec::new());
         }
+        self.council_refs(placed.iter().map(|p| p.council_id)).await
+    }
+
+    /// The councils `ids`, by name.
+    ///
+    /// # Errors
+    /// A database error.
+    pub(crate) async fn council_refs(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Vec<CouncilRef>, EngineError> {
         let mut councils: Vec<CouncilRef> = council::Entity::find()
-            .filter(council::Column::Id.is_in(placed.iter().map(|p| p.council_id)))
+            .filter(council::Column::Id.is_in(ids))
             .all(self.db())
             .await?
             .into_iter()

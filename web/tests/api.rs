@@ -1006,6 +1006,17 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("put", "/api/v1/me/mail-preference"),
         ("get", "/api/v1/admin/organisations"),
         ("put", "/api/v1/admin/organisations/{id}/contact"),
+        ("get", "/api/v1/regions/{region}/councils"),
+        ("post", "/api/v1/regions/{region}/councils/moves"),
+        (
+            "post",
+            "/api/v1/regions/{region}/councils/{council}/members",
+        ),
+        (
+            "delete",
+            "/api/v1/regions/{region}/councils/{council}/members/{user}",
+        ),
+        ("put", "/api/v1/cases/{id}/councils"),
     ] {
         assert!(
             paths[path][method].is_object(),
@@ -1018,7 +1029,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 39, "a route was added without a test here");
+    assert_eq!(documented, 44, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -1491,7 +1502,91 @@ async fn a_client_preferring_the_minimal_answer_gets_what_was_committed(db: &Tes
     assert!(full.body["available_transitions"].is_array());
 }
 
+/// The councils over HTTP: listed, corrected and seated by the region's administrator, and
+/// chosen by the secretariat for a case without a municipal party.
+async fn councils_are_listed_corrected_seated_and_chosen(db: &TestDb) {
+    let w = world(db).await;
+    let engine = &w.engine;
+    let admin = person_with_token(engine, "admin@rsyd.dk", "syddanmark", "admin")
+        .await
+        .1;
+    let member = person_with_token(engine, "raad@odense.dk", "syddanmark", "council")
+        .await
+        .0;
+    let councils = get(&w.app, "/api/v1/regions/syddanmark/councils", &w.proposer).await;
+    assert_eq!(councils.status, StatusCode::OK, "{}", councils.body);
+    let id_of = |body: &Value, name: &str| {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let fyn = id_of(&councils.body, "Sundhedsråd Fyn");
+    let middelfart = overdrag_tests::party(engine, "syddanmark", "Middelfart Kommune").await;
+    let moves = "/api/v1/regions/syddanmark/councils/moves";
+    let change = json!({ "municipality_id": middelfart, "council_id": fyn, "reason": "Kommunen hører til Fyn" });
+    let refused = post(&w.app, moves, &w.secretariat, change.clone()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let moved = post(&w.app, moves, &admin, change).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let members = format!("/api/v1/regions/syddanmark/councils/{fyn}/members");
+    let seated = post(
+        &w.app,
+        &members,
+        &admin,
+        json!({ "user_id": member.user_id }),
+    )
+    .await;
+    assert_eq!(seated.status, StatusCode::OK, "{}", seated.body);
+    let fyn_now = seated
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == fyn)
+        .unwrap()
+        .clone();
+    assert_eq!(fyn_now["members"][0]["id"], member.user_id);
+    assert!(
+        fyn_now["municipalities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["municipality"]["id"] == middelfart)
+    );
+    let unseated = send(
+        &w.app,
+        Method::DELETE,
+        &format!("{members}/{}", member.user_id),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(unseated.status, StatusCode::OK, "{}", unseated.body);
+
+    let practice = overdrag_tests::party(engine, "syddanmark", "PLO-Syddanmark").await;
+    let case = post(&w.app, "/api/v1/cases", &w.proposer, json!({ "region": "syddanmark", "title": "Sårbehandling i almen praksis", "kind": "transfer", "giving_party": w.hospital, "receiving_party": practice })).await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.body);
+    let uri = format!("/api/v1/cases/{}/councils", case.body["id"]);
+    let chosen = put(&w.app, &uri, &w.secretariat, json!({ "expected_version": case.body["version"], "council_ids": [fyn], "reason": "Praksis på Fyn løser opgaven" })).await;
+    assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.body);
+    assert_eq!(chosen.body["councils"][0]["name"], "Sundhedsråd Fyn");
+    let stale = put(
+        &w.app,
+        &uri,
+        &w.secretariat,
+        json!({ "expected_version": case.body["version"], "council_ids": [fyn], "reason": "Igen" }),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+}
+
 on_both_databases!(
+    councils_are_listed_corrected_seated_and_chosen,
     a_client_preferring_the_minimal_answer_gets_what_was_committed,
     a_user_chooses_the_daily_digest,
     admins_see_the_outbox_and_resend_failed_mails,

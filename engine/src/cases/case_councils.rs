@@ -124,20 +124,6 @@ impl Engine {
             .into_iter()
             .map(|c| c.council_id)
             .collect();
-        if chosen.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut councils: Vec<CouncilRef> = council::Entity::find()
-            .filter(council::Column::Id.is_in(chosen))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| CouncilRef {
-                id: c.id,
-                name: c.name,
-            })
-            .collect();
-        councils.sort();
-        Ok(councils)
+        self.council_refs(chosen).await
     }
 }

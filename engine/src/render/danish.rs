@@ -1,4 +1,5 @@
-//! Money and dates written the Danish way, for documents and mails.
+//! Money and dates written the Danish way, for documents, mails and pages (and the English
+//! date beside the Danish one).
 
 use chrono::{Datelike, NaiveDate};
 
@@ -41,6 +42,11 @@ pub fn danish_date(date: NaiveDate) -> String {
         MONTHS[date.month0() as usize],
         date.year()
     )
+}
+
+/// A date the English way: `23 November 2026`.
+pub fn english_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
 }
 
 #[cfg(test)]

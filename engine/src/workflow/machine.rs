@@ -67,7 +67,7 @@ impl MeetingNotReady {
                 ),
                 format!(
                     "The meeting is held on {}; the case is decided at the meeting.",
-                    held_on.format("%-d %B %Y")
+                    crate::render::danish::english_date(held_on)
                 ),
             ),
         }

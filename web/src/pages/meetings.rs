@@ -11,7 +11,7 @@ use super::views::Views;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use overdrag_engine::cases::meetings::{MeetingView, NewMeeting};
 use overdrag_engine::domain::body::Body;
 use overdrag_engine::domain::role::Role;
@@ -20,38 +20,9 @@ use serde::{Deserialize, Serialize};
 
 /// A date in the page's language: `23. november 2026` or `23 November 2026`.
 pub fn long_date(lang: Lang, date: NaiveDate) -> String {
-    const DA: [&str; 12] = [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let month = date.month0() as usize;
     match lang {
-        Lang::Da => format!("{}. {} {}", date.day(), DA[month], date.year()),
-        Lang::En => format!("{} {} {}", date.day(), EN[month], date.year()),
+        Lang::Da => overdrag_engine::render::danish::danish_date(date),
+        Lang::En => overdrag_engine::render::danish::english_date(date),
     }
 }
 
