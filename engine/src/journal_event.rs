@@ -209,7 +209,7 @@ pub struct MeetingRef {
     pub id: i64,
     pub title: String,
     pub held_on: NaiveDate,
-    /// `steering_group` or `committee`.
+    /// The body's key: `steering_group`, `committee`, `council:<id>` or `regional_council`.
     pub body: String,
 }
 

@@ -25,7 +25,8 @@ use serde::Serialize;
 #[derive(Clone, Debug)]
 pub struct NewMeeting {
     pub region: String,
-    /// `steering_group` or `committee`.
+    /// The body's key: `steering_group` or `committee`; in a 2027 region also `council:<id>` or
+    /// `regional_council`.
     pub body: String,
     pub title: String,
     pub held_on: NaiveDate,

@@ -44,7 +44,8 @@ pub struct NewMeetingInput {
         message = "name the region by its slug, e.g. syddanmark"
     ))]
     pub region: String,
-    /// `steering_group` or `committee`.
+    /// `steering_group` or `committee`; in a 2027 region also `council:<id>` (see
+    /// `/regions/{region}/councils`) or `regional_council`.
     pub body: String,
     #[validate(length(
         min = 3,
