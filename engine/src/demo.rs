@@ -484,8 +484,16 @@ impl Meetings {
 
 /// The body deciding in `stage`, and a meeting title naming it as the region does.
 fn body_of(def: &Definition, stage: Stage) -> (&'static str, String) {
+    let named = |name: &Option<String>, fallback: &str| {
+        format!("Møde i {}", name.as_deref().unwrap_or(fallback))
+    };
     if stage == Stage::Committee {
-        ("committee", format!("Møde i {}", def.bodies.committee))
+        ("committee", named(&def.bodies.committee, "udvalget"))
+    } else if stage == Stage::RegionalCouncil {
+        (
+            "regional_council",
+            named(&def.bodies.regional_council, "Regionsrådet"),
+        )
     } else {
         (
             "steering_group",

@@ -35,9 +35,11 @@ pub mod kind {
     pub const AGENDA_PUBLISHED: &str = "agenda_published";
     pub const REMINDER: &str = "reminder";
     pub const COUNCILS_CHOSEN: &str = "councils_chosen";
+    pub const COUNCIL_RECOMMENDED: &str = "council_recommended";
+    pub const REFORM_CARRIED: &str = "reform_carried";
 
     /// Every kind the journal holds.
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 18] = [
         CREATED,
         TRANSITION,
         REFUSED,
@@ -54,6 +56,8 @@ pub mod kind {
         AGENDA_PUBLISHED,
         REMINDER,
         COUNCILS_CHOSEN,
+        COUNCIL_RECOMMENDED,
+        REFORM_CARRIED,
     ];
 }
 
@@ -95,6 +99,10 @@ pub enum CaseEvent {
         /// The meeting a body's decision was taken at (journalled since meetings exist).
         #[serde(default)]
         meeting: Option<MeetingRef>,
+        /// The council whose recommendation, the last of the case's councils', moved the case
+        /// on (2027 model); absent for every other transition.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        council: Option<crate::councils::CouncilRef>,
     },
     /// Something was attempted and refused.
     Refused { attempted: String, reason: String },
@@ -193,6 +201,42 @@ pub enum CaseEvent {
     CouncilsChosen {
         councils: Vec<crate::councils::CouncilRef>,
         reason: String,
+    },
+    /// One of the case's councils gave its recommendation at a meeting; the case waits for the
+    /// others (the last one's recommendation is the transition that moves the case on).
+    CouncilRecommended {
+        council: crate::councils::CouncilRef,
+        /// The transition the council took: `recommend`, `recommend_rejection`.
+        transition: String,
+        #[serde(default)]
+        label: Option<Label>,
+        #[serde(default)]
+        comment: Option<String>,
+        #[serde(default)]
+        meeting: Option<MeetingRef>,
+    },
+    /// The 2027 reform carried the open case onto its region's 2027 model (and, for Region
+    /// Hovedstaden and Region Sjælland, into Region Østdanmark).
+    ReformCarried {
+        /// Column `to_state`: the state the case is in now.
+        #[serde(skip)]
+        to_state: String,
+        from_region: String,
+        to_region: String,
+        from_workflow: WorkflowVersion,
+        to_workflow: WorkflowVersion,
+        from_state: String,
+        /// The bodies that decide the case from now on, by key.
+        bodies: Vec<String>,
+        /// The councils the case has on the new model.
+        councils: Vec<crate::councils::CouncilRef>,
+        /// The agendas the case left: meetings of abolished or merged bodies after the date.
+        #[serde(default)]
+        left_agendas: Vec<MeetingRef>,
+        /// The giving and receiving parties, when they changed to the new region's.
+        #[serde(default)]
+        parties: Option<[i64; 2]>,
+        label: Label,
     },
 }
 
@@ -347,6 +391,8 @@ impl CaseEvent {
             Self::AgendaPublished { .. } => kind::AGENDA_PUBLISHED,
             Self::Reminder { .. } => kind::REMINDER,
             Self::CouncilsChosen { .. } => kind::COUNCILS_CHOSEN,
+            Self::CouncilRecommended { .. } => kind::COUNCIL_RECOMMENDED,
+            Self::ReformCarried { .. } => kind::REFORM_CARRIED,
         }
     }
 
@@ -378,7 +424,9 @@ impl CaseEvent {
             payload,
         };
         match self {
-            Self::Created { to_state, .. } | Self::Reminder { to_state, .. } => {
+            Self::Created { to_state, .. }
+            | Self::Reminder { to_state, .. }
+            | Self::ReformCarried { to_state, .. } => {
                 stored.to_state = Some(to_state.clone());
             }
             Self::Transition {
@@ -437,7 +485,9 @@ impl CaseEvent {
             })
         };
         match &mut event {
-            Self::Created { to_state, .. } | Self::Reminder { to_state, .. } => {
+            Self::Created { to_state, .. }
+            | Self::Reminder { to_state, .. }
+            | Self::ReformCarried { to_state, .. } => {
                 *to_state = column(columns.to_state, "to_state")?;
             }
             Self::Transition {
@@ -464,8 +514,12 @@ impl CaseEvent {
     /// reminder's.
     pub fn label(&self) -> Option<&Label> {
         match self {
-            Self::Transition { label, .. } => label.as_ref(),
-            Self::AgendaPublished { label, .. } | Self::Reminder { label, .. } => Some(label),
+            Self::Transition { label, .. } | Self::CouncilRecommended { label, .. } => {
+                label.as_ref()
+            }
+            Self::AgendaPublished { label, .. }
+            | Self::Reminder { label, .. }
+            | Self::ReformCarried { label, .. } => Some(label),
             _ => None,
         }
     }
@@ -473,7 +527,9 @@ impl CaseEvent {
     /// The meeting the event concerns: a decision's, an agenda placement's or publication's.
     pub fn meeting(&self) -> Option<&MeetingRef> {
         match self {
-            Self::Transition { meeting, .. } => meeting.as_ref(),
+            Self::Transition { meeting, .. } | Self::CouncilRecommended { meeting, .. } => {
+                meeting.as_ref()
+            }
             Self::PlacedOnAgenda { meeting, .. } | Self::AgendaPublished { meeting, .. } => {
                 Some(meeting)
             }
@@ -580,6 +636,7 @@ mod tests {
                 label: Some(label()),
                 due_date: Some(day("2026-04-01")),
                 meeting: Some(meeting()),
+                council: None,
             },
             CaseEvent::Transition {
                 transition: "withdraw".into(),
@@ -589,6 +646,7 @@ mod tests {
                 label: None,
                 due_date: None,
                 meeting: None,
+                council: None,
             },
             CaseEvent::Refused {
                 attempted: "transition submit".into(),
@@ -698,6 +756,38 @@ mod tests {
                     name: "Sundhedsråd Fyn".into(),
                 }],
                 reason: "Opgaven løses af almen praksis på Fyn".into(),
+            },
+            CaseEvent::CouncilRecommended {
+                council: crate::councils::CouncilRef {
+                    id: 3,
+                    name: "Sundhedsråd Fyn".into(),
+                },
+                transition: "recommend".into(),
+                label: Some(label()),
+                comment: None,
+                meeting: Some(meeting()),
+            },
+            CaseEvent::ReformCarried {
+                to_state: "councils".into(),
+                from_region: "hovedstaden".into(),
+                to_region: "oestdanmark".into(),
+                from_workflow: WorkflowVersion {
+                    key: "opgaveoverdragelse".into(),
+                    version: 1,
+                },
+                to_workflow: WorkflowVersion {
+                    key: "opgaveoverdragelse".into(),
+                    version: 1,
+                },
+                from_state: "committee".into(),
+                bodies: vec!["council:7".into(), "regional_council".into()],
+                councils: vec![crate::councils::CouncilRef {
+                    id: 7,
+                    name: "Sundhedsråd Byen".into(),
+                }],
+                left_agendas: vec![meeting()],
+                parties: Some([40, 41]),
+                label: Label::new("Overført ved reformen", "Carried by the reform"),
             },
         ]
     }
@@ -842,6 +932,7 @@ mod tests {
                 label: Some(label()),
                 due_date: Some(day("2026-04-01")),
                 meeting: Some(meeting()),
+                council: None,
             }
         );
         let Ok(CaseEvent::Classified { changes }) =

@@ -15,6 +15,7 @@ fn every_region_has_a_valid_definition() {
         .map(|d| d.region.as_str())
         .collect();
     regions.sort_unstable();
+    regions.dedup();
     assert_eq!(
         regions,
         [
@@ -30,8 +31,13 @@ fn every_region_has_a_valid_definition() {
 
 #[test]
 fn the_proposer_may_withdraw_until_the_committee_has_decided() {
+    // The last political decision: the committee's (2024–27) or the regionsråd's (2027).
     for def in shipped().definitions() {
-        for state in def.states.iter().filter(|s| s.stage <= Stage::Committee) {
+        for state in def
+            .states
+            .iter()
+            .filter(|s| s.stage <= Stage::RegionalCouncil)
+        {
             let withdraw = def
                 .transitions_from(&state.id)
                 .find(|t| t.id.as_str() == "withdraw");
@@ -48,7 +54,11 @@ fn the_proposer_may_withdraw_until_the_committee_has_decided() {
                 Some(Stage::Withdrawn)
             );
         }
-        for state in def.states.iter().filter(|s| s.stage > Stage::Committee) {
+        for state in def
+            .states
+            .iter()
+            .filter(|s| s.stage > Stage::RegionalCouncil)
+        {
             assert!(
                 !def.transitions_from(&state.id).any(|t| def
                     .state(&t.to)
@@ -84,17 +94,37 @@ fn the_steering_group_and_committee_decide_with_the_core_transitions() {
             "{}: steering group cannot return",
             def.region
         );
-        let committee = ids_from(Stage::Committee);
+        // The 2024–27 model's committee decides; in the 2027 model each council recommends
+        // (or returns) and the regionsråd decides.
+        let reform = def.states.iter().any(|s| s.stage == Stage::RegionalCouncil);
+        let (deciding, name) = if reform {
+            let councils = ids_from(Stage::Council);
+            for id in ["recommend", "recommend_rejection", "withdraw"] {
+                assert!(
+                    councils.iter().any(|t| t == id),
+                    "{}: councils lack {id}",
+                    def.region
+                );
+            }
+            assert!(
+                councils.iter().any(|t| t.starts_with("return")),
+                "{}: a council cannot return",
+                def.region
+            );
+            (ids_from(Stage::RegionalCouncil), "regionsråd")
+        } else {
+            (ids_from(Stage::Committee), "committee")
+        };
         for id in ["approve", "approve_with_conditions", "reject", "withdraw"] {
             assert!(
-                committee.iter().any(|t| t == id),
-                "{}: committee lacks {id}",
+                deciding.iter().any(|t| t == id),
+                "{}: {name} lacks {id}",
                 def.region
             );
         }
         assert!(
-            committee.iter().any(|t| t.starts_with("return")),
-            "{}: committee cannot return",
+            deciding.iter().any(|t| t.starts_with("return")),
+            "{}: {name} cannot return",
             def.region
         );
     }
@@ -103,12 +133,15 @@ fn the_steering_group_and_committee_decide_with_the_core_transitions() {
 #[test]
 fn regions_use_their_own_case_prefixes() {
     let set = shipped();
-    let mut prefixes: Vec<&str> = set
+    // A region's versions share its prefix; no two regions share one.
+    let mut pairs: Vec<(&str, &str)> = set
         .definitions()
         .iter()
-        .map(|d| d.case_prefix.as_str())
+        .map(|d| (d.case_prefix.as_str(), d.region.as_str()))
         .collect();
-    prefixes.sort_unstable();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut prefixes: Vec<&str> = pairs.iter().map(|(p, _)| *p).collect();
     prefixes.dedup();
-    assert_eq!(prefixes.len(), set.definitions().len());
+    assert_eq!(prefixes.len(), pairs.len(), "{pairs:?}");
 }

@@ -4,10 +4,10 @@
 mod common;
 
 use chrono::NaiveDate;
+use overdrag_engine::domain::body::Body;
 use overdrag_engine::domain::role::{Role, Side};
 use overdrag_engine::domain::text::Label;
 use overdrag_engine::workflow::definition::Quorum;
-use overdrag_engine::domain::body::Body;
 use overdrag_engine::workflow::guard::{AgendaFacts, CaseFacts, Guard, HearingFacts};
 use overdrag_engine::workflow::machine::{self, CaseActor, Refusal};
 use overdrag_engine::workflow::{Definition, Stage};
@@ -34,7 +34,12 @@ struct Attempt {
 fn attempt() -> impl Strategy<Value = Attempt> {
     let side = prop_oneof![Just(Side::Giving), Just(Side::Receiving)];
     let body = (
-        prop_oneof![Just(Stage::SteeringGroup), Just(Stage::Committee)],
+        prop_oneof![
+            Just(Stage::SteeringGroup),
+            Just(Stage::Committee),
+            Just(Stage::Council),
+            Just(Stage::RegionalCouncil)
+        ],
         any::<bool>(),
         prop_oneof![Just(-3i64), Just(0i64), Just(5i64)],
     );
@@ -86,15 +91,18 @@ fn facts(a: &Attempt) -> CaseFacts {
             .on_agenda
             .iter()
             .filter_map(|(stage, published, held_in)| {
+                let body = deciding_body(*stage)?;
                 let item = AgendaFacts {
                     meeting_id: 7,
-                    body: Body::deciding_in(*stage)?,
+                    body,
                     held_on: today() + chrono::Duration::days(*held_in),
                     published: *published,
                 };
-                Some((*stage, item))
+                Some((body, item))
             })
             .collect(),
+        councils: vec![THE_COUNCIL],
+        recommended: BTreeSet::new(),
         hearing: a.hearing_closed.map(|closed| HearingFacts {
             parties: 22,
             answered: if closed { 22 } else { 3 },
@@ -103,6 +111,27 @@ fn facts(a: &Attempt) -> CaseFacts {
             quorum: Quorum::Majority,
         }),
     }
+}
+
+/// The one council of every case here.
+const THE_COUNCIL: i64 = 1;
+
+/// The body whose meeting decides in `stage`: in the council stage, the case's council.
+fn deciding_body(stage: Stage) -> Option<Body> {
+    if stage == Stage::Council {
+        Some(Body::Council(THE_COUNCIL))
+    } else {
+        Body::deciding_in(stage)
+    }
+}
+
+/// An actor holding `roles`; a council member sits on the case's council.
+fn actor_with(roles: &[Role]) -> CaseActor {
+    let mut actor = CaseActor::with_roles(roles.iter().copied());
+    if roles.contains(&Role::Council) {
+        actor.bodies.insert(Body::Council(THE_COUNCIL));
+    }
+    actor
 }
 
 fn transition_ids(def: &Definition) -> Vec<String> {
@@ -128,7 +157,7 @@ proptest! {
                 prop_assert!(before.is_some(), "{}: undefined state {}", def.region, state);
                 let stage = before.unwrap_or(Stage::Draft);
                 let id = ids[a.transition % ids.len()].parse().unwrap_or_else(|_| def.transitions[0].id.clone());
-                let actor = CaseActor::with_roles(a.roles.iter().copied());
+                let actor = actor_with(&a.roles);
                 let comment = a.comment.then_some("Begrundelse");
                 match machine::decide(def, &state, &facts(a), &actor, &id, comment, today()) {
                     Ok(decision) => {
@@ -139,9 +168,9 @@ proptest! {
                         // A decision at a meeting: by the deciding body's member, at a held
                         // meeting with a published agenda.
                         if chosen.is_some_and(|t| t.guards.contains(&Guard::OnAgenda)) {
-                            let body = Body::deciding_in(stage);
+                            let body = deciding_body(stage);
                             prop_assert!(body.is_some_and(|b| actor.bodies.contains(&b)), "{}: {} decided by a non-member", def.region, id);
-                            let item = facts(a).on_agenda.get(&stage).copied();
+                            let item = body.and_then(|b| facts(a).on_agenda.get(&b).copied());
                             prop_assert!(item.is_some_and(|i| i.published && i.held_on <= today()), "{}: {} decided before the meeting", def.region, id);
                         }
                         state = decision.to;
@@ -151,7 +180,9 @@ proptest! {
                         visited.insert(after);
                         if after.is_approved() {
                             prop_assert!(visited.contains(&Stage::SteeringGroup), "{}: approved without the steering group", def.region);
-                            prop_assert!(visited.contains(&Stage::Committee), "{}: approved without the committee", def.region);
+                            let political = visited.contains(&Stage::Committee)
+                                || visited.contains(&Stage::Council) && visited.contains(&Stage::RegionalCouncil);
+                            prop_assert!(political, "{}: approved without the committee, or the councils and the regionsråd", def.region);
                         }
                     }
                     Err(Refusal::NotAvailable { .. }) => {
@@ -165,7 +196,7 @@ proptest! {
                         prop_assert_eq!(body.deciding_stage(), Some(stage));
                     }
                     Err(Refusal::MeetingNotReady { .. }) => {
-                        let item = facts(a).on_agenda.get(&stage).copied();
+                        let item = deciding_body(stage).and_then(|b| facts(a).on_agenda.get(&b).copied());
                         prop_assert!(item.is_some_and(|i| !i.published || i.held_on > today()));
                     }
                     Err(Refusal::Blocked { failures, .. }) => {
@@ -189,7 +220,7 @@ proptest! {
     fn an_unblocked_option_can_be_taken(a in attempt(), state_index in 0usize..32) {
         for def in common::shipped().definitions() {
             let state = &def.states[state_index % def.states.len()];
-            let actor = CaseActor::with_roles(a.roles.iter().copied());
+            let actor = actor_with(&a.roles);
             for option in machine::options(def, &state.id, &facts(&a), &actor, today()) {
                 let taken = machine::decide(def, &state.id, &facts(&a), &actor, &option.transition.id, Some("Begrundelse"), today());
                 prop_assert_eq!(taken.is_ok(), option.blocked_by.is_empty(), "{} {} {}", def.region, state.id, option.transition.id);
@@ -204,7 +235,8 @@ fn terminal_states_offer_nothing_to_anyone() {
     for def in common::shipped().definitions() {
         for state in def.states.iter().filter(|s| s.stage.is_terminal()) {
             assert!(
-                machine::options(def, &state.id, &CaseFacts::default(), &everyone, today()).is_empty(),
+                machine::options(def, &state.id, &CaseFacts::default(), &everyone, today())
+                    .is_empty(),
                 "{} {}",
                 def.region,
                 state.id
@@ -256,4 +288,187 @@ fn a_decision_carries_the_notifications_and_the_due_date() {
         accepted.map(|d| d.due_date),
         Ok(NaiveDate::from_ymd_opt(2027, 1, 8))
     );
+}
+
+/// A case in the 2027 council stage of every 2027 model, with two councils, standing on a held
+/// and published meeting of each.
+fn two_councils() -> CaseFacts {
+    let item = |body| AgendaFacts {
+        meeting_id: 9,
+        body,
+        held_on: today(),
+        published: true,
+    };
+    CaseFacts {
+        councils: vec![1, 2],
+        on_agenda: [Body::Council(1), Body::Council(2), Body::RegionalCouncil]
+            .into_iter()
+            .map(|b| (b, item(b)))
+            .collect(),
+        ..CaseFacts::default()
+    }
+}
+
+fn council_member(council: i64) -> CaseActor {
+    let mut actor = CaseActor::with_roles([Role::Council]);
+    actor.bodies.insert(Body::Council(council));
+    actor
+}
+
+#[test]
+fn every_council_of_the_case_recommends_before_the_regional_council_decides() {
+    let set = common::shipped();
+    let reform_models: Vec<&Definition> = set
+        .definitions()
+        .iter()
+        .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
+        .collect();
+    assert_eq!(reform_models.len(), 4, "the four 2027 models");
+    for def in reform_models {
+        let councils = def
+            .states
+            .iter()
+            .find(|s| s.stage == Stage::Council)
+            .map(|s| s.id.clone())
+            .unwrap_or_else(|| def.initial.clone());
+        let recommend = "recommend"
+            .parse()
+            .unwrap_or_else(|_| def.transitions[0].id.clone());
+        let mut facts = two_councils();
+        // The first council's recommendation is recorded; the case waits for the second.
+        let first = machine::decide(
+            def,
+            &councils,
+            &facts,
+            &council_member(1),
+            &recommend,
+            None,
+            today(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", def.region));
+        assert_eq!(first.to, councils, "{}", def.region);
+        assert_eq!(
+            first.recommendation.map(|r| (r.council, r.completes)),
+            Some((1, false))
+        );
+        assert!(
+            first.notifications.is_empty(),
+            "{}: no mail before the last council",
+            def.region
+        );
+        facts.recommended.insert(1);
+        // The same council cannot recommend twice, nor a council outside the case's.
+        assert!(matches!(
+            machine::decide(
+                def,
+                &councils,
+                &facts,
+                &council_member(1),
+                &recommend,
+                None,
+                today()
+            ),
+            Err(Refusal::Blocked { .. })
+        ));
+        assert!(matches!(
+            machine::decide(
+                def,
+                &councils,
+                &facts,
+                &council_member(3),
+                &recommend,
+                None,
+                today()
+            ),
+            Err(Refusal::NotMember {
+                body: Body::Council(2),
+                ..
+            })
+        ));
+        // The second moves the case on to the regionsråd.
+        let last = machine::decide(
+            def,
+            &councils,
+            &facts,
+            &council_member(2),
+            &recommend,
+            None,
+            today(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", def.region));
+        assert_eq!(
+            def.state(&last.to).map(|s| s.stage),
+            Some(Stage::RegionalCouncil)
+        );
+        assert!(!last.notifications.is_empty());
+        // A council member does not decide for the regionsråd; its member does.
+        let approve = "approve"
+            .parse()
+            .unwrap_or_else(|_| def.transitions[0].id.clone());
+        let refused = machine::decide(
+            def,
+            &last.to,
+            &facts,
+            &council_member(2),
+            &approve,
+            None,
+            today(),
+        );
+        assert!(
+            matches!(refused, Err(Refusal::RoleNotAllowed { .. })),
+            "{}: {refused:?}",
+            def.region
+        );
+        let mut outsider = CaseActor::with_roles([Role::RegionalCouncil]);
+        outsider.bodies.clear();
+        assert!(matches!(
+            machine::decide(def, &last.to, &facts, &outsider, &approve, None, today()),
+            Err(Refusal::NotMember {
+                body: Body::RegionalCouncil,
+                ..
+            })
+        ));
+        let member = CaseActor::with_roles([Role::RegionalCouncil]);
+        let approved = machine::decide(def, &last.to, &facts, &member, &approve, None, today())
+            .unwrap_or_else(|e| panic!("{}: {e}", def.region));
+        assert!(
+            def.state(&approved.to)
+                .is_some_and(|s| s.stage.is_approved())
+        );
+    }
+}
+
+#[test]
+fn one_council_returning_returns_the_case_at_once() {
+    let set = common::shipped();
+    for def in set
+        .definitions()
+        .iter()
+        .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
+    {
+        let councils = def
+            .states
+            .iter()
+            .find(|s| s.stage == Stage::Council)
+            .map(|s| s.id.clone())
+            .unwrap_or_else(|| def.initial.clone());
+        let back = "return_to_steering_group"
+            .parse()
+            .unwrap_or_else(|_| def.transitions[0].id.clone());
+        let returned = machine::decide(
+            def,
+            &councils,
+            &two_councils(),
+            &council_member(2),
+            &back,
+            Some("Mangler data"),
+            today(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", def.region));
+        assert_eq!(
+            def.state(&returned.to).map(|s| s.stage),
+            Some(Stage::SteeringGroup)
+        );
+        assert_eq!(returned.recommendation, None);
+    }
 }

@@ -24,6 +24,7 @@ mod m20261203_000018_index_parties_with_their_region;
 mod m20261207_000019_create_councils;
 mod m20261207_000020_create_council_members;
 mod m20261207_000021_create_case_councils;
+mod m20261207_000022_create_council_recommendations;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_create_councils::Migration),
             Box::new(m20261207_000020_create_council_members::Migration),
             Box::new(m20261207_000021_create_case_councils::Migration),
+            Box::new(m20261207_000022_create_council_recommendations::Migration),
         ]
     }
 }

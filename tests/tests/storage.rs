@@ -1080,10 +1080,10 @@ async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
     let s = syddanmark(engine).await;
     let old = new_case(engine, &s).await;
     assert_eq!(old.workflow.version, 1);
-    // Version 2 renames the draft state's label and shortens a deadline; it applies to new cases.
+    // Version 3 (2 is the 2027 model) renames the draft state's label; it applies to new cases.
     let v2 = with_syddanmark(
         |text| {
-            text.replacen("version = 1", "version = 2", 1).replacen(
+            text.replacen("version = 1", "version = 3", 1).replacen(
                 "da = \"Kladde\"",
                 "da = \"Udkast\"",
                 1,
@@ -1091,7 +1091,7 @@ async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
         },
         true,
     );
-    let restarted = db.restart_with(v2).await.expect("restart with version 2");
+    let restarted = db.restart_with(v2).await.expect("restart with version 3");
     let new = restarted
         .create_case(
             &s.proposer,
@@ -1105,7 +1105,7 @@ async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
         )
         .await
         .unwrap();
-    assert_eq!(new.workflow.version, 2);
+    assert_eq!(new.workflow.version, 3);
     assert_eq!(new.state_label.da, "Udkast");
     let old = restarted.case(&s.proposer, old.id).await.unwrap();
     assert_eq!(
@@ -1120,7 +1120,7 @@ async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
     // A version open cases use cannot disappear from workflows/.
     let only_v2 = with_syddanmark(
         |text| {
-            text.replacen("version = 1", "version = 2", 1).replacen(
+            text.replacen("version = 1", "version = 3", 1).replacen(
                 "da = \"Kladde\"",
                 "da = \"Udkast\"",
                 1,
@@ -1136,14 +1136,39 @@ async fn a_case_keeps_the_definition_version_it_started_on(db: &TestDb) {
     }
 }
 async fn a_stored_version_cannot_change_content(db: &TestDb) {
+    // No case uses it yet: the version may still be corrected (a model not yet in force).
+    let unused = with_syddanmark(
+        |text| text.replacen("due_days = 30", "due_days = 28", 1),
+        false,
+    );
+    let engine = db
+        .restart_with(unused)
+        .await
+        .expect("an unused version's content may change");
+    let s = syddanmark(&engine).await;
+    new_case(&engine, &s).await;
+    // Once a case uses it, only the end of its validity may move.
     let changed = with_syddanmark(
-        |text| text.replacen("due_days = 30", "due_days = 25", 1),
+        |text| text.replacen("due_days = 28", "due_days = 25", 1),
         false,
     );
     match db.restart_with(changed).await {
         Err(EngineError::DefinitionChanged { version, .. }) => assert_eq!(version, 1),
         other => panic!("expected the changed definition to be refused, got {other:?}"),
     }
+    let ended = with_syddanmark(
+        |text| {
+            text.replacen("due_days = 30", "due_days = 28", 1).replacen(
+                "valid_to = 2026-12-31",
+                "valid_to = 2026-06-30",
+                1,
+            )
+        },
+        false,
+    );
+    db.restart_with(ended)
+        .await
+        .expect("ending a version's validity is not a change of what its cases follow");
 }
 
 async fn bodies_decide_only_cases_on_their_agenda(db: &TestDb) {

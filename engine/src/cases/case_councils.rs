@@ -105,6 +105,49 @@ impl Engine {
         self.case(actor, case_id).await
     }
 
+    /// What the guards and the council stage read of the case in `state`: its file's facts,
+    /// and in the council stage its councils.
+    pub(super) async fn facts_of(
+        &self,
+        case: &handover_case::Model,
+        file: &CaseFile,
+        state: &crate::workflow::State,
+    ) -> Result<crate::workflow::guard::CaseFacts, EngineError> {
+        let mut facts = file.facts(case, self.today());
+        if state.stage == crate::workflow::Stage::Council {
+            facts.councils = self
+                .councils_of_case(case, file)
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+        }
+        Ok(facts)
+    }
+
+    /// The case's councils still to recommend, when it is in the council stage; none otherwise.
+    pub(super) async fn councils_awaited(
+        &self,
+        case: &handover_case::Model,
+        state: &crate::workflow::State,
+    ) -> Result<BTreeSet<i64>, EngineError> {
+        if state.stage != crate::workflow::Stage::Council {
+            return Ok(BTreeSet::new());
+        }
+        let parts = Parts {
+            hearing: true,
+            recommendations: true,
+            ..Parts::NONE
+        };
+        let file = CaseFile::load_parts(&self.db, case.id, parts).await?;
+        let facts = self.facts_of(case, &file, state).await?;
+        Ok(facts
+            .councils
+            .into_iter()
+            .filter(|c| !facts.recommended.contains(c))
+            .collect())
+    }
+
     /// The case's councils: from its municipal parties, or else those the secretariat chose.
     pub(super) async fn councils_of_case(
         &self,

@@ -54,7 +54,12 @@ impl Engine {
                 what: "agenda item",
             });
         }
-        let html = crate::render::decision_document::render(&case, &journal, hearing.as_ref(), meeting.as_ref())?;
+        let html = crate::render::decision_document::render(
+            &case,
+            &journal,
+            hearing.as_ref(),
+            meeting.as_ref(),
+        )?;
         Ok(Export {
             file_name: format!("{}-beslutningsdokument.html", case.number),
             content_type: "text/html; charset=utf-8",
@@ -76,7 +81,8 @@ impl Engine {
         let journal = self.journal(actor, case_id).await?;
         let hearing = self.hearing(actor, case_id).await?;
         let revisions = self.description_revisions(actor, case_id).await?;
-        let decision = crate::render::decision_document::render(&case, &journal, hearing.as_ref(), None)?;
+        let decision =
+            crate::render::decision_document::render(&case, &journal, hearing.as_ref(), None)?;
         let everything = serde_json::json!({
             "exported_at": self.now(),
             "case": case,

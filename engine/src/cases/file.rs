@@ -7,8 +7,8 @@ use crate::domain::economics::{EconomicsLine, figures_fingerprint};
 use crate::domain::role::Side;
 use crate::domain::text::Label;
 use crate::storage::entity::{
-    agenda_item, description_revision, economics_line, economics_signoff, handover_case, hearing,
-    hearing_party, journal_event, meeting,
+    agenda_item, council_recommendation, description_revision, economics_line, economics_signoff,
+    handover_case, hearing, hearing_party, journal_event, meeting,
 };
 use crate::workflow::Stage;
 use crate::workflow::definition::Quorum;
@@ -17,6 +17,7 @@ use crate::workflow::guard::{AgendaFacts, CaseFacts, Guard};
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::BTreeSet;
 
 pub(crate) struct CaseFile {
     pub description: Option<(description_revision::Model, ProfessionalDescription)>,
@@ -28,6 +29,8 @@ pub(crate) struct CaseFile {
     pub entered_state_at: Option<DateTime<Utc>>,
     /// The case's latest hearing and its parties.
     pub hearing: Option<(hearing::Model, Vec<hearing_party::Model>)>,
+    /// The councils' recommendations on the case, oldest first.
+    pub recommendations: Vec<council_recommendation::Model>,
 }
 
 /// The parts of a case file a step reads. A step reads only what its checks need: most
@@ -40,6 +43,8 @@ pub(crate) struct Parts {
     /// The agenda items with their meetings.
     pub agenda: bool,
     pub hearing: bool,
+    /// The councils' recommendations.
+    pub recommendations: bool,
 }
 
 impl Parts {
@@ -49,6 +54,7 @@ impl Parts {
         signoffs: true,
         agenda: true,
         hearing: true,
+        recommendations: true,
     };
 
     /// Nothing but the case row itself.
@@ -58,6 +64,7 @@ impl Parts {
         signoffs: false,
         agenda: false,
         hearing: false,
+        recommendations: false,
     };
 
     /// The description alone: what an edit of it compares with.
@@ -98,9 +105,22 @@ impl Parts {
         parts
     }
 
-    /// The agenda and the hearing count only from when the case entered its current state.
+    /// What a transition from a state of `stage` checking `guards` reads: in the council
+    /// stage a decision also reads the councils' recommendations and, for the councils that
+    /// follow from the heard parties, the hearing.
+    pub fn for_transition(stage: Stage, guards: &[Guard]) -> Self {
+        let mut parts = Self::for_guards(guards);
+        if stage == Stage::Council && parts.agenda {
+            parts.recommendations = true;
+            parts.hearing = true;
+        }
+        parts
+    }
+
+    /// The agenda, the hearing and the recommendations count only from when the case entered
+    /// its current state.
     fn needs_state_entry(self) -> bool {
-        self.agenda || self.hearing
+        self.agenda || self.hearing || self.recommendations
     }
 }
 
@@ -158,6 +178,15 @@ impl CaseFile {
         } else {
             None
         };
+        let recommendations = if parts.recommendations {
+            council_recommendation::Entity::find()
+                .filter(council_recommendation::Column::CaseId.eq(case_id))
+                .order_by_asc(council_recommendation::Column::Id)
+                .all(db)
+                .await?
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             description,
             lines,
@@ -165,6 +194,7 @@ impl CaseFile {
             agenda,
             entered_state_at,
             hearing,
+            recommendations,
         })
     }
 
@@ -177,17 +207,25 @@ impl CaseFile {
         !self.lines.is_empty() && signoff.fingerprint == self.fingerprint()
     }
 
-    /// The meeting of the body deciding in `stage` whose agenda the case was placed on since it
-    /// reached its current state (the latest such placement).
-    pub fn current_meeting(&self, stage: Stage) -> Option<&meeting::Model> {
+    /// The meeting of `body` whose agenda the case was placed on since it reached its current
+    /// state (the latest such placement).
+    pub fn current_meeting(&self, body: Body) -> Option<&meeting::Model> {
         self.agenda
             .iter()
             .filter(|(item, meeting)| {
-                meeting.body().and_then(Body::deciding_stage) == Some(stage)
+                meeting.body() == Some(body)
                     && self.entered_state_at.is_none_or(|at| item.placed_at >= at)
             })
             .map(|(_, meeting)| meeting)
             .next_back()
+    }
+
+    /// The councils' recommendations given since the case reached its current state.
+    pub fn current_recommendations(&self) -> impl Iterator<Item = &council_recommendation::Model> {
+        self.recommendations.iter().filter(|r| {
+            self.entered_state_at
+                .is_none_or(|at| r.recommended_at >= at)
+        })
     }
 
     /// The hearing's progress on `today`, if a hearing was opened since the case reached its
@@ -234,19 +272,27 @@ impl CaseFile {
                 .filter(|s| self.signoff_valid(s))
                 .filter_map(|s| s.side.parse::<Side>().ok())
                 .collect(),
-            on_agenda: [Body::SteeringGroup, Body::Committee]
+            on_agenda: self
+                .agenda
+                .iter()
+                .filter_map(|(_, meeting)| meeting.body())
+                .collect::<BTreeSet<Body>>()
                 .into_iter()
                 .filter_map(|body| {
-                    let stage = body.deciding_stage()?;
-                    let meeting = self.current_meeting(stage)?;
+                    let meeting = self.current_meeting(body)?;
                     let item = AgendaFacts {
                         meeting_id: meeting.id,
                         body,
                         held_on: meeting.held_on,
                         published: meeting.published_at.is_some(),
                     };
-                    Some((stage, item))
+                    Some((body, item))
                 })
+                .collect(),
+            councils: Vec::new(),
+            recommended: self
+                .current_recommendations()
+                .map(|r| r.council_id)
                 .collect(),
             hearing: self.hearing_facts(today),
         }

@@ -95,7 +95,13 @@ impl Engine {
         for case in cases {
             let def = self.definition_of(&case)?;
             let state = Self::state_of(def, &case)?;
-            if Some(state.stage) == stage {
+            let awaited = match meeting.body() {
+                Some(Body::Council(id)) if Some(state.stage) == stage => {
+                    self.councils_awaited(&case, state).await?.contains(&id)
+                }
+                _ => Some(state.stage) == stage,
+            };
+            if awaited {
                 candidates.push(AgendaCandidate {
                     case_id: case.id,
                     number: case.number,
@@ -131,7 +137,7 @@ impl Engine {
             let file = CaseFile::load(&self.db, case.id).await?;
             let awaiting_decision = Some(case.stage) == stage
                 && file
-                    .current_meeting(case.stage)
+                    .current_meeting(meeting.body)
                     .is_some_and(|m| m.id == meeting.id);
             let decisions = if awaiting_decision && member_of_body {
                 self.body_decisions(&case.available_transitions, case.id)

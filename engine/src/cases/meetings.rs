@@ -308,7 +308,8 @@ impl Engine {
                 "the case belongs to another region than the meeting",
             ));
         }
-        policy::meeting::placement(&meeting, state, today, override_deadline)
+        let awaited = self.councils_awaited(case, state).await?;
+        policy::meeting::placement(&meeting, state, &awaited, today, override_deadline)
             .map_err(|problem| EngineError::Invalid(vec![problem]))?;
         let already = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting.id))

@@ -37,7 +37,7 @@ impl Engine {
         let case = &visible.case;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
-        let facts = file.facts(case, self.today());
+        let facts = self.facts_of(case, file, state).await?;
         let options = policy::transition_options(
             def,
             &state.id,

@@ -12,7 +12,9 @@ use crate::error::EngineError;
 use crate::idempotency::Claim;
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy::{self};
+use crate::storage::entity::council_recommendation;
 use crate::storage::outbox;
+use sea_orm::{ActiveModelTrait, Set};
 
 /// Longest comment accepted with a transition.
 pub const MAX_COMMENT_CHARS: usize = 5_000;
@@ -85,7 +87,9 @@ impl Engine {
         let chosen = def.transitions_from(&state.id).find(|t| t.id == transition);
         // Only what the transition's guards check is read; an unknown transition is refused
         // by the machine without any.
-        let parts = chosen.map_or(Parts::NONE, |t| Parts::for_guards(&t.guards));
+        let parts = chosen.map_or(Parts::NONE, |t| {
+            Parts::for_transition(state.stage, &t.guards)
+        });
         // Who the transition's mails go to is read alongside, on another connection.
         let no_rules = Vec::new();
         let rules = chosen.map_or(&no_rules, |t| &t.notify);
@@ -93,7 +97,7 @@ impl Engine {
             CaseFile::load_parts(&self.db, case.id, parts),
             outbox::Directory::read(&self.db, case, rules),
         )?;
-        let facts = file.facts(case, self.today());
+        let facts = self.facts_of(case, &file, state).await?;
         let actor_on_case = Self::case_actor(actor, &visible);
         let decision = match policy::transition(
             def,
@@ -114,29 +118,62 @@ impl Engine {
         };
         let label = chosen.map(|t| t.label.clone());
         // A body's decision records the meeting it was taken at.
-        let decided_at_meeting =
-            chosen.is_some_and(|t| t.guards.contains(&crate::workflow::guard::Guard::OnAgenda));
-        let meeting = decided_at_meeting
-            .then(|| file.current_meeting(state.stage))
-            .flatten()
+        let meeting = decision
+            .body
+            .and_then(|body| file.current_meeting(body))
             .map(MeetingRef::from);
+        let moves = decision.to != decision.from;
         let change = Change {
-            row: CaseRowChanges::state(&decision.to, decision.due_date),
+            row: if moves {
+                CaseRowChanges::state(&decision.to, decision.due_date)
+            } else {
+                CaseRowChanges::none()
+            },
             claim,
             ..Change::at(expected_version)
         };
-        let event = CaseEvent::Transition {
-            transition: decision.transition.to_string(),
-            from_state: decision.from.to_string(),
-            to_state: decision.to.to_string(),
-            comment: decision.comment.clone(),
-            label,
-            due_date: decision.due_date,
-            meeting,
+        let council = match decision.recommendation {
+            Some(r) => self.council_refs([r.council]).await?.into_iter().next(),
+            None => None,
         };
+        let event = match (&council, moves) {
+            // A council's recommendation while others are still to give theirs.
+            (Some(council), false) => CaseEvent::CouncilRecommended {
+                council: council.clone(),
+                transition: decision.transition.to_string(),
+                label,
+                comment: decision.comment.clone(),
+                meeting: meeting.clone(),
+            },
+            _ => CaseEvent::Transition {
+                transition: decision.transition.to_string(),
+                from_state: decision.from.to_string(),
+                to_state: decision.to.to_string(),
+                comment: decision.comment.clone(),
+                label,
+                due_date: decision.due_date,
+                meeting: meeting.clone(),
+                council: council.clone(),
+            },
+        };
+        let recommendation = decision
+            .recommendation
+            .map(|r| council_recommendation::ActiveModel {
+                case_id: Set(case.id),
+                council_id: Set(r.council),
+                meeting_id: Set(meeting.as_ref().map(|m| m.id)),
+                transition: Set(decision.transition.to_string()),
+                comment: Set(decision.comment.clone()),
+                user_id: Set(actor.user_id),
+                ..Default::default()
+            });
         let mails = Mails::Looked(&directory, &decision.notifications);
         let (committed, ()) = self
-            .commit_change(Some(actor.user_id), case, change, async |_, _| {
+            .commit_change(Some(actor.user_id), case, change, async |txn, now| {
+                if let Some(mut row) = recommendation {
+                    row.recommended_at = Set(now);
+                    row.insert(txn).await?;
+                }
                 Ok(Written::event(event).with_mails(mails))
             })
             .await?;

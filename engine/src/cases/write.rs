@@ -116,7 +116,9 @@ impl Engine {
         let written = write(&txn, now).await?;
         // A transition's state is the one the case moves to; every other change keeps it.
         let to_state = match &written.event {
-            CaseEvent::Transition { to_state, .. } => Some(to_state.clone()),
+            CaseEvent::Transition { to_state, .. } | CaseEvent::ReformCarried { to_state, .. } => {
+                Some(to_state.clone())
+            }
             _ => None,
         };
         let event = NewEvent::from_event(actor_user_id, written.event);

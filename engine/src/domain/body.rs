@@ -84,21 +84,28 @@ impl Body {
         by_role.chain(named).collect()
     }
 
-    /// The stage this body's meetings decide in; `None` for a body without meetings, and for
-    /// the 2027 bodies until their stages are in the workflow definitions.
+    /// The stage this body's meetings decide in; `None` for a body without meetings.
     pub fn deciding_stage(self) -> Option<Stage> {
         match self {
             Body::SteeringGroup => Some(Stage::SteeringGroup),
             Body::Committee => Some(Stage::Committee),
-            Body::Secretariat | Body::Council(_) | Body::RegionalCouncil => None,
+            Body::Council(_) => Some(Stage::Council),
+            Body::RegionalCouncil => Some(Stage::RegionalCouncil),
+            Body::Secretariat => None,
         }
     }
 
-    /// The body that decides a case in `stage`, if a body's meeting decides there.
+    /// The one body that decides a case in `stage`. In the council stage each of the case's
+    /// councils recommends in turn, so no single body is named.
     pub fn deciding_in(stage: Stage) -> Option<Body> {
-        [Body::SteeringGroup, Body::Committee]
+        [Body::SteeringGroup, Body::Committee, Body::RegionalCouncil]
             .into_iter()
             .find(|b| b.deciding_stage() == Some(stage))
+    }
+
+    /// Whether cases in `stage` are decided at a body's meeting.
+    pub fn decides_at_meetings(stage: Stage) -> bool {
+        stage == Stage::Council || Body::deciding_in(stage).is_some()
     }
 
     /// "the steering group", "a council": for messages in English.

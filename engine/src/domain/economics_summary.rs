@@ -544,5 +544,4 @@ mod tests {
         assert!(!summary.transfer.balanced);
         assert_eq!(summary.transfer.total.remaining, 5);
     }
-
 }

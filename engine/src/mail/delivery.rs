@@ -9,11 +9,11 @@
 use super::templates::{DigestContext, DigestItem, MailContext, MailTemplates, RenderedMail};
 use super::transport::{SendError, Transport};
 use crate::cases::Engine;
-use crate::render::danish::danish_date;
 use crate::cases::view::CaseKind;
 use crate::domain::calendar::{danish_date as danish_date_of, latest_danish_hour};
 use crate::error::EngineError;
 use crate::journal_event::CaseEvent;
+use crate::render::danish::danish_date;
 use crate::storage::entity::{app_user, handover_case, journal_event, outbox, region};
 use crate::storage::outbox::{DIGEST, FAILED, PENDING};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -518,7 +518,11 @@ impl Deliverer {
         // A council's own name is kept with the council; its meeting's title names it too.
         let body_name = meeting.and_then(|m| {
             let body = m.body()?;
-            Some(def.bodies.name_of(body).map_or_else(|| m.title.clone(), str::to_owned))
+            Some(
+                def.bodies
+                    .name_of(body)
+                    .map_or_else(|| m.title.clone(), str::to_owned),
+            )
         });
         let due_date = typed
             .as_ref()

@@ -36,17 +36,28 @@ pub fn meeting_body(raw: &str, region_councils: &BTreeSet<i64>) -> Result<Body, 
     })
 }
 
-/// Whether a case in `state` may be placed on `meeting`'s agenda on `today`.
+/// Whether a case in `state` may be placed on `meeting`'s agenda on `today`; in the council
+/// stage `awaited` holds the case's councils that have not recommended yet.
 ///
 /// # Errors
 /// The field error saying why not.
 pub fn placement(
     meeting: &meeting::Model,
     state: &State,
+    awaited: &BTreeSet<i64>,
     today: NaiveDate,
     override_deadline: bool,
 ) -> Result<(), FieldError> {
     let body = meeting.body();
+    if let Some(Body::Council(id)) = body
+        && state.stage == crate::workflow::Stage::Council
+        && !awaited.contains(&id)
+    {
+        return Err(FieldError::new(
+            "case_id",
+            "the case is not awaiting this council's recommendation: its councils follow from its municipal parties, and a council that has recommended is done",
+        ));
+    }
     if body.and_then(Body::deciding_stage) != Some(state.stage) {
         return Err(FieldError::new(
             "case_id",

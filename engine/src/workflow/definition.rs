@@ -21,6 +21,10 @@ pub enum Stage {
     Hearing,
     SteeringGroup,
     Committee,
+    /// From 2027: every one of the case's sundhedsråd gives its recommendation.
+    Council,
+    /// From 2027: the regionsråd decides on the councils' recommendations.
+    RegionalCouncil,
     Implementation,
     FollowUp,
     Closed,
@@ -29,13 +33,15 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 11] = [
+    pub const ALL: [Stage; 13] = [
         Stage::Draft,
         Stage::DescriptionReview,
         Stage::Economics,
         Stage::Hearing,
         Stage::SteeringGroup,
         Stage::Committee,
+        Stage::Council,
+        Stage::RegionalCouncil,
         Stage::Implementation,
         Stage::FollowUp,
         Stage::Closed,
@@ -51,6 +57,8 @@ impl Stage {
             Stage::Hearing => "hearing",
             Stage::SteeringGroup => "steering_group",
             Stage::Committee => "committee",
+            Stage::Council => "council",
+            Stage::RegionalCouncil => "regional_council",
             Stage::Implementation => "implementation",
             Stage::FollowUp => "follow_up",
             Stage::Closed => "closed",
@@ -68,7 +76,7 @@ impl Stage {
         matches!(self, Stage::Closed | Stage::Withdrawn | Stage::Rejected)
     }
 
-    /// The committee has approved the case (approval is final once reached).
+    /// The committee or the regionsråd has approved the case (approval is final once reached).
     pub fn is_approved(self) -> bool {
         matches!(
             self,
@@ -197,7 +205,10 @@ pub struct HearingRule {
 pub struct Bodies {
     pub secretariat: String,
     pub steering_group: String,
-    pub committee: String,
+    /// The political committee (SSU); only in a model with a committee stage (until 2026).
+    pub committee: Option<String>,
+    /// The regionsråd's name; only in a model with a regional-council stage (from 2027).
+    pub regional_council: Option<String>,
     /// Further bodies, e.g. a patient-involvement committee that is heard.
     pub others: BTreeMap<String, String>,
 }
@@ -209,8 +220,8 @@ impl Bodies {
         match body {
             Body::Secretariat => Some(&self.secretariat),
             Body::SteeringGroup => Some(&self.steering_group),
-            Body::Committee => Some(&self.committee),
-            Body::RegionalCouncil => Some("Regionsrådet"),
+            Body::Committee => self.committee.as_deref(),
+            Body::RegionalCouncil => self.regional_council.as_deref(),
             Body::Council(_) => None,
         }
     }

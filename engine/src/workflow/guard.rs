@@ -94,9 +94,13 @@ pub struct CaseFacts {
     pub economics_missing: Vec<Side>,
     /// The sides whose sign-off holds for the current figures.
     pub signed_off: BTreeSet<Side>,
-    /// The deciding stages (steering group, committee) on whose meeting agenda the case
-    /// stands, each with the meeting that holds the item.
-    pub on_agenda: BTreeMap<crate::workflow::Stage, AgendaFacts>,
+    /// The bodies on whose meeting agenda the case stands since it entered its state, each
+    /// with the meeting that holds the item.
+    pub on_agenda: BTreeMap<crate::domain::body::Body, AgendaFacts>,
+    /// The case's councils (sundhedsråd), known in the council stage.
+    pub councils: Vec<i64>,
+    /// The councils that have given their recommendation since the case entered its state.
+    pub recommended: BTreeSet<i64>,
     /// The case's hearing, once opened.
     pub hearing: Option<HearingFacts>,
 }
@@ -145,12 +149,14 @@ pub struct GuardFailure {
     pub message: Label,
 }
 
-/// Checks `guard` for a case in `state`; `comment` is the comment given with the action.
+/// Checks `guard` for a case in `state`; `comment` is the comment given with the action, and
+/// `deciding` the body whose meeting decides (for `on_agenda`).
 pub fn check(
     guard: Guard,
     facts: &CaseFacts,
     state: &crate::workflow::State,
     comment: Option<&str>,
+    deciding: Option<crate::domain::body::Body>,
 ) -> Option<GuardFailure> {
     let signoff_sides = state.signoff.as_slice();
     let message = match guard {
@@ -206,11 +212,16 @@ pub fn check(
                 ),
             )
         }
-        Guard::OnAgenda if !facts.on_agenda.contains_key(&state.stage) => {
-            let (da, en) = if state.stage == crate::workflow::Stage::Committee {
-                ("udvalgets", "the committee's")
-            } else {
-                ("styregruppens", "the steering group's")
+        Guard::OnAgenda if !deciding.is_some_and(|b| facts.on_agenda.contains_key(&b)) => {
+            use crate::domain::body::Body;
+            let (da, en) = match deciding.or_else(|| Body::deciding_in(state.stage)) {
+                Some(Body::Committee) => ("udvalgets", "the committee's"),
+                Some(Body::Council(_)) => ("sundhedsrådets", "the council's"),
+                Some(Body::RegionalCouncil) => ("regionsrådets", "the regional council's"),
+                None if state.stage == crate::workflow::Stage::Council => {
+                    ("sundhedsrådenes", "the councils'")
+                }
+                _ => ("styregruppens", "the steering group's"),
             };
             Label::new(
                 format!(

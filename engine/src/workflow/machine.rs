@@ -5,6 +5,7 @@ use crate::domain::body::Body;
 use crate::domain::ids::{StateId, TransitionId};
 use crate::domain::role::Role;
 use crate::domain::text::Label;
+use crate::workflow::Stage;
 use crate::workflow::definition::{Definition, NotifyRule, State, Transition};
 use crate::workflow::guard::{self, AgendaFacts, CaseFacts, Guard, GuardFailure};
 use chrono::NaiveDate;
@@ -12,22 +13,88 @@ use serde::Serialize;
 
 pub use crate::policy::CaseActor;
 
+/// Where the actor sits for a decision at a meeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seat {
+    /// The transition is not a decision at a meeting.
+    NoMeeting,
+    /// The actor decides for this body.
+    Member(Body),
+    /// The decision is this body's, and the actor is not among its members.
+    Outsider(Body),
+    /// Every one of the case's councils the actor sits on has already recommended.
+    Recommended(Body),
+    /// The case has no council to recommend it.
+    NoCouncil,
+}
+
 /// A transition that checks `on_agenda` is a body's decision at a meeting: the body deciding
-/// in the state's stage takes it, and only at a held meeting whose agenda is published.
-fn deciding_body(state: &State, transition: &Transition) -> Option<Body> {
-    transition
-        .guards
-        .contains(&Guard::OnAgenda)
-        .then(|| Body::deciding_in(state.stage))
-        .flatten()
+/// in the state's stage takes it, and in the council stage each of the case's councils that
+/// has not recommended yet — preferring one whose meeting holds the item.
+fn seat(state: &State, transition: &Transition, facts: &CaseFacts, actor: &CaseActor) -> Seat {
+    if !transition.guards.contains(&Guard::OnAgenda) {
+        return Seat::NoMeeting;
+    }
+    if state.stage != Stage::Council {
+        return match Body::deciding_in(state.stage) {
+            None => Seat::NoMeeting,
+            Some(body) if actor.bodies.contains(&body) => Seat::Member(body),
+            Some(body) => Seat::Outsider(body),
+        };
+    }
+    let councils = || facts.councils.iter().map(|id| Body::Council(*id));
+    let pending =
+        || councils().filter(|b| matches!(b, Body::Council(id) if !facts.recommended.contains(id)));
+    let mine = || pending().filter(|b| actor.bodies.contains(b));
+    if let Some(body) = mine()
+        .find(|b| facts.on_agenda.contains_key(b))
+        .or_else(|| mine().next())
+    {
+        return Seat::Member(body);
+    }
+    if let Some(body) = councils().find(|b| actor.bodies.contains(b)) {
+        return Seat::Recommended(body);
+    }
+    pending().next().map_or(Seat::NoCouncil, Seat::Outsider)
+}
+
+impl Seat {
+    fn deciding(self) -> Option<Body> {
+        match self {
+            Seat::Member(body) | Seat::Outsider(body) | Seat::Recommended(body) => Some(body),
+            Seat::NoMeeting | Seat::NoCouncil => None,
+        }
+    }
+
+    /// Why a council cannot recommend (again), if that is what stops the actor.
+    fn council_failure(self) -> Option<GuardFailure> {
+        let message = match self {
+            Seat::Recommended(_) => Label::new(
+                "Dit sundhedsråd har allerede givet sin indstilling; sagen venter på de andre sundhedsråd.",
+                "Your council has already given its recommendation; the case waits for the other councils.",
+            ),
+            Seat::NoCouncil => Label::new(
+                "Sagen har intet sundhedsråd; sekretariatet vælger sagens sundhedsråd.",
+                "The case has no council; the secretariat chooses the case's councils.",
+            ),
+            _ => return None,
+        };
+        Some(GuardFailure {
+            guard: Guard::OnAgenda,
+            message,
+        })
+    }
 }
 
 impl CaseActor {
     /// Whether the actor holds a role the transition names and, for a decision at a meeting,
     /// is a member of the deciding body.
-    fn may_take(&self, state: &State, transition: &Transition) -> bool {
+    fn may_take(&self, state: &State, transition: &Transition, facts: &CaseFacts) -> bool {
         transition.by.iter().any(|r| self.roles.contains(r))
-            && deciding_body(state, transition).is_none_or(|body| self.bodies.contains(&body))
+            && matches!(
+                seat(state, transition, facts, self),
+                Seat::NoMeeting | Seat::Member(_)
+            )
     }
 }
 
@@ -93,6 +160,19 @@ pub struct Decision {
     pub notifications: Vec<NotifyRule>,
     /// When the case is due in its new state, if that state has a deadline.
     pub due_date: Option<NaiveDate>,
+    /// The body whose meeting took the decision, if it was one.
+    pub body: Option<Body>,
+    /// A council's recommendation, in the council stage.
+    pub recommendation: Option<Recommendation>,
+}
+
+/// One council's recommendation. The case moves on with the last of its councils'; until then
+/// it stays where it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recommendation {
+    pub council: i64,
+    /// Every other council of the case has recommended already: the case moves on.
+    pub completes: bool,
 }
 
 /// Why a transition was refused.
@@ -112,7 +192,10 @@ pub enum Refusal {
         needed: Vec<Role>,
     },
     #[error("transition `{transition}` is decided by {}; only its members take it", body.english())]
-    NotMember { transition: TransitionId, body: Body },
+    NotMember {
+        transition: TransitionId,
+        body: Body,
+    },
     #[error("transition `{transition}` is taken at meeting {meeting_id}: {}", reason.message().en)]
     MeetingNotReady {
         transition: TransitionId,
@@ -140,6 +223,7 @@ fn failures(
     facts: &CaseFacts,
     comment: Option<&str>,
     with_comment: bool,
+    deciding: Option<Body>,
 ) -> Vec<GuardFailure> {
     let mut guards: Vec<Guard> = transition.guards.clone();
     if transition.require_comment && !guards.contains(&Guard::CommentGiven) {
@@ -148,20 +232,18 @@ fn failures(
     guards
         .into_iter()
         .filter(|g| with_comment || *g != Guard::CommentGiven)
-        .filter_map(|g| guard::check(g, facts, state, comment))
+        .filter_map(|g| guard::check(g, facts, state, comment, deciding))
         .collect()
 }
 
-/// The meeting holding the case's item for a decision `transition` from `state`, when that
-/// meeting cannot decide it yet.
+/// The meeting holding the case's item for `body`'s decision, when that meeting cannot decide
+/// it yet.
 fn unready_meeting(
-    state: &State,
-    transition: &Transition,
+    body: Option<Body>,
     facts: &CaseFacts,
     today: NaiveDate,
 ) -> Option<(i64, MeetingNotReady)> {
-    deciding_body(state, transition)?;
-    let item = facts.on_agenda.get(&state.stage)?;
+    let item = facts.on_agenda.get(&body?)?;
     meeting_not_ready(item, today).map(|reason| (item.meeting_id, reason))
 }
 
@@ -178,10 +260,11 @@ pub fn options<'a>(
         return Vec::new();
     };
     def.transitions_from(state)
-        .filter(|t| actor.may_take(current, t))
+        .filter(|t| actor.may_take(current, t, facts))
         .map(|t| {
-            let mut blocked_by = failures(current, t, facts, None, false);
-            if let Some((_, reason)) = unready_meeting(current, t, facts, today) {
+            let deciding = seat(current, t, facts, actor).deciding();
+            let mut blocked_by = failures(current, t, facts, None, false, deciding);
+            if let Some((_, reason)) = unready_meeting(deciding, facts, today) {
                 blocked_by.push(GuardFailure {
                     guard: Guard::OnAgenda,
                     message: reason.message(),
@@ -224,24 +307,62 @@ pub fn decide(
             needed: chosen.by.clone(),
         });
     }
-    if let Some(body) = deciding_body(current, chosen).filter(|b| !actor.bodies.contains(b)) {
+    let seat = seat(current, chosen, facts, actor);
+    if let Seat::Outsider(body) = seat {
         return Err(Refusal::NotMember {
             transition: transition.clone(),
             body,
         });
     }
-    if let Some((meeting_id, reason)) = unready_meeting(current, chosen, facts, today) {
+    if let Some(failure) = seat.council_failure() {
+        return Err(Refusal::Blocked {
+            transition: transition.clone(),
+            failures: vec![failure],
+        });
+    }
+    let deciding = seat.deciding();
+    if let Some((meeting_id, reason)) = unready_meeting(deciding, facts, today) {
         return Err(Refusal::MeetingNotReady {
             transition: transition.clone(),
             meeting_id,
             reason,
         });
     }
-    let failed = failures(current, chosen, facts, comment, true);
+    let failed = failures(current, chosen, facts, comment, true, deciding);
     if !failed.is_empty() {
         return Err(Refusal::Blocked {
             transition: transition.clone(),
             failures: failed,
+        });
+    }
+    let target_stage = def.state(&chosen.to).map(|s| s.stage);
+    // A council's step forward is its recommendation; a return moves the case at once.
+    let recommendation = match deciding {
+        Some(Body::Council(council)) if target_stage > Some(current.stage) => {
+            Some(Recommendation {
+                council,
+                completes: facts
+                    .councils
+                    .iter()
+                    .all(|c| *c == council || facts.recommended.contains(c)),
+            })
+        }
+        _ => None,
+    };
+    let comment = comment
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    if recommendation.is_some_and(|r| !r.completes) {
+        return Ok(Decision {
+            transition: chosen.id.clone(),
+            from: state.clone(),
+            to: state.clone(),
+            comment,
+            notifications: Vec::new(),
+            due_date: None,
+            body: deciding,
+            recommendation,
         });
     }
     let due_date = def
@@ -252,11 +373,10 @@ pub fn decide(
         transition: chosen.id.clone(),
         from: state.clone(),
         to: chosen.to.clone(),
-        comment: comment
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned),
+        comment,
         notifications: chosen.notify.clone(),
         due_date,
+        body: deciding,
+        recommendation,
     })
 }

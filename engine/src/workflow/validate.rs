@@ -222,8 +222,8 @@ fn build(
         })
         .collect();
 
-    let bodies = bodies(raw.bodies.as_ref(), problems);
     let states = states(raw, problems);
+    let bodies = bodies(raw.bodies.as_ref(), &states, problems);
     let known_states: BTreeSet<&str> = raw
         .states
         .iter()
@@ -269,27 +269,46 @@ fn build(
 
 fn bodies(
     raw: Option<&Spanned<BTreeMap<String, String>>>,
+    states: &[State],
     problems: &mut Problems<'_>,
 ) -> Option<Bodies> {
     let span = raw.map(|r| r.span()).unwrap_or(0..0);
     let mut others = raw.map(|r| r.get_ref().clone()).unwrap_or_default();
-    let mut take = |key: &str, example: &str| {
+    let has_stage = |stage: Stage| states.iter().any(|s| s.stage == stage);
+    // A body's name is required where one of its states is; the committee is the 2024–27
+    // model's, the regionsråd the 2027 model's.
+    let mut take = |key: &str, example: &str, required: bool| {
         let name = others
             .remove(key)
             .map(|n| n.trim().to_owned())
             .filter(|n| !n.is_empty());
-        if name.is_none() {
+        if name.is_none() && required {
             problems.at(span.clone(), format!("`[bodies]` has no `{key}`; add the region's own name for it, e.g. {key} = \"{example}\""));
         }
         name
     };
-    let secretariat = take("secretariat", "Sundhedsaftalesekretariatet");
-    let steering_group = take("steering_group", "Sundhedsstyregruppen");
-    let committee = take("committee", "Sundhedssamarbejdsudvalget");
+    let secretariat = take("secretariat", "Sundhedsaftalesekretariatet", true);
+    let steering_group = take("steering_group", "Sundhedsstyregruppen", true);
+    let committee = take(
+        "committee",
+        "Sundhedssamarbejdsudvalget",
+        has_stage(Stage::Committee),
+    );
+    let regional_council = take(
+        "regional_council",
+        "Regionsrådet",
+        has_stage(Stage::RegionalCouncil),
+    );
+    if has_stage(Stage::Committee) && committee.is_none()
+        || has_stage(Stage::RegionalCouncil) && regional_council.is_none()
+    {
+        return None;
+    }
     Some(Bodies {
         secretariat: secretariat?,
         steering_group: steering_group?,
-        committee: committee?,
+        committee,
+        regional_council,
         others,
     })
 }
@@ -489,9 +508,22 @@ fn transitions(
             for state in from
                 .iter()
                 .filter_map(|f| find(f.as_str()))
-                .filter(|s| !matches!(s.stage, Stage::SteeringGroup | Stage::Committee))
+                .filter(|s| !crate::domain::body::Body::decides_at_meetings(s.stage))
             {
-                problems.at(t.id.span(), format!("transition `{id}` checks `on_agenda` from state `{}`, which is not a steering_group or committee stage; only those bodies hold meetings", state.id));
+                problems.at(t.id.span(), format!("transition `{id}` checks `on_agenda` from state `{}`, which is not a steering_group, committee, council or regional_council stage; only those bodies hold meetings", state.id));
+            }
+            // A council's forward step is its recommendation to the regionsråd.
+            let council_sources = from
+                .iter()
+                .filter_map(|f| find(f.as_str()))
+                .filter(|s| s.stage == Stage::Council);
+            if let Some(target) = to
+                && target.stage > Stage::Council
+                && target.stage != Stage::RegionalCouncil
+            {
+                for state in council_sources {
+                    problems.at(t.id.span(), format!("transition `{id}` leaves council state `{}` for `{}`; a council recommends to the regionsråd — lead it to a `regional_council` state, or return the case with a comment", state.id, target.id));
+                }
             }
         }
         let require_comment = t.require_comment || guards.contains(&Guard::CommentGiven);
@@ -670,11 +702,31 @@ fn check_graph(def: &Definition, raw: &RawDefinition, problems: &mut Problems<'_
             "the initial state must have stage `draft`",
         );
     }
-    for (body, stage) in [
-        ("steering group", Stage::SteeringGroup),
-        ("committee", Stage::Committee),
-    ] {
-        if !def.states.iter().any(|s| s.stage == stage) {
+    check_deciding_bodies(def, problems, &span_of);
+}
+
+/// Both levels must decide before a task moves: the steering group, then either the committee
+/// (2024–27) or every council and the regionsråd (from 2027).
+fn check_deciding_bodies(
+    def: &Definition,
+    problems: &mut Problems<'_>,
+    span_of: &dyn Fn(&StateId) -> std::ops::Range<usize>,
+) {
+    let has = |stage: Stage| def.states.iter().any(|s| s.stage == stage);
+    let political: &[Stage] = if has(Stage::RegionalCouncil) || has(Stage::Council) {
+        &[Stage::Council, Stage::RegionalCouncil]
+    } else {
+        &[Stage::Committee]
+    };
+    let required = [Stage::SteeringGroup].iter().chain(political);
+    for &stage in required {
+        let body = match stage {
+            Stage::SteeringGroup => "steering group",
+            Stage::Council => "councils (sundhedsråd)",
+            Stage::RegionalCouncil => "regionsråd",
+            _ => "committee",
+        };
+        if !has(stage) {
             problems.at(
                 0..0,
                 format!(
@@ -692,5 +744,8 @@ fn check_graph(def: &Definition, raw: &RawDefinition, problems: &mut Problems<'_
         {
             problems.at(span_of(&approved.id), format!("state `{}` can be reached without passing the {body}; route approval through a `{}` state", approved.id, stage.as_str()));
         }
+    }
+    if has(Stage::Committee) && political.contains(&Stage::Council) {
+        problems.at(0..0, "the model has both a `committee` state and the 2027 `council`/`regional_council` stages; a version follows one model — move the committee to the 2024–27 version");
     }
 }

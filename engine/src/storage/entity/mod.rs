@@ -9,6 +9,7 @@ pub mod council;
 pub mod council_change;
 pub mod council_member;
 pub mod council_municipality;
+pub mod council_recommendation;
 pub mod description_revision;
 pub mod document;
 pub mod economics_line;
