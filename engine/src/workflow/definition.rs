@@ -221,7 +221,10 @@ impl Bodies {
             Body::Secretariat => Some(&self.secretariat),
             Body::SteeringGroup => Some(&self.steering_group),
             Body::Committee => self.committee.as_deref(),
-            Body::RegionalCouncil => self.regional_council.as_deref(),
+            // Every region has its regionsråd, whether or not this version decides with it.
+            Body::RegionalCouncil => {
+                Some(self.regional_council.as_deref().unwrap_or("Regionsrådet"))
+            }
             Body::Council(_) => None,
         }
     }
