@@ -190,6 +190,9 @@ async fn each_workflow(db: &TestDb, test: impl AsyncFn(&Engine, &Region)) {
     let engine = db.engine.clone().with_clock(clock.clock());
     let mut definitions: Vec<Definition> = engine.workflows().definitions().to_vec();
     definitions.sort_by_key(|d| d.valid_from);
+    // The 2027 models' council rule is tested in engine/tests/state_machine_properties.rs;
+    // these holes are the 2024–27 models' (an end-to-end 2027 case is not built yet).
+    definitions.retain(|d| d.states.iter().all(|s| s.stage != Stage::Council));
     for def in &definitions {
         if def.valid_from > engine.today() {
             let days = (def.valid_from - engine.today()).num_days() + 1;
