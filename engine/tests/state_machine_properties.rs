@@ -309,6 +309,23 @@ fn two_councils() -> CaseFacts {
     }
 }
 
+/// The shipped 2027 models: those with a council stage.
+fn reform_models(set: &overdrag_engine::workflow::WorkflowSet) -> Vec<&Definition> {
+    set.definitions()
+        .iter()
+        .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
+        .collect()
+}
+
+/// The model's council state.
+fn council_state(def: &Definition) -> overdrag_engine::domain::ids::StateId {
+    def.states
+        .iter()
+        .find(|s| s.stage == Stage::Council)
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| def.initial.clone())
+}
+
 fn council_member(council: i64) -> CaseActor {
     let mut actor = CaseActor::with_roles([Role::Council]);
     actor.bodies.insert(Body::Council(council));
@@ -318,19 +335,10 @@ fn council_member(council: i64) -> CaseActor {
 #[test]
 fn every_council_of_the_case_recommends_before_the_regional_council_decides() {
     let set = common::shipped();
-    let reform_models: Vec<&Definition> = set
-        .definitions()
-        .iter()
-        .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
-        .collect();
+    let reform_models = reform_models(&set);
     assert_eq!(reform_models.len(), 4, "the four 2027 models");
     for def in reform_models {
-        let councils = def
-            .states
-            .iter()
-            .find(|s| s.stage == Stage::Council)
-            .map(|s| s.id.clone())
-            .unwrap_or_else(|| def.initial.clone());
+        let councils = council_state(def);
         let recommend = "recommend"
             .parse()
             .unwrap_or_else(|_| def.transitions[0].id.clone());
@@ -441,17 +449,8 @@ fn every_council_of_the_case_recommends_before_the_regional_council_decides() {
 #[test]
 fn one_council_returning_returns_the_case_at_once() {
     let set = common::shipped();
-    for def in set
-        .definitions()
-        .iter()
-        .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
-    {
-        let councils = def
-            .states
-            .iter()
-            .find(|s| s.stage == Stage::Council)
-            .map(|s| s.id.clone())
-            .unwrap_or_else(|| def.initial.clone());
+    for def in reform_models(&set) {
+        let councils = council_state(def);
         let back = "return_to_steering_group"
             .parse()
             .unwrap_or_else(|_| def.transitions[0].id.clone());

@@ -141,11 +141,7 @@ impl Engine {
         };
         let file = CaseFile::load_parts(&self.db, case.id, parts).await?;
         let facts = self.facts_of(case, &file, state).await?;
-        Ok(facts
-            .councils
-            .into_iter()
-            .filter(|c| !facts.recommended.contains(c))
-            .collect())
+        Ok(facts.awaited_councils().collect())
     }
 
     /// The case's councils: from its municipal parties, or else those the secretariat chose.

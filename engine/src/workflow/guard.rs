@@ -105,6 +105,16 @@ pub struct CaseFacts {
     pub hearing: Option<HearingFacts>,
 }
 
+impl CaseFacts {
+    /// The case's councils that have not recommended yet, in the council stage.
+    pub fn awaited_councils(&self) -> impl Iterator<Item = i64> + '_ {
+        self.councils
+            .iter()
+            .copied()
+            .filter(|c| !self.recommended.contains(c))
+    }
+}
+
 /// The meeting whose agenda holds the case's item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AgendaFacts {

@@ -43,8 +43,7 @@ fn seat(state: &State, transition: &Transition, facts: &CaseFacts, actor: &CaseA
         };
     }
     let councils = || facts.councils.iter().map(|id| Body::Council(*id));
-    let pending =
-        || councils().filter(|b| matches!(b, Body::Council(id) if !facts.recommended.contains(id)));
+    let pending = || facts.awaited_councils().map(Body::Council);
     let mine = || pending().filter(|b| actor.bodies.contains(b));
     if let Some(body) = mine()
         .find(|b| facts.on_agenda.contains_key(b))
@@ -341,10 +340,7 @@ pub fn decide(
         Some(Body::Council(council)) if target_stage > Some(current.stage) => {
             Some(Recommendation {
                 council,
-                completes: facts
-                    .councils
-                    .iter()
-                    .all(|c| *c == council || facts.recommended.contains(c)),
+                completes: facts.awaited_councils().all(|c| c == council),
             })
         }
         _ => None,
