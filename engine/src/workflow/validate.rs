@@ -6,6 +6,7 @@ use super::definition::{
     Stage, State, Transition,
 };
 use super::guard::Guard;
+use super::problems::Problems;
 use super::raw::{RawDefinition, RawLabel, RawQuorum};
 use crate::domain::calendar::{ClosingDay, WorkingCalendar};
 use crate::domain::economics::hex;
@@ -18,27 +19,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
 use toml::Spanned;
 
-/// Collects problems with their lines.
-struct Problems<'a> {
-    file: &'a str,
-    source: &'a str,
-    found: Vec<DefinitionError>,
-}
-
-impl Problems<'_> {
-    fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let line = self.source[..span.start.min(self.source.len())]
-            .matches('\n')
-            .count()
-            + 1;
-        self.found.push(DefinitionError {
-            file: self.file.to_owned(),
-            line,
-            message: message.into(),
-        });
-    }
-}
-
 /// Parses and validates one definition file. `file` is the path used in messages; its stem must
 /// be the region slug. `templates` are the mail templates that exist.
 ///
@@ -49,11 +29,7 @@ pub fn parse_definition(
     source: &str,
     templates: &BTreeSet<String>,
 ) -> Result<Definition, Vec<DefinitionError>> {
-    let mut problems = Problems {
-        file,
-        source,
-        found: Vec::new(),
-    };
+    let mut problems = Problems::new(file, source);
     let raw: RawDefinition = match toml::from_str(source) {
         Ok(raw) => raw,
         Err(error) => {
@@ -104,7 +80,7 @@ fn label(
     Label::new(da.unwrap_or_default(), en.unwrap_or_default())
 }
 
-fn date(
+pub(super) fn date(
     raw: &Spanned<toml::value::Datetime>,
     key: &str,
     problems: &mut Problems<'_>,
