@@ -45,6 +45,15 @@ pub enum EngineError {
     /// The state machine refused the transition.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A reform's carry-over was asked for before the day it takes effect.
+    #[error(
+        "{reform} takes effect on {on}, and today is {today}; nothing was carried. To rehearse it on a copy of the database, give the day with `--on`"
+    )]
+    ReformNotYet {
+        reform: String,
+        on: NaiveDate,
+        today: NaiveDate,
+    },
     #[error("region {region} has no workflow definition in force on {date}")]
     NoWorkflow { region: String, date: NaiveDate },
     #[error(

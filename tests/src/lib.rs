@@ -7,6 +7,7 @@
 //! it never passes silently.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod drive;
 pub mod smtp_sink;
 
 use overdrag_engine::domain::description::ProfessionalDescription;

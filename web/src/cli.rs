@@ -1,4 +1,7 @@
-//! The command line: `serve`, `migrate`, `workflows check|graph`, `users add|revoke`, `demo`.
+//! The command line: `serve`, `migrate`, `workflows check|graph`, `users add|revoke`, `demo`,
+//! `reform plan|apply`.
+
+mod reform_text;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -8,6 +11,7 @@ use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
 use overdrag_engine::workflow::{WorkflowSet, graph};
+use overdrag_engine::cases::reform::ReformScope;
 use overdrag_engine::{Engine, EngineError, demo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,6 +49,34 @@ enum Command {
     },
     /// Load realistic sample cases for every region.
     Demo,
+    /// Carry the open cases across a reform (workflows/reform/): plan shows, apply does.
+    Reform {
+        #[command(subcommand)]
+        command: ReformCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReformCommand {
+    /// Print where every open case goes, or why it cannot go yet; changes nothing.
+    Plan {
+        /// The day to plan for (default: today).
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        /// Print the plan as JSON, as the API returns it.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Carry the cases. Refused before the reform's day unless `--on` gives a day (to
+    /// rehearse on a copy of the database). Safe to run again, and to stop and run again.
+    Apply {
+        /// The day the run counts as (default: today).
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        /// Carry at most this many cases in this run.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,6 +250,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     def.valid_from
                 );
             }
+            for carry in set.carry_overs() {
+                println!(
+                    "ok  {}  {} on {}: {} definition(s) carried, {} region(s) merged",
+                    carry.file,
+                    carry.name,
+                    carry.on,
+                    carry.carries.len(),
+                    carry.merges.len()
+                );
+            }
             Ok(())
         }
         Command::Workflows {
@@ -307,6 +349,29 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             db::migrate(&db).await?;
             let revoked = users::revoke_tokens(&db, &email, chrono::Utc::now()).await?;
             println!("revoked {revoked} token(s) of {email}");
+            Ok(())
+        }
+        Command::Reform {
+            command: ReformCommand::Plan { on, json },
+        } => {
+            let (engine, _) = start_engine(&config).await?;
+            let plan = engine.reform_plan(ReformScope::Everything, on).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plan).map_err(|e| CliError::Usage(e.to_string()))?
+                );
+            } else {
+                print!("{}", reform_text::plan(&plan));
+            }
+            Ok(())
+        }
+        Command::Reform {
+            command: ReformCommand::Apply { on, limit },
+        } => {
+            let (engine, _) = start_engine(&config).await?;
+            let report = engine.apply_reform(ReformScope::Everything, on, limit).await?;
+            print!("{}", reform_text::report(&report));
             Ok(())
         }
         Command::Demo => {

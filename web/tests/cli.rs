@@ -37,10 +37,58 @@ fn workflows_check_prints_a_line_per_valid_definition() {
     let stdout = text(&out.stdout);
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("ok  ")).count(),
-        9,
+        10,
         "{stdout}"
     );
     assert!(stdout.contains("syddanmark opgaveoverdragelse v1"));
+    assert!(stdout.contains("Sundhedsreformen 2027 on 2027-01-01: 5 definition(s) carried, 2 region(s) merged"), "{stdout}");
+}
+
+#[test]
+fn workflows_check_fails_on_a_carry_over_to_an_unknown_state_naming_file_and_line() {
+    let dir = scratch("broken-carry");
+    for entry in std::fs::read_dir(root().join("workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(dir.join("reform")).unwrap();
+    let original = std::fs::read_to_string(root().join("workflows/reform/2027.toml")).unwrap();
+    std::fs::write(
+        dir.join("reform/2027.toml"),
+        original.replacen("committee = \"councils\"", "committee = \"council\"", 1),
+    )
+    .unwrap();
+    let out = overdrag(&["workflows", "check", "--dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let line = original[..original.find("committee = \"councils\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert!(
+        stderr.contains(&format!("2027.toml:{line}: syddanmark opgaveoverdragelse v2 has no state `council`")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reform_plan_changes_nothing_and_apply_refuses_before_the_day() {
+    let dir = scratch("reform");
+    let data = [("OVERDRAG_DATA_DIR", dir.to_str().unwrap())];
+    let out = overdrag(&["reform", "plan", "--on", "2026-12-30"], &data);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("Sundhedsreformen 2027 takes effect on 2027-01-01 (not yet"), "{stdout}");
+    assert!(stdout.contains("0 open case(s) to carry"), "{stdout}");
+    let out = overdrag(&["reform", "apply", "--on", "2026-12-30"], &data);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("takes effect on 2027-01-01, and today is 2026-12-30; nothing was carried"), "{stderr}");
+    let out = overdrag(&["reform", "apply", "--on", "2027-01-01"], &data);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("0 case(s) carried"), "{}", text(&out.stdout));
 }
 
 #[test]

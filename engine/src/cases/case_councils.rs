@@ -145,7 +145,7 @@ impl Engine {
     }
 
     /// The case's councils: from its municipal parties, or else those the secretariat chose.
-    pub(super) async fn councils_of_case(
+    pub(crate) async fn councils_of_case(
         &self,
         case: &handover_case::Model,
         file: &CaseFile,

@@ -10,6 +10,7 @@ mod description;
 mod economics;
 mod exports;
 mod read;
+pub mod reform;
 mod transition;
 mod write;
 pub use create::NewCase;

@@ -538,7 +538,27 @@ impl Deliverer {
                 .label()
                 .in_language(lang)
                 .to_owned(),
-            from_state: state_label(event.from_state.as_ref()),
+            from_state: match typed.as_ref() {
+                // A carried case's old state is one of the definition it left.
+                Some(CaseEvent::ReformCarried {
+                    from_region,
+                    from_workflow,
+                    from_state,
+                    ..
+                }) => crate::domain::ids::RegionSlug::parse(from_region)
+                    .ok()
+                    .and_then(|region| {
+                        self.engine.workflows().find(
+                            &region,
+                            &from_workflow.key,
+                            from_workflow.version,
+                        )
+                    })
+                    .and_then(|d| d.state_by_str(from_state))
+                    .map(|s| s.label.in_language(lang).to_owned())
+                    .unwrap_or_else(|| from_state.clone()),
+                _ => state_label(event.from_state.as_ref()),
+            },
             to_state: state_label(event.to_state.as_ref()),
             transition_label: typed
                 .as_ref()

@@ -10,6 +10,7 @@ mod input;
 mod meetings;
 mod prefer;
 pub mod problem;
+mod reform;
 mod regions;
 
 use axum::extract::DefaultBodyLimit;
@@ -79,6 +80,8 @@ pub fn routes() -> (Router<Engine>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::resend))
         .routes(routes!(admin::organisations))
         .routes(routes!(admin::set_contact))
+        .routes(routes!(reform::plan))
+        .routes(routes!(reform::apply))
         .routes(routes!(admin::mail_preference, admin::set_mail_preference))
         .routes(routes!(meetings::create_meeting, meetings::list_meetings))
         .routes(routes!(meetings::get_meeting))

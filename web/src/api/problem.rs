@@ -147,6 +147,11 @@ impl ApiError {
                     "guards-failed",
                     "The case is not ready for this step",
                 ),
+                E::ReformNotYet { .. } => (
+                    StatusCode::CONFLICT,
+                    "reform-not-yet",
+                    "The reform has not taken effect",
+                ),
                 E::NoWorkflow { .. } => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "no-workflow",

@@ -66,7 +66,8 @@ impl PageError {
                 E::Conflict { .. }
                 | E::NotEditable { .. }
                 | E::Refused(Refusal::NotAvailable { .. } | Refusal::MeetingNotReady { .. })
-                | E::IdempotencyTakenOver => (StatusCode::CONFLICT, "conflict"),
+                | E::IdempotencyTakenOver
+                | E::ReformNotYet { .. } => (StatusCode::CONFLICT, "conflict"),
                 E::Invalid(_) | E::Refused(Refusal::Blocked { .. }) | E::NoWorkflow { .. } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
                 }
@@ -94,6 +95,7 @@ impl PageError {
                     page.reasons = failures.iter().map(|f| f.message.en.clone()).collect();
                 }
                 E::NoWorkflow { .. }
+                | E::ReformNotYet { .. }
                 | E::Conflict { .. }
                 | E::NotEditable { .. }
                 | E::Refused(Refusal::NotMember { .. } | Refusal::MeetingNotReady { .. }) => {
