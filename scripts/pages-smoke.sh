@@ -50,7 +50,7 @@ as sekretariat \
   "/workflows/$region" "<svg" \
   /settings "Indstillinger"
 as forslag /cases/new "Ny sag"
-as admin /admin/users "Brugere" /admin/organisations "Odense" /admin/outbox "Udbakke"
+as admin /admin/users "Brugere" /admin/organisations "Odense" /admin/outbox "Udbakke" /admin/reform "Sundhedsreformen 2027"
 public=$(mktemp)
 page "$public" "/public/$region" "Region Syddanmark"
 rm -f "$public"

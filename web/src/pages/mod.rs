@@ -10,6 +10,7 @@
 
 mod admin_councils;
 mod admin_organisations;
+mod admin_reform;
 mod admin_outbox;
 mod admin_users;
 // The meeting, decision, workflow and public screens.
@@ -151,6 +152,8 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
             post(admin_councils::move_municipality),
         )
         .route("/admin/outbox", get(admin_outbox::list_outbox))
+        .route("/admin/reform", get(admin_reform::reform_page))
+        .route("/admin/reform/apply", post(admin_reform::apply_reform))
         .route("/admin/outbox/{id}/resend", post(admin_outbox::resend))
         .route(
             "/settings",
