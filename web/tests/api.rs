@@ -1008,6 +1008,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("put", "/api/v1/admin/organisations/{id}/contact"),
         ("get", "/api/v1/regions/{region}/councils"),
         ("post", "/api/v1/regions/{region}/councils/moves"),
+        ("get", "/api/v1/admin/reform/plan"),
+        ("post", "/api/v1/admin/reform/apply"),
         (
             "post",
             "/api/v1/regions/{region}/councils/{council}/members",
@@ -1029,7 +1031,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 44, "a route was added without a test here");
+    assert_eq!(documented, 46, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -1585,7 +1587,32 @@ async fn councils_are_listed_corrected_seated_and_chosen(db: &TestDb) {
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
 }
 
+async fn an_administrator_sees_the_reform_plan_of_their_region_only(db: &TestDb) {
+    let w = world(db).await;
+    let (_, admin) = person_with_token(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
+    let case = described(&w).await;
+    let refused = get(&w.app, "/api/v1/admin/reform/plan", &w.secretariat).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let plan = get(&w.app, "/api/v1/admin/reform/plan?on=2027-01-01", &admin).await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    assert_eq!(plan.body["on"], json!("2027-01-01"));
+    assert_eq!(plan.body["may_apply"], json!(true));
+    let cases = plan.body["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 1, "only the open case of Syddanmark: {}", plan.body);
+    assert_eq!(cases[0]["case_id"], case["id"]);
+    assert_eq!(cases[0]["destination"]["workflow"]["version"], json!(2));
+    assert_eq!(cases[0]["destination"]["state"], case["state"]);
+    let bad = get(&w.app, "/api/v1/admin/reform/plan?on=1.1.2027", &admin).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // Someone else's region's administrator sees none of it.
+    let (_, north) =
+        person_with_token(&db.engine, "admin@rn.dk", "nordjylland", "admin").await;
+    let theirs = get(&w.app, "/api/v1/admin/reform/plan", &north).await;
+    assert_eq!(theirs.body["cases"], json!([]));
+}
+
 on_both_databases!(
+    an_administrator_sees_the_reform_plan_of_their_region_only,
     councils_are_listed_corrected_seated_and_chosen,
     a_client_preferring_the_minimal_answer_gets_what_was_committed,
     a_user_chooses_the_daily_digest,

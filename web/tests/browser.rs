@@ -685,6 +685,13 @@ async fn a_form_error_links_to_its_field_and_keeps_what_was_typed() {
         .await;
     assert_eq!(kept, "Sundhedsråd Fyn", "the chosen council is kept");
     b.screenshot("councils-summary-link-followed").await;
+
+    // The reform's plan: every open case of the region and where it goes; nothing to press
+    // before the reform's day.
+    b.goto("/admin/reform").await;
+    let plan = b.main_text().await;
+    assert!(plan.contains("Sundhedsreformen 2027"), "{plan}");
+    b.screenshot("reform-plan").await;
     b.finish().await;
 }
 
