@@ -9,6 +9,9 @@
 #   c. Two server processes on one PostgreSQL database, each with its own mail worker, mailing
 #      to one SMTP sink that keeps every delivery as its own file. Every transition is sent to
 #      both servers at once (exactly one may win); then no lost update, no mail sent twice.
+#   d. SQLite and PostgreSQL: `overdrag reform apply` on the demo data is killed with SIGKILL
+#      as soon as it has carried a case, and run again: it carries the rest, a third run
+#      carries nothing, and a server then delivers every mail about the move, once (verify).
 # Each check prints what it saw. PostgreSQL must run on 127.0.0.1:5432 (.ci/run starts it);
 # check b stops and starts it (the cluster of /etc/postgresql), and it is always started again.
 #
@@ -21,7 +24,7 @@ BIN=target/debug
 PG_ADMIN="${OVERDRAG_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_BASE="${PG_ADMIN%/*}"
 PG_CLUSTER="$(ls /etc/postgresql 2>/dev/null | head -n 1)"
-ONLY="${FAULTS_ONLY:-abc}"
+ONLY="${FAULTS_ONLY:-abcd}"
 LIFECYCLES="${FAULTS_LIFECYCLES:-40}"
 # Mail claimed by a killed server goes out again after this lease (default 600 s).
 export OVERDRAG_MAIL_LEASE_SECONDS=10
@@ -273,7 +276,51 @@ two_servers_check() {
   stop_server "$b"
 }
 
+# --- d. The reform's carrying killed halfway ---------------------------------------------------
+reform_check() {
+  local backend="$1" url data="$work/reform-$1"
+  mkdir -p "$data"
+  local run_env=(OVERDRAG_DATA_DIR="$data")
+  if [ "$backend" = sqlite ]; then
+    url="sqlite://$data/overdrag.db?mode=rwc"
+  else
+    new_database reform
+    url="$db_url"
+    run_env+=(DATABASE_URL="$url")
+  fi
+  say "== 5d. $backend: kill -9 \`overdrag reform apply\` after its first case, run it again"
+  env "${run_env[@]}" "$BIN/overdrag" demo >"$data/demo.log" 2>&1
+  env "${run_env[@]}" "$BIN/overdrag" reform apply --on 2027-01-01 >"$data/apply1.out" 2>"$data/apply1.log" &
+  local apply=$!
+  for _ in $(seq 1 4000); do
+    grep -q "carried across the reform" "$data/apply1.log" 2>/dev/null && break
+    kill -0 "$apply" 2>/dev/null || break
+    sleep 0.005
+  done
+  kill -9 "$apply" 2>/dev/null || true
+  wait "$apply" 2>/dev/null || true
+  local before
+  before="$(grep -c "carried across the reform" "$data/apply1.log" || true)"
+  if grep -q "case(s) carried" "$data/apply1.out"; then
+    say "  the first run finished before the kill ($before cases); the rerun must carry nothing"
+  else
+    say "  killed the first run (SIGKILL) after $before case(s) carried"
+  fi
+  env "${run_env[@]}" "$BIN/overdrag" reform apply --on 2027-01-01 >"$data/apply2.out" 2>>"$data/apply2.log" \
+    || fail "the second run failed: $(cat "$data/apply2.log")"
+  say "  second run: $(tail -n 1 "$data/apply2.out")"
+  env "${run_env[@]}" "$BIN/overdrag" reform apply --on 2027-01-01 >"$data/apply3.out" 2>>"$data/apply3.log"
+  grep -q "^0 case(s) carried, 0 could not go" "$data/apply3.out" || fail "a third run carried again: $(cat "$data/apply3.out")"
+  env "${run_env[@]}" "$BIN/overdrag" reform plan --on 2027-01-01 >"$data/plan.out" 2>/dev/null
+  grep -q "^0 open case(s) to carry" "$data/plan.out" || fail "cases left after the runs: $(cat "$data/plan.out")"
+  say "  third run: $(tail -n 1 "$data/apply3.out")"
+  start_server "$data/server.log" 18341 "${run_env[@]}"
+  verify "$url" "$data/mail"
+  stop_server "$server_pid"
+}
+
 case "$ONLY" in *a*) kill_check sqlite; kill_check postgres ;; esac
 case "$ONLY" in *b*) outage_check ;; esac
 case "$ONLY" in *c*) two_servers_check ;; esac
+case "$ONLY" in *d*) reform_check sqlite; reform_check postgres ;; esac
 say "== Fault checks passed"

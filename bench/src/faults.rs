@@ -180,6 +180,30 @@ fn check_case(
                 }
                 state = event.to_state.as_deref();
             }
+            // The reform carried the case onto a new definition, from the state it was in.
+            "reform_carried" => {
+                let from = serde_json::from_str::<serde_json::Value>(&event.payload)
+                    .ok()
+                    .and_then(|p| p["from_state"].as_str().map(str::to_owned));
+                if from.as_deref() != state {
+                    walk_ok = false;
+                    violations.push(format!(
+                        "{name}: the reform carried it at seq {} from `{}`, but the journal had the case in `{}`",
+                        event.seq,
+                        from.as_deref().unwrap_or("?"),
+                        state.unwrap_or("no state")
+                    ));
+                }
+                let rows = rows_by_event.get(&event.id).map_or(&[][..], Vec::as_slice);
+                if rows.is_empty() || rows.iter().any(|r| r.template != "case_moved_by_reform") {
+                    violations.push(format!(
+                        "{name}: the reform's move at seq {} has {} outbox row(s), not its parties' `case_moved_by_reform` mails",
+                        event.seq,
+                        rows.len()
+                    ));
+                }
+                state = event.to_state.as_deref();
+            }
             "transition" => {
                 if event.from_state.as_deref() != state {
                     walk_ok = false;
@@ -226,7 +250,21 @@ fn check_case(
         ));
         return;
     };
+    // A case carried by a reform took its earlier transitions on the definition it left.
+    let carried_from = |event: &journal_event::Model| -> Option<&Definition> {
+        let payload: serde_json::Value = serde_json::from_str(&event.payload).ok()?;
+        definitions.values().find(|d| {
+            Some(d.region.as_str()) == payload["from_region"].as_str()
+                && Some(d.key.as_str()) == payload["from_workflow"]["key"].as_str()
+                && Some(u64::from(d.version)) == payload["from_workflow"]["version"].as_u64()
+        })
+    };
     for event in events.iter().filter(|e| e.kind == "transition") {
+        let def = events
+            .iter()
+            .find(|e| e.kind == "reform_carried" && e.seq > event.seq)
+            .and_then(carried_from)
+            .unwrap_or(def);
         let id = event.transition.as_deref().unwrap_or_default();
         let from = event.from_state.as_deref().unwrap_or_default();
         let Some(transition) = def
