@@ -138,6 +138,19 @@ mod tests {
     }
 
     #[test]
+    fn every_stage_has_a_name_in_both_languages() {
+        let Ok(texts) = Translations::embedded() else {
+            panic!("translations load");
+        };
+        for stage in overdrag_engine::workflow::Stage::ALL {
+            for lang in [Lang::Da, Lang::En] {
+                let key = format!("cases.stages.{}", stage.as_str());
+                assert!(texts.get(lang, &key).is_some(), "no text `{key}`");
+            }
+        }
+    }
+
+    #[test]
     fn an_unknown_key_is_an_error_and_placeholders_are_filled() {
         let Ok(texts) = Translations::embedded() else {
             panic!("translations load");
