@@ -32,6 +32,8 @@ pub async fn region(engine: &Engine, def: &Definition) -> Region {
         Role::Economist,
         Role::SteeringGroup,
         Role::Committee,
+        Role::RegionalCouncil,
+        Role::Admin,
     ] {
         let email = format!("{role}@{slug}.policy.invalid");
         people.insert(role, person(engine, &email, &slug, role.as_str()).await);
@@ -152,7 +154,35 @@ pub async fn case_at(engine: &Engine, r: &Region, target: Stage) -> CaseView {
                         .expect("answered");
                 }
             }
-            Stage::SteeringGroup | Stage::Committee => {
+            // Every council of the case recommends, each by a member seated on it, at a
+            // meeting of its own; the last recommendation moves the case on.
+            Stage::Council => {
+                let secretariat = r.who(Role::Secretariat);
+                for council in case.councils.clone() {
+                    let email = format!("council{}@{}.drive.invalid", council.id, r.slug);
+                    let member = person(engine, &email, &r.slug, Role::Council.as_str()).await;
+                    engine
+                        .set_council_seat(r.who(Role::Admin), &r.slug, council.id, member.user_id, true)
+                        .await
+                        .expect("seated on the council");
+                    let member = Actor::load(engine.db(), member.user_id)
+                        .await
+                        .expect("member")
+                        .expect("member");
+                    let meeting = on_agenda(engine, r, &case, Body::Council(council.id), 0).await;
+                    engine
+                        .publish_agenda(secretariat, meeting)
+                        .await
+                        .expect("published");
+                    case = engine.case(proposer, case.id).await.expect("case");
+                    case = engine
+                        .transition(&member, case.id, case.version, "recommend", None)
+                        .await
+                        .unwrap_or_else(|e| panic!("{}: {} recommends: {e}", r.slug, council.name));
+                }
+                continue;
+            }
+            Stage::SteeringGroup | Stage::Committee | Stage::RegionalCouncil => {
                 let body = Body::deciding_in(case.stage).expect("a deciding body");
                 let meeting = on_agenda(engine, r, &case, body, 0).await;
                 engine

@@ -19,8 +19,8 @@ async fn each_workflow(db: &TestDb, test: impl AsyncFn(&Engine, &Region)) {
     let engine = db.engine.clone().with_clock(clock.clock());
     let mut definitions: Vec<Definition> = engine.workflows().definitions().to_vec();
     definitions.sort_by_key(|d| d.valid_from);
-    // The 2027 models' council rule is tested in engine/tests/state_machine_properties.rs;
-    // these holes are the 2024–27 models' (an end-to-end 2027 case is not built yet).
+    // These holes are the 2024–27 models'; the 2027 models' council and regionsråd rules are
+    // tested end to end in model_2027.rs (and on the machine in state_machine_properties.rs).
     definitions.retain(|d| d.states.iter().all(|s| s.stage != Stage::Council));
     for def in &definitions {
         if def.valid_from > engine.today() {

@@ -9,6 +9,7 @@ use crate::cases::view::{CaseKind, CaseView, JournalView};
 use crate::domain::description::FIELDS;
 use crate::domain::economics_summary::{Balance, Sector, TransferBalance};
 use crate::error::EngineError;
+use crate::journal_event::CaseEvent;
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -253,19 +254,36 @@ pub fn document(
     let decisions = journal
         .events
         .iter()
-        .filter_map(|e| match e.event() {
-            Ok(crate::journal_event::CaseEvent::Transition {
-                label,
-                meeting: Some(meeting),
-                comment,
-                ..
-            }) => Some(DecisionLine {
+        .filter_map(|e| {
+            // A council's recommendation is a decision line of its own, named by the council;
+            // the last one is the transition that moved the case on.
+            let (label, meeting, comment, council) = match e.event() {
+                Ok(CaseEvent::Transition {
+                    label,
+                    meeting: Some(meeting),
+                    comment,
+                    council,
+                    ..
+                }) => (label, meeting, comment, council),
+                Ok(CaseEvent::CouncilRecommended {
+                    council,
+                    label,
+                    comment,
+                    meeting: Some(meeting),
+                    ..
+                }) => (label, meeting, comment, Some(council)),
+                _ => return None,
+            };
+            let label = label.map(|l| l.da).unwrap_or_default();
+            Some(DecisionLine {
                 date: danish_date(crate::domain::calendar::danish_date(e.occurred_at)),
-                label: label.map(|l| l.da).unwrap_or_default(),
+                label: match council {
+                    Some(council) => format!("{}: {label}", council.name),
+                    None => label,
+                },
                 meeting: Some(meeting.title),
                 comment,
-            }),
-            _ => None,
+            })
         })
         .collect();
 
