@@ -8,6 +8,7 @@ use crate::cases::hearings::HearingAnswer;
 use crate::cases::implementation::ImplementationPlan;
 use crate::cases::meetings::NewMeeting;
 use crate::cases::{Engine, NewCase};
+use crate::domain::body::Body;
 use crate::domain::description::ProfessionalDescription;
 use crate::domain::economics::EconomicsLine;
 use crate::domain::ids::StateId;
@@ -22,6 +23,9 @@ use chrono::{Datelike, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
+
+mod meetings;
+use meetings::{Meetings, body_of};
 
 /// A task that could move between sectors, with the facts a proposer would write.
 struct Task {
@@ -179,14 +183,20 @@ const DEMO_DOMAIN: &str = "demo.overdrag.invalid";
 /// The password of every demo user, for logging in to the pages.
 pub const DEMO_PASSWORD: &str = "demo";
 
-const PEOPLE: [(Role, &str, &str); 6] = [
+const PEOPLE: [(Role, &str, &str); 8] = [
     (Role::Proposer, "forslag", "Anne Holm"),
     (Role::Secretariat, "sekretariat", "Mette Kjær"),
     (Role::Economist, "oekonomi", "Lars Winther"),
     (Role::SteeringGroup, "styregruppe", "Jens Bach"),
     (Role::Committee, "ssu", "Birgitte Lund"),
     (Role::Admin, "admin", "Søren Dahl"),
+    // From 2027: a member of every council of the region, and of the regionsråd.
+    (Role::Council, "raad", "Karin Møller"),
+    (Role::RegionalCouncil, "regionsraad", "Per Nørgaard"),
 ];
+
+/// Why the secretariat chose the councils of a demo case with no municipal party.
+const COUNCILS_CHOSEN: &str = "Opgaven løses i almen praksis i hele regionen; det største sundhedsråd giver indstilling.";
 
 fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -264,11 +274,11 @@ pub async fn load(engine: &Engine) -> Result<String, EngineError> {
         // agenda of its next meeting, left for the secretariat to publish.
         if !awaiting_steering_group.is_empty() {
             let secretariat = &people[&Role::Secretariat];
-            let (body, title) = body_of(def, Stage::SteeringGroup);
+            let (body, title) = body_of(def, Body::SteeringGroup);
             let held_on = today + chrono::Duration::weeks(3);
             let next = NewMeeting {
                 region: def.region.to_string(),
-                body: body.into(),
+                body,
                 title,
                 held_on,
                 material_deadline: held_on - chrono::Duration::days(10),
@@ -325,6 +335,16 @@ async fn people(
         };
         let (actor, _) = users::add_user(engine.db(), input, Utc::now()).await?;
         people.insert(role, actor);
+    }
+    // The demo's council member sits on every council of the region (none before 2027).
+    let councils = engine.councils(&people[&Role::Admin], &region.slug).await?;
+    for council in &councils {
+        engine
+            .set_council_seat(&people[&Role::Admin], &region.slug, council.id, people[&Role::Council].user_id, true)
+            .await?;
+    }
+    if let Some(member) = Actor::load(engine.db(), people[&Role::Council].user_id).await? {
+        people.insert(Role::Council, member);
     }
     Ok(people)
 }
@@ -412,93 +432,6 @@ fn comment_for(transition: &str) -> &'static str {
             "Udvalget ønsker en nærmere vurdering af konsekvenserne for de mindre kommuner."
         }
         _ => "Beskrivelsen af behandlingsansvaret skal uddybes, før sagen kan gå videre.",
-    }
-}
-
-/// The meetings a region's demo decisions are taken at: one of each body, held today, its
-/// agenda published once the first case is on it. A decision at a meeting needs its body's
-/// member, the meeting held or being held, and the agenda published; the engine plans no
-/// meeting in the past, so the demo's decisions are today's. Created on first use; it keeps
-/// which cases went on which.
-#[derive(Default)]
-struct Meetings {
-    ids: BTreeMap<Stage, i64>,
-    placed: std::collections::BTreeSet<(i64, Stage)>,
-    published: std::collections::BTreeSet<Stage>,
-}
-
-impl Meetings {
-    async fn of(
-        &mut self,
-        engine: &Engine,
-        secretariat: &Actor,
-        def: &Definition,
-        stage: Stage,
-    ) -> Result<i64, EngineError> {
-        if let Some(id) = self.ids.get(&stage) {
-            return Ok(*id);
-        }
-        let (body, title) = body_of(def, stage);
-        let held_on = engine.today();
-        let input = NewMeeting {
-            region: def.region.to_string(),
-            body: body.into(),
-            title,
-            held_on,
-            material_deadline: held_on,
-        };
-        let id = engine.create_meeting(secretariat, input).await?.id;
-        self.ids.insert(stage, id);
-        Ok(id)
-    }
-
-    /// Places the case on the agenda of today's meeting of the stage's body, and publishes the
-    /// agenda if this is its first case; later cases are announced by their own mail.
-    async fn place(
-        &mut self,
-        engine: &Engine,
-        secretariat: &Actor,
-        def: &Definition,
-        stage: Stage,
-        case_id: i64,
-    ) -> Result<(), EngineError> {
-        let meeting = self.of(engine, secretariat, def, stage).await?;
-        engine
-            .place_on_agenda(secretariat, meeting, case_id, false)
-            .await?;
-        self.mark(case_id, stage);
-        if self.published.insert(stage) {
-            engine.publish_agenda(secretariat, meeting).await?;
-        }
-        Ok(())
-    }
-
-    fn placed(&self, case_id: i64, stage: Stage) -> bool {
-        self.placed.contains(&(case_id, stage))
-    }
-
-    fn mark(&mut self, case_id: i64, stage: Stage) {
-        self.placed.insert((case_id, stage));
-    }
-}
-
-/// The body deciding in `stage`, and a meeting title naming it as the region does.
-fn body_of(def: &Definition, stage: Stage) -> (&'static str, String) {
-    let named = |name: &Option<String>, fallback: &str| {
-        format!("Møde i {}", name.as_deref().unwrap_or(fallback))
-    };
-    if stage == Stage::Committee {
-        ("committee", named(&def.bodies.committee, "udvalget"))
-    } else if stage == Stage::RegionalCouncil {
-        (
-            "regional_council",
-            named(&def.bodies.regional_council, "Regionsrådet"),
-        )
-    } else {
-        (
-            "steering_group",
-            format!("Møde i {}", def.bodies.steering_group),
-        )
     }
 }
 
@@ -595,25 +528,41 @@ async fn drive(
             case = engine.case(proposer, case.id).await?;
         }
         let at_meeting = transition.guards.contains(&Guard::OnAgenda);
-        if at_meeting && !meetings.placed(case.id, state.stage) {
+        let comment = transition
+            .require_comment
+            .then(|| comment_for(transition.id.as_str()));
+        // Every council of the case recommends at its own meeting; the last moves it on.
+        if at_meeting && state.stage == Stage::Council {
+            let secretariat = &people[&Role::Secretariat];
+            if case.councils.is_empty() {
+                let first = engine.councils(secretariat, def.region.as_str()).await?;
+                let ids: Vec<i64> = first.iter().take(1).map(|c| c.id).collect();
+                case = engine
+                    .choose_councils(secretariat, case.id, case.version, &ids, COUNCILS_CHOSEN)
+                    .await?;
+            }
+            for council in case.councils.clone() {
+                meetings
+                    .place(engine, secretariat, def, Body::Council(council.id), case.id)
+                    .await?;
+                case = engine.case(proposer, case.id).await?;
+                case = engine
+                    .transition(&people[&Role::Council], case.id, case.version, transition.id.as_str(), comment)
+                    .await?;
+            }
+            continue;
+        }
+        // A decision at a meeting is taken by a member of the body whose meeting it is: the
+        // steering group's for a case awaiting it, the committee's or the regionsråd's for one
+        // awaiting that, even where the transition (a rejection) lists several bodies.
+        let body = Body::deciding_in(state.stage).unwrap_or(Body::SteeringGroup);
+        if at_meeting && !meetings.placed(case.id, body) {
             meetings
-                .place(
-                    engine,
-                    &people[&Role::Secretariat],
-                    def,
-                    state.stage,
-                    case.id,
-                )
+                .place(engine, &people[&Role::Secretariat], def, body, case.id)
                 .await?;
             case = engine.case(proposer, case.id).await?;
         }
-        // A decision at a meeting is taken by a member of the body whose meeting it is: the
-        // steering group's for a case awaiting it, the committee's for one awaiting that, even
-        // where the transition (a rejection) lists both bodies.
-        let body_role = match state.stage {
-            Stage::Committee => Role::Committee,
-            _ => Role::SteeringGroup,
-        };
+        let body_role = body.member_role();
         let actor = transition
             .by
             .iter()
@@ -623,9 +572,6 @@ async fn drive(
                 action: format!("demo transition {}", transition.id),
                 needed: transition.by.clone(),
             })?;
-        let comment = transition
-            .require_comment
-            .then(|| comment_for(transition.id.as_str()));
         case = engine
             .transition(
                 actor,

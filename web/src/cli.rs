@@ -173,8 +173,17 @@ async fn start_engine(config: &Config) -> Result<(Engine, MailTemplates), CliErr
     let workflows = load_workflows(config, None, &templates)?;
     let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
     db::migrate(&db).await?;
-    let engine = Engine::start(db, workflows)
-        .await?
+    let mut engine = Engine::start(db, workflows).await?;
+    if let Some(raw) = &config.today {
+        let day = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+            CliError::Usage(format!(
+                "OVERDRAG_TODAY is `{raw}`; give a date such as 2027-01-04, or unset it"
+            ))
+        })?;
+        tracing::warn!(%day, "OVERDRAG_TODAY is set: the server runs as if today were this day");
+        engine = engine.with_clock(overdrag_engine::cases::clock_on(day));
+    }
+    let engine = engine
         .with_document_store(config.data_dir.join("documents"))
         .with_idempotency_lease(
             chrono::Duration::from_std(config.idempotency_lease)

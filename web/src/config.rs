@@ -36,6 +36,9 @@ pub struct Config {
     /// committed, or runs the request if it committed nothing. Default 60; keep it far above
     /// the time a request takes, or a slow request is refused in favour of its retry.
     pub idempotency_lease: std::time::Duration,
+    /// `OVERDRAG_TODAY`: run as if today were this Danish date (e.g. `2027-01-04`), the time of
+    /// day as it is; for a demonstration or a rehearsal on a copy, never for production.
+    pub today: Option<String>,
 }
 
 /// A value that must never be printed, e.g. a URL with a password.
@@ -87,6 +90,7 @@ impl Config {
                     .filter(|s| *s > 0)
                     .unwrap_or(600),
             ),
+            today: var("OVERDRAG_TODAY"),
             idempotency_lease: std::time::Duration::from_secs(
                 var("OVERDRAG_IDEMPOTENCY_LEASE_SECONDS")
                     .and_then(|s| s.parse().ok())

@@ -300,3 +300,26 @@ fn workflows_check_refuses_a_mail_template_with_an_unknown_variable() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_demo_on_a_2027_day_runs_the_2027_model_with_councils() {
+    let dir = scratch("demo-2027");
+    let data = [
+        ("OVERDRAG_DATA_DIR", dir.to_str().unwrap()),
+        ("OVERDRAG_TODAY", "2027-01-04"),
+    ];
+    let out = overdrag(&["demo"], &data);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for region in ["Nordjylland", "Midtjylland", "Syddanmark", "Østdanmark"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(&format!("Region {region}: 12 cases")))
+            .unwrap_or_else(|| panic!("no demo cases in {region}: {stdout}"));
+        assert!(line.contains("councils 1") && line.contains("regional_council 1"), "{line}");
+    }
+    assert!(stdout.contains("Region Hovedstaden: no workflow in force on 2027-01-04"), "{stdout}");
+    let bad = overdrag(&["demo"], &[("OVERDRAG_DATA_DIR", dir.to_str().unwrap()), ("OVERDRAG_TODAY", "4.1.2027")]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("OVERDRAG_TODAY is `4.1.2027`; give a date such as 2027-01-04"));
+}

@@ -58,6 +58,16 @@ pub use view::Committed;
 /// Where the engine gets the time; tests fix it.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// A clock on the Danish date `day`, at the time of day it is now: for a demonstration of a
+/// later model, or a rehearsal on a copy of the database.
+pub fn clock_on(day: NaiveDate) -> Clock {
+    let offset = move || {
+        let today = danish_date(Utc::now());
+        (day - today).num_days()
+    };
+    Arc::new(move || Utc::now() + chrono::Duration::days(offset()))
+}
+
 /// The engine: the validated workflows and the database, and every operation on cases.
 #[derive(Clone)]
 pub struct Engine {
