@@ -16,6 +16,8 @@ struct ReformView {
     /// How many cases the last run carried, when the page follows one.
     carried: Option<usize>,
     blocked: usize,
+    /// Whether the states are named in English.
+    english: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,6 +43,7 @@ pub async fn reform_page(
             plan,
             carried: query.carried,
             blocked,
+            english: user.lang == super::i18n::Lang::En,
         },
     )
 }

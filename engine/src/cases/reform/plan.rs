@@ -7,6 +7,7 @@ use crate::cases::Engine;
 use crate::cases::file::{CaseFile, Parts};
 use crate::councils::CouncilRef;
 use crate::domain::body::Body;
+use crate::domain::text::Label;
 use crate::error::EngineError;
 use crate::journal_event::MeetingRef;
 use crate::storage::entity::{app_user, handover_case, organisation, region};
@@ -39,6 +40,7 @@ pub struct PlannedCase {
     pub region: String,
     pub workflow: VersionRef,
     pub state: String,
+    pub state_label: Label,
     /// Where it goes; `None` when it cannot go yet.
     pub destination: Option<Destination>,
     /// Why it cannot go yet, and what to do.
@@ -51,6 +53,7 @@ pub struct Destination {
     pub region: String,
     pub workflow: VersionRef,
     pub state: String,
+    pub state_label: Label,
     pub councils: Vec<CouncilRef>,
     /// Who gets the mail about the move, by name.
     pub told: Vec<String>,
@@ -130,6 +133,7 @@ impl Engine {
                             region: p.to_region.clone(),
                             workflow: p.to.clone(),
                             state: p.moved.state.clone(),
+                            state_label: self.state_label(&p.to, &p.moved.state),
                             councils: p.councils.clone(),
                             told: p.told.clone(),
                             leaves_agendas: p.leaves.iter().map(|(_, m)| m.clone()).collect(),
@@ -153,6 +157,7 @@ impl Engine {
                     number: case.number,
                     title: case.title,
                     region,
+                    state_label: self.state_label(&def, &case.state),
                     workflow: def,
                     state: case.state,
                     destination,
@@ -370,7 +375,9 @@ impl Engine {
         if has_council_stage {
             bodies.extend(councils.iter().map(|c| Body::Council(c.id).key()));
         }
-        let told = self.told_about(&moved, &heard).await?;
+        let told = self
+            .told_about(&moved, &heard, &to_def.bodies.secretariat)
+            .await?;
         Ok(Ok(Prepared {
             from_region: from_region.slug.clone(),
             to_region: to_region.slug.clone(),
@@ -386,6 +393,16 @@ impl Engine {
             moved,
             case,
         }))
+    }
+
+    /// The label of `state` in the definition `version`; the id itself if it is unknown.
+    fn state_label(&self, version: &VersionRef, state: &str) -> Label {
+        self.workflows
+            .definitions()
+            .iter()
+            .find(|d| version.names(d))
+            .and_then(|d| d.state_by_str(state))
+            .map_or_else(|| Label::new(state, state), |s| s.label.clone())
     }
 
     async fn region_named(&self, slug: &str) -> Result<region::Model, EngineError> {
@@ -433,6 +450,7 @@ impl Engine {
         &self,
         moved: &handover_case::Model,
         heard: &[i64],
+        secretariat: &str,
     ) -> Result<Vec<String>, EngineError> {
         let mut told = Vec::new();
         if let Some(proposer) = app_user::Entity::find_by_id(moved.proposer_user_id)
@@ -451,7 +469,7 @@ impl Engine {
             .all(&self.db)
             .await?;
         told.extend(organisations.into_iter().map(|o| o.name));
-        told.push("sekretariatet".into());
+        told.push(secretariat.to_owned());
         Ok(told)
     }
 }
