@@ -196,7 +196,8 @@ const PEOPLE: [(Role, &str, &str); 8] = [
 ];
 
 /// Why the secretariat chose the councils of a demo case with no municipal party.
-const COUNCILS_CHOSEN: &str = "Opgaven løses i almen praksis i hele regionen; det største sundhedsråd giver indstilling.";
+const COUNCILS_CHOSEN: &str =
+    "Opgaven løses i almen praksis i hele regionen; det største sundhedsråd giver indstilling.";
 
 fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -340,7 +341,13 @@ async fn people(
     let councils = engine.councils(&people[&Role::Admin], &region.slug).await?;
     for council in &councils {
         engine
-            .set_council_seat(&people[&Role::Admin], &region.slug, council.id, people[&Role::Council].user_id, true)
+            .set_council_seat(
+                &people[&Role::Admin],
+                &region.slug,
+                council.id,
+                people[&Role::Council].user_id,
+                true,
+            )
             .await?;
     }
     if let Some(member) = Actor::load(engine.db(), people[&Role::Council].user_id).await? {
@@ -547,7 +554,13 @@ async fn drive(
                     .await?;
                 case = engine.case(proposer, case.id).await?;
                 case = engine
-                    .transition(&people[&Role::Council], case.id, case.version, transition.id.as_str(), comment)
+                    .transition(
+                        &people[&Role::Council],
+                        case.id,
+                        case.version,
+                        transition.id.as_str(),
+                        comment,
+                    )
                     .await?;
             }
             continue;

@@ -77,7 +77,13 @@ pub fn figures(r: &Region) -> Vec<EconomicsLine> {
 }
 
 /// Plans a meeting of `body` held `held_in` days from today and places the case on it.
-pub async fn on_agenda(engine: &Engine, r: &Region, case: &CaseView, body: Body, held_in: i64) -> i64 {
+pub async fn on_agenda(
+    engine: &Engine,
+    r: &Region,
+    case: &CaseView,
+    body: Body,
+    held_in: i64,
+) -> i64 {
     let held_on = engine.today() + chrono::Duration::days(held_in);
     let meeting = engine
         .create_meeting(
@@ -162,7 +168,13 @@ pub async fn case_at(engine: &Engine, r: &Region, target: Stage) -> CaseView {
                     let email = format!("council{}@{}.drive.invalid", council.id, r.slug);
                     let member = person(engine, &email, &r.slug, Role::Council.as_str()).await;
                     engine
-                        .set_council_seat(r.who(Role::Admin), &r.slug, council.id, member.user_id, true)
+                        .set_council_seat(
+                            r.who(Role::Admin),
+                            &r.slug,
+                            council.id,
+                            member.user_id,
+                            true,
+                        )
                         .await
                         .expect("seated on the council");
                     let member = Actor::load(engine.db(), member.user_id)
@@ -210,4 +222,3 @@ pub async fn case_at(engine: &Engine, r: &Region, target: Stage) -> CaseView {
     }
     case
 }
-

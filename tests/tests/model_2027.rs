@@ -7,10 +7,10 @@
 
 use overdrag_engine::domain::body::Body;
 use overdrag_engine::domain::role::Role;
-use overdrag_engine::workflow::machine::Refusal;
-use overdrag_engine::{Actor, Engine, EngineError};
 use overdrag_engine::storage::entity::council_recommendation;
+use overdrag_engine::workflow::machine::Refusal;
 use overdrag_engine::workflow::{Definition, Stage};
+use overdrag_engine::{Actor, Engine, EngineError};
 use overdrag_tests::drive::{Region, case_at, on_agenda, region};
 use overdrag_tests::{TestClock, TestDb, on_both_databases, person};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -46,7 +46,12 @@ async fn a_new_case_runs_from_draft_to_closed_on_each_2027_model(db: &TestDb) {
             .all(engine.db())
             .await
             .unwrap();
-        assert_eq!(recommended.len(), case.councils.len(), "{}: every council recommended", r.slug);
+        assert_eq!(
+            recommended.len(),
+            case.councils.len(),
+            "{}: every council recommended",
+            r.slug
+        );
         assert!(!case.councils.is_empty());
         most_councils = most_councils.max(case.councils.len());
         let document = engine
@@ -65,7 +70,10 @@ async fn a_new_case_runs_from_draft_to_closed_on_each_2027_model(db: &TestDb) {
         let chain = engine.verify_journal(case.id).await.unwrap();
         assert!(chain.verified, "{}: {:?}", r.slug, chain.problem);
     }
-    assert!(most_councils >= 2, "a case whose municipalities span two areas has two councils");
+    assert!(
+        most_councils >= 2,
+        "a case whose municipalities span two areas has two councils"
+    );
 }
 
 /// Seats a new member with the council role on `council` and returns them as they log in.
@@ -76,7 +84,10 @@ async fn seated(engine: &Engine, r: &Region, council: i64, name: &str) -> Actor 
         .set_council_seat(r.who(Role::Admin), &r.slug, council, member.user_id, true)
         .await
         .expect("seated");
-    Actor::load(engine.db(), member.user_id).await.unwrap().unwrap()
+    Actor::load(engine.db(), member.user_id)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn a_council_recommends_only_for_itself_and_only_the_regionsraad_decides(db: &TestDb) {
@@ -118,7 +129,9 @@ async fn a_council_recommends_only_for_itself_and_only_the_regionsraad_decides(d
         assert!(
             matches!(
                 refused,
-                Err(EngineError::Refused(Refusal::NotMember { .. } | Refusal::Blocked { .. }))
+                Err(EngineError::Refused(
+                    Refusal::NotMember { .. } | Refusal::Blocked { .. }
+                ))
             ),
             "{}: another council's member recommended: {refused:?}",
             r.slug
@@ -129,7 +142,10 @@ async fn a_council_recommends_only_for_itself_and_only_the_regionsraad_decides(d
             .await
             .unwrap();
         assert!(recorded.is_empty(), "{}: {recorded:?}", r.slug);
-        assert_eq!(engine.case(secretariat, case.id).await.unwrap().state, "councils");
+        assert_eq!(
+            engine.case(secretariat, case.id).await.unwrap().state,
+            "councils"
+        );
         // The regionsråd's step: a member of the case's council cannot decide for it.
         let case = case_at(&engine, &r, Stage::RegionalCouncil).await;
         let member = seated(&engine, &r, case.councils[0].id, "member").await;
@@ -142,13 +158,21 @@ async fn a_council_recommends_only_for_itself_and_only_the_regionsraad_decides(d
         assert!(
             matches!(
                 refused,
-                Err(EngineError::Refused(Refusal::RoleNotAllowed { .. } | Refusal::NotMember { .. }))
+                Err(EngineError::Refused(
+                    Refusal::RoleNotAllowed { .. } | Refusal::NotMember { .. }
+                ))
             ),
             "{}: a council member decided for the regionsråd: {refused:?}",
             r.slug
         );
         let decided = engine
-            .transition(r.who(Role::RegionalCouncil), case.id, case.version, "approve", None)
+            .transition(
+                r.who(Role::RegionalCouncil),
+                case.id,
+                case.version,
+                "approve",
+                None,
+            )
             .await
             .unwrap_or_else(|e| panic!("{}: the regionsråd approves: {e}", r.slug));
         assert_eq!(decided.stage, Stage::Implementation);

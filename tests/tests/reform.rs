@@ -45,9 +45,16 @@ async fn moved_mails(engine: &Engine, case_id: i64) -> Vec<outbox::Model> {
 async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
     let clock = TestClock::default();
     let engine = db.engine.clone().with_clock(clock.clock());
-    assert!(engine.today() < REFORM_DAY, "the test builds its cases before the reform");
+    assert!(
+        engine.today() < REFORM_DAY,
+        "the test builds its cases before the reform"
+    );
     let definitions = ending(&engine);
-    assert_eq!(definitions.len(), 5, "five 2024–27 definitions end with 2026");
+    assert_eq!(
+        definitions.len(),
+        5,
+        "five 2024–27 definitions end with 2026"
+    );
 
     // An open case in every open state of every ending definition.
     let mut cases: BTreeMap<i64, (String, String)> = BTreeMap::new();
@@ -88,39 +95,63 @@ async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
         .expect("plan");
     assert!(!plan.may_apply);
     assert_eq!(
-        plan.cases.iter().map(|c| c.case_id).collect::<BTreeSet<_>>(),
+        plan.cases
+            .iter()
+            .map(|c| c.case_id)
+            .collect::<BTreeSet<_>>(),
         cases.keys().copied().collect::<BTreeSet<_>>()
     );
     for planned in &plan.cases {
-        let to = planned.destination.as_ref().unwrap_or_else(|| {
-            panic!("{} cannot go: {:?}", planned.number, planned.blocked)
-        });
+        let to = planned
+            .destination
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} cannot go: {:?}", planned.number, planned.blocked));
         assert!(!["hovedstaden", "sjaelland"].contains(&to.region.as_str()));
         assert!(!to.told.is_empty());
         if planned.state == "committee" {
             assert_eq!(to.state, "councils");
-            assert!(!to.councils.is_empty(), "{}: a municipal party gives councils", planned.number);
+            assert!(
+                !to.councils.is_empty(),
+                "{}: a municipal party gives councils",
+                planned.number
+            );
         }
     }
     assert_eq!(
         plan.counts.iter().map(|c| c.cases).sum::<usize>(),
         cases.len()
     );
-    let committee_plan = plan.cases.iter().find(|c| c.case_id == committee_case).unwrap();
+    let committee_plan = plan
+        .cases
+        .iter()
+        .find(|c| c.case_id == committee_case)
+        .unwrap();
     assert_eq!(
         committee_plan.destination.as_ref().unwrap().leaves_agendas[0].id,
         committee_meeting
     );
 
     // Not before the day, unless a day is given.
-    let early = engine.apply_reform(ReformScope::Everything, None, None).await;
-    assert!(matches!(early, Err(EngineError::ReformNotYet { .. })), "{early:?}");
+    let early = engine
+        .apply_reform(ReformScope::Everything, None, None)
+        .await;
+    assert!(
+        matches!(early, Err(EngineError::ReformNotYet { .. })),
+        "{early:?}"
+    );
     // Someone who administers no region carries nothing.
     let proposer = people["syddanmark"].who(Role::Proposer);
     let refused = engine
-        .apply_reform(ReformScope::AdministeredBy(proposer), Some(REFORM_DAY), None)
+        .apply_reform(
+            ReformScope::AdministeredBy(proposer),
+            Some(REFORM_DAY),
+            None,
+        )
         .await;
-    assert!(matches!(refused, Err(EngineError::Forbidden { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(EngineError::Forbidden { .. })),
+        "{refused:?}"
+    );
 
     // A run stopped after four cases, as one killed halfway: four are carried whole, the rest
     // untouched; the next run carries the rest; a third carries nothing.
@@ -129,13 +160,18 @@ async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
         .await
         .expect("first run");
     assert_eq!(first.carried.len(), 4);
-    assert!(first.memberships_added > 0, "the merged regions' people join Østdanmark");
+    assert!(
+        first.memberships_added > 0,
+        "the merged regions' people join Østdanmark"
+    );
     let left = engine
         .reform_plan(ReformScope::Everything, Some(REFORM_DAY))
         .await
         .unwrap();
     assert_eq!(left.cases.len(), cases.len() - 4);
-    clock.advance(chrono::Duration::days((REFORM_DAY - engine.today()).num_days() + 1));
+    clock.advance(chrono::Duration::days(
+        (REFORM_DAY - engine.today()).num_days() + 1,
+    ));
     let second = engine
         .apply_reform(ReformScope::Everything, None, None)
         .await
@@ -177,7 +213,9 @@ async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
             .find(|d| d.region.as_str() == view.region && d.version == view.workflow.version)
             .unwrap();
         assert_eq!(def.valid_from, REFORM_DAY, "{}", case.number);
-        let state = def.state_by_str(&case.state).expect("a state of the new definition");
+        let state = def
+            .state_by_str(&case.state)
+            .expect("a state of the new definition");
         assert!(!state.stage.is_terminal());
         if from_state == "committee" {
             assert_eq!(case.state, "councils");
@@ -199,7 +237,12 @@ async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
             .iter()
             .map(|m| (m.recipient_email.clone(), m.recipient_name.clone()))
             .collect();
-        assert_eq!(recipients.len(), mails.len(), "{}: one mail per recipient", case.number);
+        assert_eq!(
+            recipients.len(),
+            mails.len(),
+            "{}: one mail per recipient",
+            case.number
+        );
         assert!(mails.iter().all(|m| m.journal_event_id == carried[0].id));
     }
     let merged_regions: Vec<i64> = region::Entity::find()
@@ -221,14 +264,20 @@ async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
     );
 
     // The agendas of the committee and of the merged region's steering group are left.
-    for (case_id, meeting_id) in [(committee_case, committee_meeting), (merged_case, merged_meeting)] {
+    for (case_id, meeting_id) in [
+        (committee_case, committee_meeting),
+        (merged_case, merged_meeting),
+    ] {
         let items = agenda_item::Entity::find()
             .filter(agenda_item::Column::CaseId.eq(case_id))
             .filter(agenda_item::Column::MeetingId.eq(meeting_id))
             .all(engine.db())
             .await
             .unwrap();
-        assert!(items.is_empty(), "case {case_id} left meeting {meeting_id}'s agenda");
+        assert!(
+            items.is_empty(),
+            "case {case_id} left meeting {meeting_id}'s agenda"
+        );
         let event = journal_event::Entity::find()
             .filter(journal_event::Column::CaseId.eq(case_id))
             .filter(journal_event::Column::Kind.eq("reform_carried"))
@@ -236,7 +285,11 @@ async fn open_cases_are_carried_across_the_reform_once_and_whole(db: &TestDb) {
             .await
             .unwrap()
             .unwrap();
-        assert!(event.payload.contains(&format!("\"id\":{meeting_id}")), "{}", event.payload);
+        assert!(
+            event.payload.contains(&format!("\"id\":{meeting_id}")),
+            "{}",
+            event.payload
+        );
     }
 }
 

@@ -6,12 +6,12 @@ mod reform_text;
 use crate::config::Config;
 use clap::{Parser, Subcommand};
 use overdrag_engine::accounts::{self, Password};
+use overdrag_engine::cases::reform::ReformScope;
 use overdrag_engine::mail::{Deliverer, ENGINE_TEMPLATES, MailTemplates, Reminders, Transport};
 use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
 use overdrag_engine::workflow::{WorkflowSet, graph};
-use overdrag_engine::cases::reform::ReformScope;
 use overdrag_engine::{Engine, EngineError, demo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -368,7 +368,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&plan).map_err(|e| CliError::Usage(e.to_string()))?
+                    serde_json::to_string_pretty(&plan)
+                        .map_err(|e| CliError::Usage(e.to_string()))?
                 );
             } else {
                 print!("{}", reform_text::plan(&plan));
@@ -379,7 +380,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             command: ReformCommand::Apply { on, limit },
         } => {
             let (engine, _) = start_engine(&config).await?;
-            let report = engine.apply_reform(ReformScope::Everything, on, limit).await?;
+            let report = engine
+                .apply_reform(ReformScope::Everything, on, limit)
+                .await?;
             print!("{}", reform_text::report(&report));
             Ok(())
         }

@@ -1598,15 +1598,19 @@ async fn an_administrator_sees_the_reform_plan_of_their_region_only(db: &TestDb)
     assert_eq!(plan.body["on"], json!("2027-01-01"));
     assert_eq!(plan.body["may_apply"], json!(true));
     let cases = plan.body["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 1, "only the open case of Syddanmark: {}", plan.body);
+    assert_eq!(
+        cases.len(),
+        1,
+        "only the open case of Syddanmark: {}",
+        plan.body
+    );
     assert_eq!(cases[0]["case_id"], case["id"]);
     assert_eq!(cases[0]["destination"]["workflow"]["version"], json!(2));
     assert_eq!(cases[0]["destination"]["state"], case["state"]);
     let bad = get(&w.app, "/api/v1/admin/reform/plan?on=1.1.2027", &admin).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     // Someone else's region's administrator sees none of it.
-    let (_, north) =
-        person_with_token(&db.engine, "admin@rn.dk", "nordjylland", "admin").await;
+    let (_, north) = person_with_token(&db.engine, "admin@rn.dk", "nordjylland", "admin").await;
     let theirs = get(&w.app, "/api/v1/admin/reform/plan", &north).await;
     assert_eq!(theirs.body["cases"], json!([]));
 }

@@ -41,7 +41,12 @@ fn workflows_check_prints_a_line_per_valid_definition() {
         "{stdout}"
     );
     assert!(stdout.contains("syddanmark opgaveoverdragelse v1"));
-    assert!(stdout.contains("Sundhedsreformen 2027 on 2027-01-01: 5 definition(s) carried, 2 region(s) merged"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Sundhedsreformen 2027 on 2027-01-01: 5 definition(s) carried, 2 region(s) merged"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -68,7 +73,9 @@ fn workflows_check_fails_on_a_carry_over_to_an_unknown_state_naming_file_and_lin
         .count()
         + 1;
     assert!(
-        stderr.contains(&format!("2027.toml:{line}: syddanmark opgaveoverdragelse v2 has no state `council`")),
+        stderr.contains(&format!(
+            "2027.toml:{line}: syddanmark opgaveoverdragelse v2 has no state `council`"
+        )),
         "{stderr}"
     );
 }
@@ -80,15 +87,25 @@ fn reform_plan_changes_nothing_and_apply_refuses_before_the_day() {
     let out = overdrag(&["reform", "plan", "--on", "2026-12-30"], &data);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("Sundhedsreformen 2027 takes effect on 2027-01-01 (not yet"), "{stdout}");
+    assert!(
+        stdout.starts_with("Sundhedsreformen 2027 takes effect on 2027-01-01 (not yet"),
+        "{stdout}"
+    );
     assert!(stdout.contains("0 open case(s) to carry"), "{stdout}");
     let out = overdrag(&["reform", "apply", "--on", "2026-12-30"], &data);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("takes effect on 2027-01-01, and today is 2026-12-30; nothing was carried"), "{stderr}");
+    assert!(
+        stderr.contains("takes effect on 2027-01-01, and today is 2026-12-30; nothing was carried"),
+        "{stderr}"
+    );
     let out = overdrag(&["reform", "apply", "--on", "2027-01-01"], &data);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("0 case(s) carried"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("0 case(s) carried"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -316,10 +333,24 @@ fn the_demo_on_a_2027_day_runs_the_2027_model_with_councils() {
             .lines()
             .find(|l| l.contains(&format!("Region {region}: 12 cases")))
             .unwrap_or_else(|| panic!("no demo cases in {region}: {stdout}"));
-        assert!(line.contains("councils 1") && line.contains("regional_council 1"), "{line}");
+        assert!(
+            line.contains("councils 1") && line.contains("regional_council 1"),
+            "{line}"
+        );
     }
-    assert!(stdout.contains("Region Hovedstaden: no workflow in force on 2027-01-04"), "{stdout}");
-    let bad = overdrag(&["demo"], &[("OVERDRAG_DATA_DIR", dir.to_str().unwrap()), ("OVERDRAG_TODAY", "4.1.2027")]);
+    assert!(
+        stdout.contains("Region Hovedstaden: no workflow in force on 2027-01-04"),
+        "{stdout}"
+    );
+    let bad = overdrag(
+        &["demo"],
+        &[
+            ("OVERDRAG_DATA_DIR", dir.to_str().unwrap()),
+            ("OVERDRAG_TODAY", "4.1.2027"),
+        ],
+    );
     assert_eq!(bad.status.code(), Some(1));
-    assert!(text(&bad.stderr).contains("OVERDRAG_TODAY is `4.1.2027`; give a date such as 2027-01-04"));
+    assert!(
+        text(&bad.stderr).contains("OVERDRAG_TODAY is `4.1.2027`; give a date such as 2027-01-04")
+    );
 }

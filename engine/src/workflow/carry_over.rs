@@ -138,7 +138,10 @@ pub fn parse_carry_over(
     };
     let on = date(&raw.reform.on, "on", &mut problems);
     if raw.reform.name.get_ref().trim().is_empty() {
-        problems.at(raw.reform.name.span(), "`name` must say which reform this is");
+        problems.at(
+            raw.reform.name.span(),
+            "`name` must say which reform this is",
+        );
     }
     let known_region = |slug: &str| definitions.iter().any(|d| d.region.as_str() == slug);
     let mut merges = BTreeMap::new();
@@ -198,7 +201,10 @@ pub fn parse_carry_over(
         if carries.iter().any(|c| c.from.names(from)) {
             problems.at(
                 carry.from.span(),
-                format!("{} is carried twice; keep one `[[carry]]` for it", VersionRef::of(from)),
+                format!(
+                    "{} is carried twice; keep one `[[carry]]` for it",
+                    VersionRef::of(from)
+                ),
             );
         }
         if let Some(on) = on {
@@ -254,11 +260,19 @@ pub fn parse_carry_over(
                 }
                 Some(_) => problems.at(
                     to_state.span(),
-                    format!("`{}` is a final state of {}; an open case goes to an open state", to_state.get_ref(), VersionRef::of(to)),
+                    format!(
+                        "`{}` is a final state of {}; an open case goes to an open state",
+                        to_state.get_ref(),
+                        VersionRef::of(to)
+                    ),
                 ),
                 None => problems.at(
                     to_state.span(),
-                    format!("{} has no state `{}`", VersionRef::of(to), to_state.get_ref()),
+                    format!(
+                        "{} has no state `{}`",
+                        VersionRef::of(to),
+                        to_state.get_ref()
+                    ),
                 ),
             }
         }
@@ -284,7 +298,9 @@ pub fn parse_carry_over(
     }
     if let Some(on) = on {
         for def in definitions {
-            let ends = def.valid_to.is_some_and(|end| end < on && end >= on.pred_opt().unwrap_or(on));
+            let ends = def
+                .valid_to
+                .is_some_and(|end| end < on && end >= on.pred_opt().unwrap_or(on));
             if ends && !carries.iter().any(|c| c.from.names(def)) {
                 problems.at(
                     raw.reform.on.span(),

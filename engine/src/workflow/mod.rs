@@ -11,7 +11,7 @@ mod raw;
 pub mod set;
 mod validate;
 
-pub use definition::{Definition, DefinitionError, Stage, State, Transition};
 pub use carry_over::CarryOver;
+pub use definition::{Definition, DefinitionError, Stage, State, Transition};
 pub use set::WorkflowSet;
 pub use validate::parse_definition;

@@ -56,7 +56,10 @@ impl WorkflowSet {
     ///
     /// # Errors
     /// Every problem in every file, and two carry-overs on the same day.
-    pub fn with_carry_overs(mut self, sources: &[(String, String)]) -> Result<Self, Vec<DefinitionError>> {
+    pub fn with_carry_overs(
+        mut self,
+        sources: &[(String, String)],
+    ) -> Result<Self, Vec<DefinitionError>> {
         let mut errors = Vec::new();
         for (file, text) in sources {
             match parse_carry_over(file, text, &self.definitions) {
@@ -64,7 +67,10 @@ impl WorkflowSet {
                     errors.push(DefinitionError {
                         file: file.clone(),
                         line: 1,
-                        message: format!("another carry-over is also on {}; keep one per day", carry.on),
+                        message: format!(
+                            "another carry-over is also on {}; keep one per day",
+                            carry.on
+                        ),
                     });
                 }
                 Ok(carry) => self.carry_overs.push(carry),

@@ -30,11 +30,19 @@ pub(super) fn plan(plan: &ReformPlan) -> String {
                     to.workflow.key,
                     to.workflow.version,
                     to.state,
-                    if councils.is_empty() { "none yet".into() } else { councils.join(", ") },
+                    if councils.is_empty() {
+                        "none yet".into()
+                    } else {
+                        councils.join(", ")
+                    },
                     to.told.join(", ")
                 );
                 for meeting in &to.leaves_agendas {
-                    let _ = write!(out, "  leaves the agenda of {} ({})", meeting.title, meeting.held_on);
+                    let _ = write!(
+                        out,
+                        "  leaves the agenda of {} ({})",
+                        meeting.title, meeting.held_on
+                    );
                 }
                 if let Some(note) = &to.note {
                     let _ = write!(out, "  note: {note}");

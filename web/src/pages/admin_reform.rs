@@ -54,7 +54,10 @@ pub struct ApplyForm {}
 /// Carries the cases and returns to the plan, which then lists what could not go.
 pub async fn apply_reform(
     State(state): State<PageState>,
-    CsrfForm { user, form: ApplyForm {} }: CsrfForm<ApplyForm>,
+    CsrfForm {
+        user,
+        form: ApplyForm {},
+    }: CsrfForm<ApplyForm>,
 ) -> Result<Response, PageError> {
     let report = state
         .engine

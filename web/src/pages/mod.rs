@@ -10,8 +10,8 @@
 
 mod admin_councils;
 mod admin_organisations;
-mod admin_reform;
 mod admin_outbox;
+mod admin_reform;
 mod admin_users;
 // The meeting, decision, workflow and public screens.
 mod assets;

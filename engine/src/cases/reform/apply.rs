@@ -7,6 +7,7 @@ use super::plan::Prepared;
 use crate::cases::Engine;
 use crate::cases::write::{CaseRowChanges, Change, Mails, Written};
 use crate::domain::economics::{EconomicsLine, figures_fingerprint};
+use crate::domain::role::Role;
 use crate::domain::role::Side;
 use crate::domain::text::Label;
 use crate::error::EngineError;
@@ -18,7 +19,6 @@ use crate::storage::entity::{
 };
 use crate::workflow::carry_over::CarryOver;
 use crate::workflow::definition::{NotifyRule, Recipient};
-use crate::domain::role::Role;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -188,11 +188,7 @@ impl Engine {
     /// Carries one case in one transaction: its row (region, definition, state, parties),
     /// its figures, sign-offs and heard parties onto the new region's organisations, the
     /// agendas it leaves, one journal event and one mail to each party.
-    async fn carry_case(
-        &self,
-        actor_user_id: Option<i64>,
-        p: Prepared,
-    ) -> Result<(), EngineError> {
+    async fn carry_case(&self, actor_user_id: Option<i64>, p: Prepared) -> Result<(), EngineError> {
         use handover_case::Column;
         let row = CaseRowChanges::none()
             .set(Column::RegionId, p.moved.region_id)
@@ -235,8 +231,12 @@ impl Engine {
             bodies: p.bodies.clone(),
             councils: p.councils.clone(),
             left_agendas: p.leaves.iter().map(|(_, m)| m.clone()).collect(),
-            parties: parties_changed.then_some([p.moved.giving_party_id, p.moved.receiving_party_id]),
-            label: Label::new("Overført ved sundhedsreformen", "Carried over by the health reform"),
+            parties: parties_changed
+                .then_some([p.moved.giving_party_id, p.moved.receiving_party_id]),
+            label: Label::new(
+                "Overført ved sundhedsreformen",
+                "Carried over by the health reform",
+            ),
         };
         let case_id = p.case.id;
         self.commit_change(actor_user_id, &p.moved, change, async |txn, _now| {

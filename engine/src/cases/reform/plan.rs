@@ -226,13 +226,23 @@ impl Engine {
             let to_region = self.region_named(carry.to.region.as_str()).await?;
             let key = (from_region.id, to_region.id);
             if !successors_of.contains_key(&key) {
-                let map = self.organisation_successors(&from_region, &to_region).await?;
+                let map = self
+                    .organisation_successors(&from_region, &to_region)
+                    .await?;
                 successors_of.insert(key, map);
             }
             let successors = &successors_of[&key];
             prepared.push(
-                self.prepare_case(reform, case, from_def, carry, &from_region, &to_region, successors)
-                    .await?,
+                self.prepare_case(
+                    reform,
+                    case,
+                    from_def,
+                    carry,
+                    &from_region,
+                    &to_region,
+                    successors,
+                )
+                .await?,
             );
         }
         Ok(prepared)
@@ -255,7 +265,12 @@ impl Engine {
             from: carry.from.clone(),
             reason,
         };
-        let Some(to_def) = self.workflows.definitions().iter().find(|d| carry.to.names(d)) else {
+        let Some(to_def) = self
+            .workflows
+            .definitions()
+            .iter()
+            .find(|d| carry.to.names(d))
+        else {
             return Ok(Err(blocked(case, format!("{} is not loaded", carry.to))));
         };
         let Some(to_id) = self.definition_ids.get(&(
@@ -279,7 +294,13 @@ impl Engine {
             )));
         };
         let merged = from_region.id != to_region.id;
-        let successor = |id: i64| if merged { successors.get(&id).copied() } else { Some(id) };
+        let successor = |id: i64| {
+            if merged {
+                successors.get(&id).copied()
+            } else {
+                Some(id)
+            }
+        };
         let mut file = CaseFile::load_parts(
             &self.db,
             case.id,
@@ -316,9 +337,11 @@ impl Engine {
         let due_date = if to_state.id.as_str() == case.state {
             case.due_date
         } else {
-            to_state
-                .due_days
-                .map(|days| to_def.calendar.add_working_days(reform.on.max(self.today()), days))
+            to_state.due_days.map(|days| {
+                to_def
+                    .calendar
+                    .add_working_days(reform.on.max(self.today()), days)
+            })
         };
         let moved = handover_case::Model {
             region_id: to_region.id,
@@ -383,7 +406,11 @@ impl Engine {
             to_region: to_region.slug.clone(),
             from: carry.from.clone(),
             to: carry.to.clone(),
-            successors: if merged { successors.clone() } else { BTreeMap::new() },
+            successors: if merged {
+                successors.clone()
+            } else {
+                BTreeMap::new()
+            },
             councils,
             heard,
             leaves,
