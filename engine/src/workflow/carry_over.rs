@@ -126,16 +126,7 @@ pub fn parse_carry_over(
     definitions: &[Definition],
 ) -> Result<CarryOver, Vec<DefinitionError>> {
     let mut problems = Problems::new(file, source);
-    let raw: RawCarryOver = match toml::from_str(source) {
-        Ok(raw) => raw,
-        Err(error) => {
-            problems.at(
-                error.span().unwrap_or(0..0),
-                format!("{}; fix the TOML there", error.message()),
-            );
-            return Err(problems.found);
-        }
-    };
+    let raw: RawCarryOver = problems.parse().map_err(|()| problems.found.clone())?;
     let on = date(&raw.reform.on, "on", &mut problems);
     if raw.reform.name.get_ref().trim().is_empty() {
         problems.at(

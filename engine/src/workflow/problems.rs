@@ -20,6 +20,17 @@ impl<'a> Problems<'a> {
         }
     }
 
+    /// The file read as TOML of the shape `T`; a syntax or shape error is a problem at its
+    /// line.
+    pub(super) fn parse<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, ()> {
+        toml::from_str(self.source).map_err(|error| {
+            self.at(
+                error.span().unwrap_or(0..0),
+                format!("{}; fix the TOML there", error.message()),
+            );
+        })
+    }
+
     /// A problem at the bytes `span` of the file.
     pub(super) fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
         let line = self.source[..span.start.min(self.source.len())]

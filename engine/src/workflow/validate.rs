@@ -30,16 +30,7 @@ pub fn parse_definition(
     templates: &BTreeSet<String>,
 ) -> Result<Definition, Vec<DefinitionError>> {
     let mut problems = Problems::new(file, source);
-    let raw: RawDefinition = match toml::from_str(source) {
-        Ok(raw) => raw,
-        Err(error) => {
-            problems.at(
-                error.span().unwrap_or(0..0),
-                format!("{}; fix the TOML there", error.message()),
-            );
-            return Err(problems.found);
-        }
-    };
+    let raw: RawDefinition = problems.parse().map_err(|()| problems.found.clone())?;
     let definition = build(&raw, file, source, templates, &mut problems);
     match definition {
         Some(definition) if problems.found.is_empty() => {
