@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The mail every party of a carried case gets.
 pub const CASE_MOVED_BY_REFORM: &str = "case_moved_by_reform";
@@ -159,6 +159,14 @@ impl Engine {
                 .await?;
                 report.memberships_added += 1;
             }
+            let contacts: BTreeMap<i64, String> = organisation::Entity::find()
+                .filter(organisation::Column::RegionId.eq(from.id))
+                .filter(organisation::Column::ContactEmail.is_not_null())
+                .all(&txn)
+                .await?
+                .into_iter()
+                .filter_map(|o| Some((o.id, o.contact_email?)))
+                .collect();
             for (old_id, new_id) in &successors {
                 let moved = app_user::Entity::update_many()
                     .col_expr(app_user::Column::OrganisationId, Expr::value(*new_id))
@@ -166,14 +174,14 @@ impl Engine {
                     .exec(&txn)
                     .await?;
                 report.people_moved += usize::try_from(moved.rows_affected).unwrap_or(0);
-                let Some(old) = organisation::Entity::find_by_id(*old_id).one(&txn).await? else {
-                    continue;
-                };
-                let Some(email) = old.contact_email else {
+                let Some(email) = contacts.get(old_id) else {
                     continue;
                 };
                 let copied = organisation::Entity::update_many()
-                    .col_expr(organisation::Column::ContactEmail, Expr::value(email))
+                    .col_expr(
+                        organisation::Column::ContactEmail,
+                        Expr::value(email.clone()),
+                    )
                     .filter(organisation::Column::Id.eq(*new_id))
                     .filter(organisation::Column::ContactEmail.is_null())
                     .exec(&txn)
