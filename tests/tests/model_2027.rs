@@ -15,20 +15,26 @@ use overdrag_tests::drive::{Region, case_at, on_agenda, region};
 use overdrag_tests::{TestClock, TestDb, on_both_databases, person};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-async fn a_new_case_runs_from_draft_to_closed_on_each_2027_model(db: &TestDb) {
+/// The engine on a clock in January 2027 (or later), and the definitions with a councils' step.
+fn in_2027(db: &TestDb) -> (Engine, Vec<Definition>) {
     let clock = TestClock::default();
     let engine = db.engine.clone().with_clock(clock.clock());
     let start = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
     if engine.today() < start {
         clock.advance(chrono::Duration::days((start - engine.today()).num_days()));
     }
-    let models: Vec<Definition> = engine
+    let models = engine
         .workflows()
         .definitions()
         .iter()
         .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
         .cloned()
         .collect();
+    (engine, models)
+}
+
+async fn a_new_case_runs_from_draft_to_closed_on_each_2027_model(db: &TestDb) {
+    let (engine, models) = in_2027(db);
     assert_eq!(models.len(), 4, "four regions run the 2027 model");
     let mut most_councils = 0;
     for def in &models {
@@ -91,19 +97,7 @@ async fn seated(engine: &Engine, r: &Region, council: i64, name: &str) -> Actor 
 }
 
 async fn a_council_recommends_only_for_itself_and_only_the_regionsraad_decides(db: &TestDb) {
-    let clock = TestClock::default();
-    let engine = db.engine.clone().with_clock(clock.clock());
-    let start = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
-    if engine.today() < start {
-        clock.advance(chrono::Duration::days((start - engine.today()).num_days()));
-    }
-    let models: Vec<Definition> = engine
-        .workflows()
-        .definitions()
-        .iter()
-        .filter(|d| d.states.iter().any(|s| s.stage == Stage::Council))
-        .cloned()
-        .collect();
+    let (engine, models) = in_2027(db);
     for def in &models {
         let r = region(&engine, def).await;
         let secretariat = r.who(Role::Secretariat);
