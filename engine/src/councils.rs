@@ -384,7 +384,12 @@ impl Engine {
             .map_or_else(|| fallback.to_owned(), str::to_owned))
     }
 
-    async fn member_region(&self, actor: &Actor, slug: &str) -> Result<region::Model, EngineError> {
+    /// The region `slug` if the actor is a member of it.
+    pub(crate) async fn member_region(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<region::Model, EngineError> {
         self.region_by_slug(slug)
             .await?
             .filter(|r| actor.roles_in(&r.slug).is_some())

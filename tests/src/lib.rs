@@ -144,6 +144,18 @@ impl TestDb {
     }
 }
 
+/// `engine` on a clock moved on to Monday 4 January 2027, the first working day of the 2027
+/// model (or on the real time, once that is later).
+pub fn engine_in_2027(engine: &overdrag_engine::Engine) -> overdrag_engine::Engine {
+    let clock = TestClock::default();
+    let engine = engine.clone().with_clock(clock.clock());
+    let start = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).expect("a date");
+    if engine.today() < start {
+        clock.advance(chrono::Duration::days((start - engine.today()).num_days()));
+    }
+    engine
+}
+
 /// A clock a test moves on by hand: the real time plus however far it was moved.
 #[derive(Clone, Debug, Default)]
 pub struct TestClock {

@@ -12,17 +12,12 @@ use overdrag_engine::workflow::machine::Refusal;
 use overdrag_engine::workflow::{Definition, Stage};
 use overdrag_engine::{Actor, Engine, EngineError};
 use overdrag_tests::drive::{Region, case_at, on_agenda, region};
-use overdrag_tests::{TestClock, TestDb, on_both_databases, person};
+use overdrag_tests::{TestDb, engine_in_2027, on_both_databases, person};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// The engine on a clock in January 2027 (or later), and the definitions with a councils' step.
 fn in_2027(db: &TestDb) -> (Engine, Vec<Definition>) {
-    let clock = TestClock::default();
-    let engine = db.engine.clone().with_clock(clock.clock());
-    let start = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
-    if engine.today() < start {
-        clock.advance(chrono::Duration::days((start - engine.today()).num_days()));
-    }
+    let engine = engine_in_2027(&db.engine);
     let models = engine
         .workflows()
         .definitions()

@@ -21,8 +21,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use overdrag_engine::accounts::{Password, set_password};
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::domain::description::ProfessionalDescription;
+use overdrag_engine::domain::role::Role;
+use overdrag_engine::workflow::Stage;
 use overdrag_engine::{Actor, Engine};
-use overdrag_tests::{TestDb, person};
+use overdrag_tests::{TestDb, drive, person};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -168,7 +170,10 @@ struct Browser {
     base: String,
     test: String,
     step: usize,
-    db: TestDb,
+    /// Kept so that the database lives as long as the browser.
+    _db: TestDb,
+    /// The database's engine, on the test's clock.
+    engine: Engine,
     server: tokio::task::JoinHandle<()>,
     profile: PathBuf,
     _driver: Chromedriver,
@@ -178,9 +183,22 @@ struct Browser {
 impl Browser {
     /// Starts the app, chromedriver and Chromium for the test named `test`.
     async fn start(test: &str) -> Self {
-        let turn = ONE_BROWSER.lock().await;
         let db = TestDb::sqlite().await;
-        let app = overdrag::server::router(db.engine.clone());
+        let engine = db.engine.clone();
+        Self::start_on(test, db, engine).await
+    }
+
+    /// As [`Browser::start`], with the app's clock on the first working Monday of 2027 (or
+    /// later, when the real date is): the 2027 model and its bodies are in force.
+    async fn start_in_2027(test: &str) -> Self {
+        let db = TestDb::sqlite().await;
+        let engine = overdrag_tests::engine_in_2027(&db.engine);
+        Self::start_on(test, db, engine).await
+    }
+
+    async fn start_on(test: &str, db: TestDb, engine: Engine) -> Self {
+        let turn = ONE_BROWSER.lock().await;
+        let app = overdrag::server::router(engine.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
@@ -218,7 +236,8 @@ impl Browser {
             base,
             test: test.to_owned(),
             step: 0,
-            db,
+            _db: db,
+            engine,
             server,
             profile,
             _driver: driver,
@@ -231,7 +250,7 @@ impl Browser {
     }
 
     fn engine(&self) -> &Engine {
-        &self.db.engine
+        &self.engine
     }
 
     /// A person with `role` in `region` who can log in with [`PASSWORD`].
@@ -539,7 +558,7 @@ impl Browser {
             .unwrap();
         self.fill("case_id", &case_id.to_string()).await;
         self.click_button("Sæt sagen på dagsordenen").await;
-        self.screenshot(&format!("agenda-{body}")).await;
+        self.screenshot(&slug(&format!("agenda-{body}"))).await;
         self.click_button("Offentliggør dagsordenen og send mails")
             .await;
         assert!(self.main_text().await.contains("Offentliggjort"));
@@ -992,5 +1011,118 @@ async fn a_case_goes_from_proposal_to_committee_decision_in_the_browser() {
         .await
         .expect("the case");
     assert_eq!(case.state, "implementation");
+    b.finish().await;
+}
+
+/// The 2027 model in the pages, in Midtjylland on 4 January 2027: a case the steering group
+/// has recommended waits for its council. The administrator seats a member on that council,
+/// the secretariat plans the council's meeting, the member recommends on the council's screen,
+/// the secretariat plans the regionsråd's meeting, and a member of the regionsråd approves it
+/// with the council's recommendation in the decision document before them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn a_2027_case_goes_through_its_council_and_the_regionsraad_in_the_browser() {
+    let mut b = Browser::start_in_2027("model_2027").await;
+    let def = b
+        .engine()
+        .workflows()
+        .in_force("midtjylland", b.engine().today())
+        .expect("Midtjylland's 2027 model")
+        .clone();
+    assert!(
+        def.states.iter().any(|s| s.stage == Stage::Council),
+        "{} is the 2027 model",
+        def.file
+    );
+    let r = drive::region(b.engine(), &def).await;
+    for role in [Role::Admin, Role::Secretariat, Role::RegionalCouncil] {
+        set_password(
+            b.engine().db(),
+            r.who(role).user_id,
+            &Password::parse(PASSWORD).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let email = |role: Role| r.who(role).email.clone();
+    let member = b.member("raad@rm.dk", "midtjylland", "council").await;
+    let case = drive::case_at(b.engine(), &r, Stage::Council).await;
+    let [council] = case.councils.as_slice() else {
+        panic!("one council for one municipality: {:?}", case.councils);
+    };
+    let case_path = format!("/cases/{}", case.id);
+
+    // The administrator gives the member a seat on the case's council.
+    b.login(&email(Role::Admin), PASSWORD).await;
+    b.goto("/admin/councils?region=midtjylland").await;
+    b.fill(
+        &format!("Giv en person plads i {}", council.name),
+        &member.user_id.to_string(),
+    )
+    .await;
+    b.click_button(&format!("Giv plads i {}", council.name))
+        .await;
+    assert!(
+        b.main_text()
+            .await
+            .contains(&format!("sidder nu i {}.", council.name))
+    );
+    b.logout().await;
+
+    // The secretariat plans the council's meeting with the case on its agenda.
+    b.login(&email(Role::Secretariat), PASSWORD).await;
+    b.goto(&case_path).await;
+    assert!(
+        b.main_text().await.contains(&council.name),
+        "the case page names its council"
+    );
+    let council_meeting = b
+        .plan_meeting_with_the_case(&format!("council:{}", council.id), case.id)
+        .await;
+    b.logout().await;
+
+    // The council's member recommends approval on the council's screen.
+    b.login("raad@rm.dk", PASSWORD).await;
+    b.goto(&format!("/meetings/{council_meeting}/decide")).await;
+    assert_eq!(b.heading().await, "Sundhedsrådets indstilling");
+    b.fill("comment", "Rådet anbefaler, at opgaven flyttes.")
+        .await;
+    b.click_button("Indstil til godkendelse i Regionsrådet")
+        .await;
+    b.goto(&case_path).await;
+    assert!(
+        b.main_text().await.contains("Regionsrådet"),
+        "the case waits for the regionsråd"
+    );
+    b.logout().await;
+
+    // The secretariat puts it on the regionsråd's agenda.
+    b.login(&email(Role::Secretariat), PASSWORD).await;
+    let regional_meeting = b
+        .plan_meeting_with_the_case("regional_council", case.id)
+        .await;
+    b.logout().await;
+
+    // A member of the regionsråd reads the council's recommendation and approves.
+    b.login(&email(Role::RegionalCouncil), PASSWORD).await;
+    b.goto(&format!("/meetings/{regional_meeting}/decide"))
+        .await;
+    assert_eq!(b.heading().await, "Regionsrådets beslutning");
+    let screen = b.main_text().await;
+    assert!(
+        screen.contains(&format!("{}: ", council.name)),
+        "the council's recommendation is in the decision document: {screen}"
+    );
+    b.fill("comment", "Godkendt efter sundhedsrådets indstilling.")
+        .await;
+    b.click_button("Godkend").await;
+    b.goto(&case_path).await;
+    assert!(b.main_text().await.contains("Implementering"));
+    let decided = b
+        .engine()
+        .case(r.who(Role::Secretariat), case.id)
+        .await
+        .expect("the case");
+    assert_eq!(decided.stage, Stage::Implementation);
     b.finish().await;
 }

@@ -747,6 +747,134 @@ async fn a_member_reads_the_councils_without_the_form_and_may_not_move(db: &Test
     );
 }
 
+/// The section of a councils page for `council`, up to the next council.
+fn council_section<'a>(page: &'a Page, council: i64) -> &'a str {
+    let start = page
+        .body
+        .find(&format!("id=\"council-{council}\""))
+        .unwrap();
+    let section = &page.body[start..];
+    let end = section[1..].find("<h2 ").map_or(section.len(), |e| e + 1);
+    &section[..end]
+}
+
+async fn an_admin_seats_a_council_member_and_takes_them_off_again(db: &TestDb) {
+    let (admin, mut browser) = syddanmark_admin(db).await;
+    let rikke = member(&db.engine, "rikke@odense.dk", "syddanmark", "council").await;
+    let anne = member(&db.engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let fyn = db
+        .engine
+        .councils(&admin, "syddanmark")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Sundhedsråd Fyn")
+        .unwrap()
+        .id;
+
+    let page = browser.get("/admin/councils").await;
+    let section = council_section(&page, fyn);
+    assert!(section.contains("Ingen medlemmer endnu."), "{section}");
+    assert!(
+        section.contains(&format!("<option value=\"{}\">", rikke.user_id)),
+        "a holder of the council role is offered: {section}"
+    );
+    assert!(
+        !section.contains(&format!("<option value=\"{}\">", anne.user_id)),
+        "a proposer is not offered"
+    );
+    assert!(section.contains("<label class=\"form-label\" for=\"seat-"));
+
+    let seated = browser
+        .post(
+            "/admin/councils/seats",
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("council_id", &fyn.to_string()),
+                ("user_id", &rikke.user_id.to_string()),
+                ("seat", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(seated.status, StatusCode::SEE_OTHER, "{}", seated.body);
+    let after = browser.get(seated.location()).await;
+    assert!(
+        after.body.contains("sidder nu i Sundhedsråd Fyn."),
+        "{}",
+        after.body
+    );
+    let section = council_section(&after, fyn);
+    assert!(section.contains("Fjern "), "{section}");
+    assert!(
+        !section.contains(&format!("<option value=\"{}\">", rikke.user_id)),
+        "a member is not offered twice"
+    );
+    let fyn_members = |councils: Vec<overdrag_engine::councils::CouncilView>| {
+        councils
+            .into_iter()
+            .find(|c| c.id == fyn)
+            .unwrap()
+            .members
+            .into_iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fyn_members(db.engine.councils(&admin, "syddanmark").await.unwrap()),
+        [rikke.user_id]
+    );
+
+    // A proposer cannot be seated: the refusal stands beside Fyn's form and in the summary.
+    let refused = browser
+        .post(
+            "/admin/councils/seats",
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("council_id", &fyn.to_string()),
+                ("user_id", &anne.user_id.to_string()),
+                ("seat", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(&format!("href=\"#seat-{fyn}\"")),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(&format!("id=\"seat-{fyn}-error\"")));
+
+    let unseated = browser
+        .post(
+            "/admin/councils/seats",
+            &[
+                ("csrf", &page.csrf()),
+                ("region", "syddanmark"),
+                ("council_id", &fyn.to_string()),
+                ("user_id", &rikke.user_id.to_string()),
+                ("seat", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(unseated.status, StatusCode::SEE_OTHER, "{}", unseated.body);
+    let after = browser.get(unseated.location()).await;
+    assert!(
+        after
+            .body
+            .contains("sidder ikke længere i Sundhedsråd Fyn."),
+        "{}",
+        after.body
+    );
+    assert!(fyn_members(db.engine.councils(&admin, "syddanmark").await.unwrap()).is_empty());
+}
+
 on_both_databases!(
     an_admin_sees_the_organisations_and_saves_a_contact_address,
     a_bad_contact_address_comes_back_naming_the_organisation,
@@ -758,6 +886,7 @@ on_both_databases!(
     the_councils_page_lists_the_regions_councils_and_an_admin_moves_a_municipality,
     a_move_without_a_reason_comes_back_with_the_summary,
     a_member_reads_the_councils_without_the_form_and_may_not_move,
+    an_admin_seats_a_council_member_and_takes_them_off_again,
 );
 
 #[tokio::test]

@@ -800,6 +800,64 @@ async fn the_hearing_page_answers_by_token_once(db: &TestDb) {
     );
 }
 
+/// The meeting form's body choices on `engine`'s day, as the secretariat of `region` sees them.
+async fn body_choices(engine: &Engine, email: &str, region: &str) -> String {
+    member(engine, email, region, "secretariat").await;
+    let mut browser = Browser::new(engine);
+    browser.sign_in(email).await;
+    let page = browser.get(&format!("/meetings?region={region}")).await;
+    page.assert_ok_without_script();
+    let start = page.body.find("name=\"body\"").expect("the body select");
+    let select = &page.body[start..];
+    select[..select.find("</select>").unwrap()].to_owned()
+}
+
+async fn the_meeting_form_offers_the_bodies_that_meet_in_the_region(db: &TestDb) {
+    let december: overdrag_engine::cases::Clock = std::sync::Arc::new(|| {
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 7, 12, 0, 0).unwrap()
+    });
+    let before = db.engine.clone().with_clock(december);
+    let fyn = before
+        .councils(
+            &member(&before, "admin@rsyd.dk", "syddanmark", "admin").await,
+            "syddanmark",
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Sundhedsråd Fyn")
+        .unwrap()
+        .id;
+    let fyn = format!("<option value=\"council:{fyn}\">Sundhedsråd Fyn</option>");
+
+    // In December 2026 Syddanmark's committee still meets, and its councils and regionsråd
+    // may be planned for January.
+    let syddanmark = body_choices(&before, "mette@rsyd.dk", "syddanmark").await;
+    for option in [
+        "<option value=\"steering_group\" selected>Strategisk Sundhedsstyregruppe</option>",
+        "<option value=\"committee\">Sundhedssamarbejdsudvalget</option>",
+        fyn.as_str(),
+        "<option value=\"regional_council\">Regionsrådet</option>",
+    ] {
+        assert!(syddanmark.contains(option), "{option} in {syddanmark}");
+    }
+    // Hovedstaden has no councils of its own: Østdanmark's take over.
+    let hovedstaden = body_choices(&before, "sek@regionh.dk", "hovedstaden").await;
+    assert!(hovedstaden.contains("value=\"committee\""), "{hovedstaden}");
+    assert!(!hovedstaden.contains("council:"), "{hovedstaden}");
+    assert!(!hovedstaden.contains("regional_council"), "{hovedstaden}");
+
+    // From 2027 the committee is gone.
+    let after = overdrag_tests::engine_in_2027(&db.engine);
+    let syddanmark = body_choices(&after, "sek2@rsyd.dk", "syddanmark").await;
+    assert!(!syddanmark.contains("value=\"committee\""), "{syddanmark}");
+    assert!(syddanmark.contains(&fyn), "{syddanmark}");
+    assert!(
+        syddanmark.contains("value=\"regional_council\""),
+        "{syddanmark}"
+    );
+}
+
 on_both_databases!(
     the_secretariat_plans_a_meeting_places_reorders_and_publishes,
     the_steering_group_recommends_and_the_committee_approves_on_their_screens,
@@ -807,4 +865,5 @@ on_both_databases!(
     the_workflow_page_draws_every_state_with_its_count,
     the_public_page_lists_decided_open_cases_and_no_personal_data,
     the_hearing_page_answers_by_token_once,
+    the_meeting_form_offers_the_bodies_that_meet_in_the_region,
 );

@@ -1,4 +1,4 @@
-//! Meetings of a region's steering group and committee, their ordered agendas, and minutes.
+//! Meetings of a region's bodies (steering group, committee, councils, regionsråd), their ordered agendas, and minutes.
 //! A case goes on an agenda only while it awaits that body, and before the material deadline
 //! unless the secretariat overrides it — which the journal records.
 
@@ -58,6 +58,13 @@ pub struct MeetingView {
     /// When the secretariat published the agenda; until then it is a draft.
     pub published_at: Option<DateTime<Utc>>,
     pub agenda: Vec<AgendaEntry>,
+}
+
+/// A body that holds meetings, with the region's name for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MeetingBody {
+    pub body: Body,
+    pub name: String,
 }
 
 /// One decision taken at a meeting.
@@ -170,11 +177,7 @@ impl Engine {
         actor: &Actor,
         region: &str,
     ) -> Result<Vec<MeetingView>, EngineError> {
-        let region = self
-            .region_by_slug(region)
-            .await?
-            .filter(|r| actor.roles_in(&r.slug).is_some())
-            .ok_or(EngineError::NotFound { what: "region" })?;
+        let region = self.member_region(actor, region).await?;
         let meetings = meeting::Entity::find()
             .filter(meeting::Column::RegionId.eq(region.id))
             .order_by_asc(meeting::Column::HeldOn)
@@ -185,6 +188,49 @@ impl Engine {
             views.push(self.meeting_view(meeting, &region).await?);
         }
         Ok(views)
+    }
+
+    /// The bodies the secretariat plans meetings for in `region`, with the region's names for
+    /// them: those that decide in a stage of a definition of the region in force today or
+    /// starting later (so December's secretariat can plan January's council meetings), each
+    /// council by its own name.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for a region the actor is not a member of.
+    pub async fn meeting_bodies(
+        &self,
+        actor: &Actor,
+        region: &str,
+    ) -> Result<Vec<MeetingBody>, EngineError> {
+        let region = self.member_region(actor, region).await?;
+        let today = self.today();
+        let current: Vec<_> = self
+            .workflows
+            .definitions()
+            .iter()
+            .filter(|d| d.region.as_str() == region.slug)
+            .filter(|d| d.valid_to.is_none_or(|to| today <= to))
+            .collect();
+        let decided_in_current = |body: Body| {
+            body.deciding_stage().is_some_and(|stage| {
+                current
+                    .iter()
+                    .any(|d| d.states.iter().any(|s| s.stage == stage))
+            })
+        };
+        let councils = self.council_ids_of(region.id).await?;
+        let mut bodies = Vec::new();
+        for body in policy::meeting::meeting_bodies(&councils) {
+            if current.is_empty() || decided_in_current(body) {
+                let named_by = current
+                    .iter()
+                    .copied()
+                    .find(|d| d.bodies.name_of(body).is_some());
+                let name = self.body_name(named_by, body, &body.key()).await?;
+                bodies.push(MeetingBody { body, name });
+            }
+        }
+        Ok(bodies)
     }
 
     /// One meeting with its agenda in order.

@@ -10,18 +10,27 @@ use crate::workflow::State;
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
+/// The bodies of a region with the councils `region_councils` that hold meetings: the steering
+/// group and the committee, and once the region has councils each council and the regionsråd.
+pub fn meeting_bodies(region_councils: &BTreeSet<i64>) -> Vec<Body> {
+    let mut bodies = vec![Body::SteeringGroup, Body::Committee];
+    if !region_councils.is_empty() {
+        bodies.extend(region_councils.iter().map(|id| Body::Council(*id)));
+        bodies.push(Body::RegionalCouncil);
+    }
+    bodies
+}
+
 /// The body a meeting is planned for, from its key, in a region with the councils
 /// `region_councils` (none before the reform).
 ///
 /// # Errors
 /// A field error on `body` for a key that is no body of the region holding meetings.
 pub fn meeting_body(raw: &str, region_councils: &BTreeSet<i64>) -> Result<Body, FieldError> {
-    let body = raw.parse::<Body>().ok().filter(|b| match b {
-        Body::SteeringGroup | Body::Committee => true,
-        Body::Council(id) => region_councils.contains(id),
-        Body::RegionalCouncil => !region_councils.is_empty(),
-        Body::Secretariat => false,
-    });
+    let body = raw
+        .parse::<Body>()
+        .ok()
+        .filter(|b| meeting_bodies(region_councils).contains(b));
     body.ok_or_else(|| {
         FieldError::new(
             "body",

@@ -1,7 +1,8 @@
-//! A region's sundhedsråd (the 2027 reform's councils) with the municipalities of their areas,
-//! and the administrator's form that moves a municipality to another council with a reason.
-//! Every member of the region reads the list; only its administrators see the form, and the
-//! engine decides who may move (administrator in the region).
+//! A region's sundhedsråd (the 2027 reform's councils) with the municipalities of their areas
+//! and the members who sit on them; the administrator's forms that move a municipality to
+//! another council with a reason, and seat or unseat a member. Every member of the region
+//! reads the list; only its administrators see the forms, and the engine decides who may
+//! change them (administrator in the region).
 
 use super::PageState;
 use super::admin_organisations::chosen_region;
@@ -34,10 +35,21 @@ struct MunicipalityRow {
 }
 
 #[derive(Debug, Serialize)]
+struct MemberRow {
+    id: i64,
+    name: String,
+}
+
+#[derive(Debug, Serialize)]
 struct CouncilSection {
     id: i64,
     name: String,
     municipalities: Vec<MunicipalityRow>,
+    members: Vec<MemberRow>,
+    /// For administrators: the region's holders of the council role not yet on it.
+    seat_choices: Vec<Choice>,
+    /// The seat form's error, when a seating on this council was refused.
+    seat_error: Option<String>,
 }
 
 /// The form that moves a municipality: what was chosen and typed, and each field's error.
@@ -63,12 +75,41 @@ struct CouncilsView {
     councils: Vec<CouncilSection>,
     /// Only for the region's administrators, and only when the region has councils.
     form: Option<MoveFormView>,
+    /// Whether the user may seat and unseat members (the region's administrators).
+    can_seat: bool,
+    /// "<name> sits on <council>" or "<name> no longer sits on <council>", after a change.
+    seated: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CouncilsQuery {
     region: Option<String>,
     moved: Option<i64>,
+    /// After a seating: the council and member, and whether they now sit on it.
+    council: Option<i64>,
+    member: Option<i64>,
+    seated: Option<bool>,
+}
+
+/// A seating or unseating as submitted.
+#[derive(Debug, Default, Deserialize)]
+pub struct SeatForm {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    council_id: String,
+    #[serde(default)]
+    user_id: String,
+    /// `true` to seat, `false` to take off the council.
+    #[serde(default)]
+    seat: String,
+}
+
+/// What a page shows after a seating: the change made, or the refusal on one council's form.
+#[derive(Debug, Default)]
+struct SeatOutcome {
+    done: Option<(i64, i64, bool)>,
+    refused: Option<(i64, String)>,
 }
 
 /// The move as submitted: ids as text, so that an empty choice comes back as a field error.
@@ -113,8 +154,49 @@ async fn councils_view(
     moved: Option<i64>,
     typed: &MoveForm,
     errors: ErrorSummary,
+    seating: SeatOutcome,
 ) -> Result<CouncilsView, PageError> {
     let councils: Vec<CouncilView> = state.engine.councils(&user.actor, region).await?;
+    let can_seat = user.actor.has_role(region, Role::Admin) && !councils.is_empty();
+    let candidates: Vec<(i64, String)> = if can_seat {
+        state
+            .engine
+            .user_directory(&user.actor)
+            .await?
+            .users
+            .into_iter()
+            .filter(|u| {
+                u.roles
+                    .iter()
+                    .any(|r| r.region == region && r.role == Role::Council)
+            })
+            .map(|u| (u.id, format!("{} ({})", u.name, u.email)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let seated = match seating.done.and_then(|(council, member, seated)| {
+        let c = councils.iter().find(|c| c.id == council)?;
+        let name = candidates
+            .iter()
+            .find(|(id, _)| *id == member)
+            .map(|(_, name)| name.clone())?;
+        Some((c.name.clone(), name, seated))
+    }) {
+        Some((council, member, seated)) => Some(state.views.text(
+            user.lang,
+            if seated {
+                "admin_councils.seated"
+            } else {
+                "admin_councils.unseated"
+            },
+            &[("member", &member), ("council", &council)],
+        )?),
+        None => None,
+    };
+    let choose_member = state
+        .views
+        .text(user.lang, "admin_councils.choose_member", &[])?;
     let names = state.engine.regions().await?;
     let name_of = |slug: &str| {
         names
@@ -185,6 +267,31 @@ async fn councils_view(
     let sections = councils
         .into_iter()
         .map(|c| CouncilSection {
+            seat_choices: if can_seat {
+                choices(
+                    choose_member.clone(),
+                    candidates
+                        .iter()
+                        .filter(|(id, _)| c.members.iter().all(|m| m.id != *id))
+                        .cloned(),
+                    "",
+                )
+            } else {
+                Vec::new()
+            },
+            seat_error: seating
+                .refused
+                .as_ref()
+                .filter(|(council, _)| *council == c.id)
+                .map(|(_, message)| message.clone()),
+            members: c
+                .members
+                .into_iter()
+                .map(|m| MemberRow {
+                    id: m.id,
+                    name: m.name,
+                })
+                .collect(),
             id: c.id,
             name: c.name,
             municipalities: c
@@ -207,6 +314,8 @@ async fn councils_view(
         errors,
         councils: sections,
         form,
+        can_seat,
+        seated,
     })
 }
 
@@ -224,6 +333,14 @@ pub async fn list_councils(
         query.moved,
         &MoveForm::default(),
         ErrorSummary::default(),
+        SeatOutcome {
+            done: query
+                .council
+                .zip(query.member)
+                .zip(query.seated)
+                .map(|((c, m), s)| (c, m, s)),
+            refused: None,
+        },
     )
     .await?;
     state.views.render(
@@ -263,7 +380,77 @@ pub async fn move_municipality(
         Err(other) => return Err(other.into()),
     };
     let errors = field_errors(&state.views, user.lang, "admin_councils", &problems);
-    let view = councils_view(&state, &user, &region, None, &form, errors).await?;
+    let view = councils_view(
+        &state,
+        &user,
+        &region,
+        None,
+        &form,
+        errors,
+        SeatOutcome::default(),
+    )
+    .await?;
+    state.views.render_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "admin/councils",
+        &user.chrome("admin_councils.title"),
+        &view,
+    )
+}
+
+/// Seats a member on a council (or takes them off it) and returns to the list at that council;
+/// a refusal comes back beside that council's form and in the error summary.
+pub async fn seat_member(
+    State(state): State<PageState>,
+    CsrfForm { user, form }: CsrfForm<SeatForm>,
+) -> Result<Response, PageError> {
+    let region = chosen_region(&user, Some(&form.region));
+    let id = |raw: &str| raw.trim().parse::<i64>().unwrap_or(0);
+    let (council, member, seat) = (
+        id(&form.council_id),
+        id(&form.user_id),
+        form.seat.trim() != "false",
+    );
+    let refusal = match state
+        .engine
+        .set_council_seat(&user.actor, &region, council, member, seat)
+        .await
+    {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/admin/councils?region={}&council={council}&member={member}&seated={seat}#council-{council}",
+                encode_query_value(&region)
+            )));
+        }
+        Err(EngineError::Invalid(problems)) => {
+            field_errors(&state.views, user.lang, "admin_councils", &problems)
+                .items
+                .into_iter()
+                .map(|item| item.message)
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        Err(EngineError::NotFound { what: "user" }) => {
+            state
+                .views
+                .text(user.lang, "admin_councils.field_errors.user_id", &[])?
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let errors = ErrorSummary::single(&format!("seat-{council}"), refusal.clone());
+    let view = councils_view(
+        &state,
+        &user,
+        &region,
+        None,
+        &MoveForm::default(),
+        errors,
+        SeatOutcome {
+            done: None,
+            refused: Some((council, refusal)),
+        },
+    )
+    .await?;
     state.views.render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "admin/councils",

@@ -1,4 +1,5 @@
-//! The steering group's approval screen and the committee's decision screen: one meeting, its
+//! The decision screen of a body's meeting (the steering group's approval, the committee's or
+//! the regionsråd's decision, a council's recommendation): one meeting, its
 //! items in agenda order, each with its decision document (Sagsfremstilling, Økonomiske
 //! konsekvenser, Indstilling) and exactly the decisions the reader may take on it now.
 
@@ -11,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use overdrag_engine::EngineError;
+use overdrag_engine::domain::body::Body;
 use overdrag_engine::render::decision_document::DecisionDocument;
 use overdrag_engine::workflow::machine::Refusal;
 use serde::{Deserialize, Serialize};
@@ -60,7 +62,8 @@ struct DecideView {
     id: i64,
     title: String,
     body_name: String,
-    committee: bool,
+    /// The i18n key of the screen's heading, which names what the body does here.
+    title_key: &'static str,
     held_on: String,
     published: bool,
     member_of_body: bool,
@@ -152,7 +155,7 @@ async fn decide_view(
         id: meeting.id,
         title: meeting.title,
         body_name: meeting.body_name,
-        committee: meeting.body == overdrag_engine::domain::body::Body::Committee,
+        title_key: title_key(meeting.body),
         held_on: long_date(user.lang, meeting.held_on),
         published: meeting.published_at.is_some(),
         member_of_body: sheet.member_of_body,
@@ -160,11 +163,12 @@ async fn decide_view(
     })
 }
 
-fn title_key(view: &DecideView) -> &'static str {
-    if view.committee {
-        "decide.committee_title"
-    } else {
-        "decide.steering_title"
+fn title_key(body: Body) -> &'static str {
+    match body {
+        Body::Committee => "decide.committee_title",
+        Body::Council(_) => "decide.council_title",
+        Body::RegionalCouncil => "decide.regional_council_title",
+        Body::SteeringGroup | Body::Secretariat => "decide.steering_title",
     }
 }
 
@@ -177,7 +181,7 @@ pub async fn decision_screen(
     let view = decide_view(&state, &user, id, None).await?;
     state
         .views
-        .render("meetings/decide", &user.chrome(title_key(&view)), &view)
+        .render("meetings/decide", &user.chrome(view.title_key), &view)
 }
 
 /// A decision on one item: the transition, the case version the reader saw, and a comment.
@@ -251,7 +255,7 @@ pub async fn decide(
     state.views.render_with_status(
         status,
         "meetings/decide",
-        &user.chrome(title_key(&view)),
+        &user.chrome(view.title_key),
         &view,
     )
 }

@@ -150,22 +150,20 @@ async fn meetings_page(
     } else {
         typed.body.as_str()
     };
-    // The bodies whose meetings decide cases today; the 2027 councils join once their
-    // stage is in the workflows.
-    let keys = [Body::SteeringGroup, Body::Committee].map(Body::key);
-    let bodies = keys
-        .iter()
-        .map(String::as_str)
+    let bodies = state
+        .engine
+        .meeting_bodies(&user.actor, region)
+        .await?
+        .into_iter()
         .map(|b| {
-            Ok(Choice {
-                value: b.to_owned(),
-                label: state
-                    .views
-                    .text(user.lang, &format!("meetings.body_{b}"), &[])?,
-                selected: b == body,
-            })
+            let value = b.body.key();
+            Choice {
+                selected: value == body,
+                value,
+                label: b.name,
+            }
         })
-        .collect::<Result<_, PageError>>()?;
+        .collect();
     Ok(MeetingsView {
         region: region.to_owned(),
         regions,

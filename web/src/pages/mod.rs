@@ -151,6 +151,7 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
             "/admin/councils/moves",
             post(admin_councils::move_municipality),
         )
+        .route("/admin/councils/seats", post(admin_councils::seat_member))
         .route("/admin/outbox", get(admin_outbox::list_outbox))
         .route("/admin/reform", get(admin_reform::reform_page))
         .route("/admin/reform/apply", post(admin_reform::apply_reform))
