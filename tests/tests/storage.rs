@@ -1545,7 +1545,16 @@ async fn a_hearing_closes_on_its_quorum_and_refuses_late_answers(db: &TestDb) {
         "the deadline has not passed and not everyone answered"
     );
     let seen = engine.case(&s.secretariat, case.id).await.unwrap();
-    assert!(blocked(&seen).unwrap()[0].contains("løber til"));
+    // Enough answered for the quorum, but the others may answer until the deadline: the
+    // refusal says so, with the date written the Danish way.
+    let reason = &blocked(&seen).unwrap()[0];
+    assert!(reason.contains("og det er nok"), "{reason}");
+    assert!(
+        reason.contains(&overdrag_engine::render::danish::danish_date(
+            opened.hearing.deadline
+        )),
+        "{reason}"
+    );
 
     // After the deadline: the majority answered, so the hearing is closed; late answers are refused.
     let after = opened

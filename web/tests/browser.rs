@@ -296,8 +296,41 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         self.assert_only_own_assets().await;
+        self.assert_choices_beside_labels(name).await;
         self.assert_accessible(name).await;
         self.screenshot(name).await;
+    }
+
+    /// Every checkbox and radio button is drawn where its label is (DKFDS draws the box on the
+    /// label and places the real input over it; outside its form group it lands at the page's
+    /// corner).
+    async fn assert_choices_beside_labels(&self, name: &str) {
+        let misplaced = self
+            .script(
+                "return [...document.querySelectorAll('input[type=checkbox], input[type=radio]')].flatMap(input => {
+                    const label = document.querySelector('label[for=\"' + input.id + '\"]');
+                    if (!label) return [input.id + ': no label'];
+                    const a = input.getBoundingClientRect(), b = label.getBoundingClientRect();
+                    const beside = Math.abs(a.left - b.left) < 40 && Math.abs(a.top - b.top) < 32;
+                    return beside ? [] : [input.id + ' at (' + a.left + ', ' + a.top + '), its label at (' + b.left + ', ' + b.top + ')'];
+                 });",
+            )
+            .await;
+        let misplaced: Vec<String> = serde_json::from_value(misplaced).unwrap_or_default();
+        assert!(
+            misplaced.is_empty(),
+            "{name}: choices away from their labels: {misplaced:?}"
+        );
+    }
+
+    /// Whether the element `selector` is on screen (its top within the window).
+    async fn in_view(&self, selector: &str) -> bool {
+        let top = self
+            .script(&format!(
+                "const e = document.querySelector({selector:?}); if (!e) return null; const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;"
+            ))
+            .await;
+        top == Value::Bool(true)
     }
 
     /// axe-core finds no violation of the WCAG 2.1 A and AA rules on the page.
@@ -600,6 +633,11 @@ async fn a_person_logs_in_through_the_form_and_sees_their_front_page() {
         .await
         .unwrap();
     assert!(header.contains("Logget ind som Test proposer"), "{header}");
+    // A proposer is offered only pages they may open: no administration.
+    let admin_links = b
+        .script("return [...document.querySelectorAll('a[href^=\"/admin\"]')].map(a => a.getAttribute('href'))")
+        .await;
+    assert_eq!(admin_links, json!([]), "no link that answers 403");
     b.logout().await;
     assert_eq!(b.location().await, "/login");
     b.finish().await;
@@ -944,15 +982,30 @@ async fn a_case_goes_from_proposal_to_committee_decision_in_the_browser() {
         ("running_costs-0", "0"),
         ("savings-0", "1100000"),
         ("one_off_costs-1", "50000"),
-        ("running_costs-1", "1200000"),
+        ("running_costs-1", "1,2 mio."),
         ("savings-1", "0"),
     ] {
         b.fill(field, value).await;
     }
+    // A figure that is no whole number of kroner: the summary's link lands at the row's field
+    // with the row's message still in view above it.
+    b.click_button("Gem økonomien").await;
+    b.click_css(".alert-error a", "economics-summary-link-followed")
+        .await;
+    assert_eq!(
+        b.script("return document.activeElement.id").await,
+        "running_costs-1"
+    );
+    assert!(
+        b.in_view("#running_costs-1-error").await,
+        "the row's message is in view"
+    );
+    // Danish thousands separators are read as people type them.
+    b.fill("running_costs-1", "1.200.000").await;
     b.click_button("Tilføj række").await;
     assert_eq!(
         b.value_of("running_costs-1").await,
-        "1200000",
+        "1.200.000",
         "typed values survive"
     );
     b.fill("party-2", &aarhus.to_string()).await;
@@ -985,10 +1038,46 @@ async fn a_case_goes_from_proposal_to_committee_decision_in_the_browser() {
         .await;
     b.logout().await;
 
-    // A steering-group member recommends it on the approval screen.
+    // A steering-group member recommends it on the approval screen. Rejecting is set apart
+    // and asks for its reason before anything is sent; a blank reason the server refuses
+    // opens the page at the message, not at the top.
     b.login("styregruppe@rm.dk", PASSWORD).await;
-    b.goto(&format!("/meetings/{steering_meeting}/decide"))
+    let screen = format!("/meetings/{steering_meeting}/decide");
+    b.goto(&screen).await;
+    let primary = b
+        .script("return [...document.querySelectorAll('.button-primary')].map(e => e.textContent.trim())")
         .await;
+    assert_eq!(
+        primary,
+        json!(["Indstil til godkendelse i Sundhedssamarbejdsudvalget"]),
+        "the Indstilling's decision leads"
+    );
+    b.click_css(".od-other-decisions summary", "other-decisions")
+        .await;
+    b.click_button("Afvis").await;
+    assert_eq!(b.location().await, screen, "nothing was sent");
+    let reason = format!("comment-{case_id}-reject");
+    assert_eq!(
+        b.script(&format!(
+            "return document.getElementById('{reason}').validity.valueMissing"
+        ))
+        .await,
+        json!(true),
+        "the browser asks for the reason"
+    );
+    b.fill("Begrundelse for «Afvis» (skal udfyldes)", "   ")
+        .await;
+    b.click_button("Afvis").await;
+    assert_eq!(
+        b.script("return location.hash").await,
+        json!(format!("#decide-{case_id}"))
+    );
+    assert!(
+        b.in_view(&format!("#decide-{case_id} .alert-error")).await,
+        "the refusal is in view"
+    );
+    b.screenshot("refusal-in-view").await;
+    b.goto(&screen).await;
     b.fill("comment", "Styregruppen anbefaler forslaget.").await;
     b.click_button("Indstil til godkendelse i Sundhedssamarbejdsudvalget")
         .await;

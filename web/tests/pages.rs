@@ -79,7 +79,20 @@ async fn an_admin_adds_a_user_and_a_role(db: &TestDb) {
     member(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
     let mut admin = Browser::new(&db.engine);
     admin.log_in("admin@rsyd.dk", PASSWORD).await;
-    let csrf = admin.get("/admin/users").await.csrf();
+    let users = admin.get("/admin/users").await;
+    let csrf = users.csrf();
+    // The administrator sees which role each option grants.
+    let roles = users.options("role");
+    for role in [
+        "Forslagsstiller",
+        "Sekretariat",
+        "Økonom",
+        "Sundhedsråd",
+        "Administrator",
+    ] {
+        assert!(roles.iter().any(|r| r == role), "{role} in {roles:?}");
+    }
+    assert!(!roles.iter().any(|r| r == "Rolle"), "{roles:?}");
 
     let added = admin
         .post(

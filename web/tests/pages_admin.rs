@@ -13,13 +13,6 @@ use overdrag_engine::domain::description::ProfessionalDescription;
 use overdrag_engine::{Actor, Engine};
 use overdrag_tests::{TestDb, on_both_databases, party, person};
 
-impl Page {
-    /// How often `needle` occurs in the page.
-    fn count(&self, needle: &str) -> usize {
-        self.body.matches(needle).count()
-    }
-}
-
 /// Logs in a new admin of Syddanmark.
 async fn syddanmark_admin(db: &TestDb) -> (Actor, Browser) {
     let actor = member(&db.engine, "admin@rsyd.dk", "syddanmark", "admin").await;
@@ -558,8 +551,17 @@ async fn the_councils_page_lists_the_regions_councils_and_an_admin_moves_a_munic
     );
     assert!(page.body.contains("action=\"/admin/councils/moves\""));
     assert!(
-        page.body.contains("href=\"/admin/councils\""),
-        "linked in the menu"
+        page.body.contains(
+            "<li class=\"active\"><a href=\"/admin\" class=\"nav-link\" aria-current=\"page\">"
+        ),
+        "the menu's administration entry is marked current: {}",
+        page.body
+    );
+    let admin_home = browser.get("/admin").await;
+    assert_eq!(admin_home.status, StatusCode::OK, "{}", admin_home.body);
+    assert!(
+        admin_home.body.contains("href=\"/admin/councils\""),
+        "linked from the administration"
     );
     assert!(!page.body.contains("<script"));
 
@@ -922,22 +924,32 @@ async fn the_admin_pages_are_english_after_the_switch_and_the_menu_links_them() 
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(page.body.contains("<html lang=\"en\">"));
         assert!(!page.body.contains("<script"));
-        for link in [
-            "href=\"/settings\"",
-            "href=\"/admin/organisations\"",
-            "href=\"/admin/outbox\"",
-        ] {
+        for link in ["href=\"/settings\"", "href=\"/admin\""] {
             assert!(page.body.contains(link), "{link}");
         }
+    }
+    let admin_home = admin.get("/admin").await;
+    assert_eq!(admin_home.status, StatusCode::OK, "{}", admin_home.body);
+    assert!(admin_home.body.contains("<h1>Administration</h1>"));
+    for link in [
+        "href=\"/admin/users\"",
+        "href=\"/admin/organisations\"",
+        "href=\"/admin/councils\"",
+        "href=\"/admin/outbox\"",
+        "href=\"/admin/reform\"",
+    ] {
+        assert!(admin_home.body.contains(link), "{link}");
     }
     let mut anne = Browser::new(&db.engine);
     anne.sign_in("anne@ouh.dk").await;
     let front = anne.get("/").await;
     assert!(front.body.contains("href=\"/settings\""));
     assert!(
-        !front.body.contains("href=\"/admin/outbox\""),
+        !front.body.contains("href=\"/admin"),
         "no admin links for a proposer"
     );
+    let refused = anne.get("/admin").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
 }
 
 #[tokio::test]

@@ -77,6 +77,15 @@ async fn a_proposer_creates_and_submits_a_case_and_the_secretariat_accepts_it(db
     let form = anne.get("/cases/new").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("Odense Kommune"), "{}", form.body);
+    // Each option reads as itself, never as the list's label (the select partial once showed
+    // the label as every option).
+    assert_eq!(form.options("region"), ["Region Syddanmark"]);
+    let kinds = form.options("kind");
+    assert!(kinds.len() >= 2, "{kinds:?}");
+    assert!(
+        kinds.iter().all(|k| k != "Sagstype" && !k.is_empty()),
+        "{kinds:?}"
+    );
     let csrf = form.csrf();
     let refused = anne
         .post(
@@ -125,6 +134,14 @@ async fn a_proposer_creates_and_submits_a_case_and_the_secretariat_accepts_it(db
     // Submitting is blocked, with the reason, until the description is complete.
     let page = anne.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
+    let number = engine.case(&proposer, id).await.unwrap().number;
+    assert!(
+        page.body.contains(&format!(
+            "<title>{number} IV-antibiotika i eget hjem – Sag – Overdrag</title>"
+        )),
+        "the page title names the case: {}",
+        &page.body[..400.min(page.body.len())]
+    );
     assert!(page.body.contains("IV-antibiotika i eget hjem"));
     assert!(page.body.contains("step-indicator"));
     assert!(
@@ -805,7 +822,7 @@ async fn the_case_page_names_the_councils_of_its_municipalities(db: &TestDb) {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
         page.body.contains(
-            "<dt>Sundhedsråd</dt><dd><ul class=\"nobullet-list od-councils\"><li>Sundhedsråd Fyn</li><li>Sundhedsråd Sydvestjylland</li></ul></dd>"
+            "<dt id=\"councils\">Sundhedsråd</dt><dd><ul class=\"nobullet-list od-councils\"><li>Sundhedsråd Fyn</li><li>Sundhedsråd Sydvestjylland</li></ul></dd>"
         ),
         "{}",
         page.body
@@ -820,7 +837,9 @@ async fn the_case_page_names_the_councils_of_its_municipalities(db: &TestDb) {
     .await;
     let english = anne.get(&format!("/cases/{id}")).await;
     assert!(
-        english.body.contains("<dt>Health councils</dt>"),
+        english
+            .body
+            .contains("<dt id=\"councils\">Health councils</dt>"),
         "{}",
         english.body
     );
@@ -840,6 +859,118 @@ async fn the_case_page_names_the_councils_of_its_municipalities(db: &TestDb) {
     assert!(!page.body.contains("Sundhedsråd"), "{}", page.body);
 }
 
+/// A 2027 case between a hospital and general practice has no municipality to give it its
+/// councils: the secretariat's case page says so as the next step and offers the choice; a
+/// choice without councils or reason comes back with both kept and linked; a proposer sees the
+/// next step but no form.
+async fn the_secretariat_chooses_the_councils_of_a_case_without_a_municipality(db: &TestDb) {
+    let engine = overdrag_tests::engine_in_2027(&db.engine);
+    let engine = &engine;
+    let proposer = member(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    member(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let general_practice = engine
+        .parties("syddanmark")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.kind == "general_practice")
+        .expect("general practice in Syddanmark")
+        .id;
+    let input = NewCase {
+        region: "syddanmark".into(),
+        title: "Opfølgning på KOL efter udskrivelse".into(),
+        kind: "transfer".into(),
+        giving_party_id: party(engine, "syddanmark", "Odense Universitetshospital").await,
+        receiving_party_id: general_practice,
+    };
+    let case = engine.create_case(&proposer, input).await.unwrap();
+    assert!(case.councils.is_empty());
+    let path = format!("/cases/{}", case.id);
+
+    let mut anne = Browser::logged_in(engine, "anne@ouh.dk").await;
+    let page = anne.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Næste skridt"), "{}", page.body);
+    assert!(!page.body.contains("id=\"choose-councils\""));
+
+    let mut mette = Browser::logged_in(engine, "mette@rsyd.dk").await;
+    let page = mette.get(&path).await;
+    assert!(
+        page.body.contains("id=\"choose-councils\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.count("name=\"council_ids\""),
+        4,
+        "the region's four councils"
+    );
+    let fyn = engine
+        .councils(&proposer, "syddanmark")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Sundhedsråd Fyn")
+        .unwrap()
+        .id
+        .to_string();
+    let action = format!("{path}/councils");
+    let version = case.version.to_string();
+
+    let refused = mette
+        .post(
+            &action,
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &version),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("href=\"#council_ids\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("href=\"#reason\""),
+        "{}",
+        refused.body
+    );
+
+    let chosen = mette
+        .post(
+            &action,
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &version),
+                ("council_ids", &fyn),
+                ("reason", "Praksis på Fyn løser opgaven"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    assert_eq!(chosen.location(), format!("{path}#councils"));
+    let after = mette.get(&path).await;
+    assert!(
+        after.body.contains("<li>Sundhedsråd Fyn</li>"),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains(&format!(
+        "id=\"council-{fyn}\" name=\"council_ids\" value=\"{fyn}\" checked"
+    )));
+    let councils = engine.case(&proposer, case.id).await.unwrap().councils;
+    assert_eq!(councils.len(), 1);
+    assert_eq!(councils[0].name, "Sundhedsråd Fyn");
+}
+
 on_both_databases!(
     the_case_page_names_the_councils_of_its_municipalities,
     a_proposer_creates_and_submits_a_case_and_the_secretariat_accepts_it,
@@ -851,4 +982,5 @@ on_both_databases!(
     the_case_files_download_with_their_type_and_name,
     my_tasks_show_what_waits_for_me_overdue_first,
     the_secretariat_opens_the_hearing_and_sees_the_answers,
+    the_secretariat_chooses_the_councils_of_a_case_without_a_municipality,
 );

@@ -383,6 +383,26 @@ async fn the_steering_group_recommends_and_the_committee_approves_on_their_scree
         "only the body's decisions"
     );
     assert!(!page.body.contains("value=\"approve\""));
+    // The Indstilling's decision leads as the one primary action; rejecting and returning are
+    // folded away below it, each asking for its reason before it is sent, and every form
+    // returns to the item's decision area.
+    let at = |needle: &str| {
+        page.body
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {}", page.body))
+    };
+    assert_eq!(page.count("button button-primary"), 1, "{}", page.body);
+    assert!(at("value=\"recommend\"") < at("button button-primary"));
+    assert!(at("button button-primary") < at("<details class=\"details od-other-decisions\""));
+    assert!(at("<details class=\"details od-other-decisions\"") < at("value=\"reject\""));
+    assert!(page.body.contains(&format!(
+        "id=\"comment-{}-reject\" name=\"comment\" rows=\"3\" aria-describedby=\"comment-{}-reject-hint\" required",
+        case.id, case.id
+    )));
+    assert!(page.body.contains(&format!(
+        "action=\"/meetings/{steering_meeting}/decide/{}#decide-{}\"",
+        case.id, case.id
+    )));
 
     // Rejecting needs a reason: refused, the case unchanged.
     let version = case.version.to_string();
@@ -406,7 +426,13 @@ async fn the_steering_group_recommends_and_the_committee_approves_on_their_scree
     assert!(
         refused
             .body
-            .contains(&format!("href=\"#comment-{}\"", case.id))
+            .contains(&format!("href=\"#comment-{}-reject\"", case.id))
+    );
+    assert!(
+        refused
+            .body
+            .contains("<details class=\"details od-other-decisions\" open>"),
+        "the refused decision is unfolded"
     );
     assert_eq!(
         engine.case(&s.proposer, case.id).await.unwrap().state,

@@ -45,6 +45,9 @@ pub struct CaseActions {
     /// The case is in hearing and its hearing has not been opened yet.
     pub open_hearing: bool,
     pub attach_documents: bool,
+    /// The case has no municipal party to give it its councils, its workflow has a council
+    /// stage still ahead or under way, and the actor is the secretariat, who chooses them.
+    pub choose_councils: bool,
     /// The stages of the case's workflow in order (rejected and withdrawn left out).
     pub progress: Vec<ProgressStep>,
     /// Rejected or withdrawn, when the case ended that way.
@@ -64,16 +67,19 @@ impl Engine {
         let visible = self.visible(actor, case_id).await?;
         let file = CaseFile::load(&self.db, case_id).await?;
         let events = journal::events_of(&self.db, case_id).await?;
-        self.actions_of(actor, &visible, &file, &events)
+        let municipal_party = self.has_municipal_party(&visible.case, &file).await?;
+        self.actions_of(actor, &visible, &file, &events, municipal_party)
     }
 
-    /// What `actor` may do with the visible case, from its loaded file and journal.
+    /// What `actor` may do with the visible case, from its loaded file and journal;
+    /// `municipal_party` when a municipality is a party, whose area gives the case its councils.
     pub(super) fn actions_of(
         &self,
         actor: &Actor,
         visible: &Visible,
         file: &CaseFile,
         events: &[journal_event::Model],
+        municipal_party: bool,
     ) -> Result<CaseActions, EngineError> {
         let case = &visible.case;
         let def = self.definition_of(case)?;
@@ -145,6 +151,9 @@ impl Engine {
             plan_implementation: may(CaseAction::PlanImplementation),
             open_hearing: may(CaseAction::OpenHearing { already_open }),
             attach_documents: may(CaseAction::AttachDocument),
+            choose_councils: state.stage <= Stage::Council
+                && def.states.iter().any(|s| s.stage == Stage::Council)
+                && may(CaseAction::ChooseCouncils { municipal_party }),
             progress,
             ended,
         })

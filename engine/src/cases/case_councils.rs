@@ -37,11 +37,8 @@ impl Engine {
             ..Parts::NONE
         };
         let file = CaseFile::load_parts(&self.db, case.id, parts).await?;
-        let derived = self
-            .councils_of(super::read::case_parties(case, &file))
-            .await?;
         let action = CaseAction::ChooseCouncils {
-            municipal_party: !derived.is_empty(),
+            municipal_party: self.has_municipal_party(case, &file).await?,
         };
         self.permit(actor, &visible, action).await?;
         let chosen: BTreeSet<i64> = council_ids.iter().copied().collect();
@@ -145,6 +142,19 @@ impl Engine {
     }
 
     /// The case's councils: from its municipal parties, or else those the secretariat chose.
+    /// Whether a municipality is among the case's parties (giving, receiving or heard), whose
+    /// area gives the case its councils.
+    pub(super) async fn has_municipal_party(
+        &self,
+        case: &handover_case::Model,
+        file: &CaseFile,
+    ) -> Result<bool, EngineError> {
+        Ok(!self
+            .councils_of(super::read::case_parties(case, file))
+            .await?
+            .is_empty())
+    }
+
     pub(crate) async fn councils_of_case(
         &self,
         case: &handover_case::Model,

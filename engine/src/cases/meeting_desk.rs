@@ -43,6 +43,9 @@ pub struct DecisionItem {
     /// The body's decisions the reader may take on the case now (blocked ones with reasons);
     /// empty once decided, or for a reader who is not a member of the body.
     pub decisions: Vec<AvailableTransition>,
+    /// Of `decisions`, the one the Indstilling proposes: the case goes on to the next step
+    /// without conditions (approve, recommend), so it needs no comment.
+    pub proposed: Option<String>,
     /// The decisions taken on the case at this meeting.
     pub decided: Vec<MinuteEntry>,
 }
@@ -139,11 +142,11 @@ impl Engine {
                 && file
                     .current_meeting(meeting.body)
                     .is_some_and(|m| m.id == meeting.id);
-            let decisions = if awaiting_decision && member_of_body {
+            let (decisions, proposed) = if awaiting_decision && member_of_body {
                 self.body_decisions(&case.available_transitions, case.id)
                     .await?
             } else {
-                Vec::new()
+                (Vec::new(), None)
             };
             items.push(DecisionItem {
                 position: entry.position,
@@ -155,6 +158,7 @@ impl Engine {
                 awaiting_decision,
                 document,
                 decisions,
+                proposed,
                 decided: minutes
                     .decisions
                     .iter()
@@ -170,25 +174,36 @@ impl Engine {
         })
     }
 
-    /// Of the transitions the actor may take on the case, the decisions taken at a meeting.
+    /// Of the transitions the actor may take on the case, the decisions taken at a meeting, and
+    /// which of them the Indstilling proposes.
     async fn body_decisions(
         &self,
         available: &[AvailableTransition],
         case_id: i64,
-    ) -> Result<Vec<AvailableTransition>, EngineError> {
+    ) -> Result<(Vec<AvailableTransition>, Option<String>), EngineError> {
         let stored = handover_case::Entity::find_by_id(case_id)
             .one(&self.db)
             .await?
             .ok_or(EngineError::NotFound { what: "case" })?;
         let def = self.definition_of(&stored)?;
         let state = Self::state_of(def, &stored)?;
-        Ok(available
+        let at_meetings: Vec<_> = def
+            .transitions_from(&state.id)
+            .filter(|d| d.guards.contains(&Guard::OnAgenda))
+            .collect();
+        let decisions: Vec<AvailableTransition> = available
             .iter()
-            .filter(|t| {
-                def.transitions_from(&state.id)
-                    .any(|d| d.id.as_str() == t.id && d.guards.contains(&Guard::OnAgenda))
-            })
+            .filter(|t| at_meetings.iter().any(|d| d.id.as_str() == t.id))
             .cloned()
-            .collect())
+            .collect();
+        let proposed = at_meetings
+            .iter()
+            .filter(|d| !d.require_comment)
+            .filter_map(|d| Some((d, def.state(&d.to)?.stage)))
+            .find(|(_, to)| *to > state.stage && !to.is_terminal())
+            .map(|(d, _)| d.id.as_str())
+            .filter(|id| decisions.iter().any(|t| t.id == *id))
+            .map(str::to_owned);
+        Ok((decisions, proposed))
     }
 }

@@ -25,6 +25,7 @@ pub mod documents;
 pub mod hearings;
 pub mod list;
 pub mod meetings;
+pub mod next_step;
 pub mod page;
 pub mod revisions;
 pub mod view;
@@ -235,6 +236,15 @@ impl Engine {
             Some(region) => Ok(Some(region.clone())),
             None => Ok(region::Entity::find_by_id(id).one(&self.db).await?),
         }
+    }
+
+    /// The name of the region `slug` ("Region Syddanmark") as read at the start, for the pages'
+    /// headers; `None` for a region added since.
+    pub fn region_name(&self, slug: &str) -> Option<&str> {
+        self.regions
+            .iter()
+            .find(|r| r.slug == slug)
+            .map(|r| r.name.as_str())
     }
 
     /// The region named by `slug`; read from the database only when it was added after the start.

@@ -5,6 +5,7 @@ use super::Engine;
 use super::actions::CaseActions;
 use super::file::CaseFile;
 use super::hearings::HearingView;
+use super::next_step::NextStep;
 use super::view::{CaseView, JournalView};
 use crate::actor::Actor;
 use crate::error::EngineError;
@@ -17,6 +18,8 @@ pub struct CasePage {
     pub actions: CaseActions,
     pub hearing: Option<HearingView>,
     pub journal: JournalView,
+    /// What happens next and who takes the step; `None` once the case is over.
+    pub next_step: Option<NextStep>,
 }
 
 impl Engine {
@@ -30,15 +33,20 @@ impl Engine {
             CaseFile::load(&self.db, case_id),
             journal::events_of(&self.db, case_id),
         )?;
-        let actions = self.actions_of(actor, &visible, &file, &events)?;
+        let municipal_party = self.has_municipal_party(&visible.case, &file).await?;
+        let actions = self.actions_of(actor, &visible, &file, &events, municipal_party)?;
         let case = self.view_of(actor, &visible, &file).await?;
         let hearing = self.hearing_of(case_id, &file).await?;
+        let next_step = self
+            .next_step(self.definition_of(&visible.case)?, &case, &file)
+            .await?;
         let journal = self.journal_of(&visible, events).await?;
         Ok(CasePage {
             case,
             actions,
             hearing,
             journal,
+            next_step,
         })
     }
 }

@@ -156,11 +156,16 @@ pub fn document(
         .first()
         .map(|f| f.text.clone())
         .unwrap_or_default();
-    let kind = case.kind.label().da;
-    let summary = format!(
-        "{kind} af opgaven «{}» fra {} til {}. {task}",
-        case.title, case.giving_party.name, case.receiving_party.name
-    );
+    let summary = match case.kind {
+        CaseKind::Transfer => format!(
+            "Opgaven «{}» foreslås overdraget fra {} til {}. {task}",
+            case.title, case.giving_party.name, case.receiving_party.name
+        ),
+        CaseKind::NewTask => format!(
+            "Den nye opgave «{}» foreslås varetaget af {} i samarbejde med {}. {task}",
+            case.title, case.receiving_party.name, case.giving_party.name
+        ),
+    };
 
     let summary_economics = &case.economics.summary;
     let mut recommendations = vec![match case.kind {
@@ -291,7 +296,7 @@ pub fn document(
         region_name: case.region_name.clone(),
         number: case.number.clone(),
         title: case.title.clone(),
-        kind: kind.clone(),
+        kind: case.kind.label().da.clone(),
         giving_party: case.giving_party.name.clone(),
         receiving_party: case.receiving_party.name.clone(),
         state: case.state_label.da.clone(),

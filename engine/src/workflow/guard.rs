@@ -2,6 +2,7 @@
 
 use crate::domain::role::Side;
 use crate::domain::text::Label;
+use crate::render::danish::{danish_date, english_date};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -251,21 +252,44 @@ pub fn check(
                 Some(h) if h.deadline_passed => Label::new(
                     format!(
                         "Høringsfristen {} er udløbet, men kun {} af {} parter har svaret; det er ikke nok.",
-                        h.deadline, h.answered, h.parties
+                        danish_date(h.deadline),
+                        h.answered,
+                        h.parties
                     ),
                     format!(
                         "The hearing deadline {} has passed, but only {} of {} parties answered; that is not enough.",
-                        h.deadline, h.answered, h.parties
+                        english_date(h.deadline),
+                        h.answered,
+                        h.parties
+                    ),
+                ),
+                // Enough answers, but the others may still answer until the deadline.
+                Some(h) if h.quorum_met() => Label::new(
+                    format!(
+                        "{} af {} parter har svaret, og det er nok, men de øvrige kan svare til fristen {}. Sagen kan gå videre, når fristen er udløbet, eller før, hvis alle parter har svaret.",
+                        h.answered,
+                        h.parties,
+                        danish_date(h.deadline)
+                    ),
+                    format!(
+                        "{} of {} parties have answered, which is enough, but the others may answer until the deadline {}. The case can go on once the deadline has passed, or earlier if every party has answered.",
+                        h.answered,
+                        h.parties,
+                        english_date(h.deadline)
                     ),
                 ),
                 Some(h) => Label::new(
                     format!(
                         "Høringen løber til {}; {} af {} parter har svaret.",
-                        h.deadline, h.answered, h.parties
+                        danish_date(h.deadline),
+                        h.answered,
+                        h.parties
                     ),
                     format!(
                         "The hearing runs until {}; {} of {} parties have answered.",
-                        h.deadline, h.answered, h.parties
+                        english_date(h.deadline),
+                        h.answered,
+                        h.parties
                     ),
                 ),
             }

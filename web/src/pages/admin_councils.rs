@@ -7,8 +7,8 @@
 use super::PageState;
 use super::admin_organisations::chosen_region;
 use super::error::PageError;
-use super::forms::{ErrorSummary, FormField};
-use super::meetings::{Choice, field_errors};
+use super::forms::{Choice, ErrorSummary, FormField};
+use super::meetings::field_errors;
 use super::session::{CsrfForm, CurrentUser, encode_query_value, see_other};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -3,7 +3,7 @@
 
 use super::PageState;
 use super::error::PageError;
-use super::forms::{ErrorSummary, FormField};
+use super::forms::{Choice, ErrorSummary, FormField};
 use super::i18n::Lang;
 use super::session::{CsrfForm, CurrentUser, encode_query_value, see_other};
 use super::views::Views;
@@ -14,14 +14,6 @@ use overdrag_engine::EngineError;
 use overdrag_engine::domain::role::Role;
 use overdrag_engine::user_admin::{NewAccount, UserDirectory};
 use serde::{Deserialize, Serialize};
-
-/// An `<option>` of a select.
-#[derive(Debug, Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
 
 #[derive(Debug, Serialize)]
 struct RoleView {

@@ -4,9 +4,9 @@
 //! when they come back with errors (422) or after someone else changed the case (409).
 
 use super::PageState;
-use super::cases::{Choice, case_field_errors, case_id};
+use super::cases::{case_field_errors, case_id};
 use super::error::PageError;
-use super::forms::{ErrorSummary, FormField};
+use super::forms::{Choice, ErrorSummary, FormField};
 use super::i18n::Lang;
 use super::session::{CsrfForm, CurrentUser, see_other};
 use super::views::Views;
@@ -144,7 +144,9 @@ pub async fn description_form(
     )?;
     state.views.render(
         "cases/description",
-        &user.chrome("cases.description.title"),
+        &user
+            .chrome("cases.description.title")
+            .titled(format!("{} {}", case.number, case.title)),
         &view,
     )
 }
@@ -226,7 +228,9 @@ pub async fn save_description(
     state.views.render_with_status(
         status,
         "cases/description",
-        &user.chrome("cases.description.title"),
+        &user
+            .chrome("cases.description.title")
+            .titled(format!("{} {}", case.number, case.title)),
         &view,
     )
 }
@@ -396,13 +400,17 @@ pub async fn economics_form(
     .await?;
     state.views.render(
         "cases/economics",
-        &user.chrome("cases.economics.title"),
+        &user
+            .chrome("cases.economics.title")
+            .titled(format!("{} {}", case.number, case.title)),
         &view,
     )
 }
 
-/// A whole number of kroner: digits, spaces allowed between them, a minus sign in front;
-/// empty is 0. Anything else — decimals, dots, letters — is refused, never truncated.
+/// A whole number of kroner as people type it: digits, grouped by thousands with spaces or
+/// Danish dots ("1.800.000"), a minus sign in front; empty is 0. Anything else — decimals
+/// ("12,5"), a dot that does not group thousands ("12.5"), letters — is refused, never
+/// truncated or guessed at.
 fn parse_kroner(raw: &str) -> Option<i64> {
     let compact: String = raw
         .chars()
@@ -411,11 +419,26 @@ fn parse_kroner(raw: &str) -> Option<i64> {
     if compact.is_empty() {
         return Some(0);
     }
-    let digits = compact.strip_prefix('-').unwrap_or(&compact);
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+    let (negative, digits) = match compact.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, compact.as_str()),
+    };
+    let mut groups = digits.split('.');
+    let first = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let grouped = (1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3);
+    let all_digits = std::iter::once(first)
+        .chain(rest.iter().copied())
+        .all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit()));
+    if !all_digits || (!rest.is_empty() && !grouped) {
         return None;
     }
-    compact.parse().ok()
+    let number: i64 = std::iter::once(first)
+        .chain(rest)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    Some(if negative { -number } else { number })
 }
 
 /// The lines of the typed rows (blank rows left out), each with its row's index, and the
@@ -576,7 +599,9 @@ pub async fn save_economics(
     state.views.render_with_status(
         status,
         "cases/economics",
-        &user.chrome("cases.economics.title"),
+        &user
+            .chrome("cases.economics.title")
+            .titled(format!("{} {}", case.number, case.title)),
         &view,
     )
 }
@@ -591,8 +616,17 @@ mod tests {
         assert_eq!(parse_kroner("125 000"), Some(125_000));
         assert_eq!(parse_kroner(""), Some(0));
         assert_eq!(parse_kroner("-5"), Some(-5));
-        assert_eq!(parse_kroner("12.500"), None);
+        assert_eq!(parse_kroner("12.500"), Some(12_500));
+        assert_eq!(parse_kroner("1.800.000"), Some(1_800_000));
+        assert_eq!(parse_kroner("-1.800.000"), Some(-1_800_000));
+        assert_eq!(parse_kroner("1 800 000"), Some(1_800_000));
+        assert_eq!(parse_kroner("12.5"), None);
+        assert_eq!(parse_kroner("1.8000"), None);
+        assert_eq!(parse_kroner("1000.000"), None);
+        assert_eq!(parse_kroner(".500"), None);
+        assert_eq!(parse_kroner("1..000"), None);
         assert_eq!(parse_kroner("12,5"), None);
+        assert_eq!(parse_kroner("99999999999999999999"), None);
         assert_eq!(parse_kroner("12kr"), None);
         assert_eq!(parse_kroner("-"), None);
     }

@@ -10,6 +10,7 @@ use super::cases::{case_id, date, days_left_text, kind_label, kroner, label, sta
 use super::error::PageError;
 use super::forms::{ErrorSummary, FormField};
 use super::i18n::Lang;
+use super::next_step::{NextStepView, next_step_view};
 use super::session::{CsrfForm, CurrentUser, see_other};
 use super::views::Views;
 use axum::extract::{Path, State};
@@ -39,6 +40,25 @@ struct Notice {
     kept_transition: Option<(String, String)>,
     /// The implementation dates typed.
     kept_plan: Option<(String, String)>,
+    /// The councils ticked and the reason typed, when choosing them was refused.
+    kept_councils: Option<(Vec<i64>, String)>,
+}
+
+/// One council to tick in the secretariat's choice of a case's councils.
+#[derive(Debug, Serialize)]
+struct CouncilChoice {
+    id: i64,
+    name: String,
+    checked: bool,
+}
+
+/// The secretariat's form that chooses the councils of a case without a municipal party.
+#[derive(Debug, Serialize)]
+struct CouncilsForm {
+    councils: Vec<CouncilChoice>,
+    reason: String,
+    reason_error: Option<String>,
+    councils_error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -217,6 +237,9 @@ struct CasePageView {
     plan: Option<PlanForm>,
     errors: ErrorSummary,
     conflict: bool,
+    /// What happens next and who takes the step, for every reader.
+    next_step: Option<NextStepView>,
+    choose_councils: Option<CouncilsForm>,
 }
 
 fn time(at: DateTime<Utc>, lang: Lang) -> String {
@@ -418,7 +441,43 @@ async fn render_case(
         actions,
         hearing: hearing_view,
         journal: journal_view,
+        next_step,
     } = engine.case_page(&user.actor, id).await?;
+    let next_step = next_step
+        .map(|step| next_step_view(views, lang, &case.region, &step))
+        .transpose()?
+        .map(|mut step| {
+            // The link to the choice of councils is only for whom the form is there.
+            if !actions.choose_councils
+                && step.link.as_ref().is_some_and(|l| l.href.starts_with('#'))
+            {
+                step.link = None;
+            }
+            step
+        });
+    let choose_councils = if actions.choose_councils {
+        let (ticked, reason) = notice
+            .kept_councils
+            .clone()
+            .unwrap_or_else(|| (case.councils.iter().map(|c| c.id).collect(), String::new()));
+        Some(CouncilsForm {
+            councils: engine
+                .councils(&user.actor, &case.region)
+                .await?
+                .into_iter()
+                .map(|c| CouncilChoice {
+                    checked: ticked.contains(&c.id),
+                    id: c.id,
+                    name: c.name,
+                })
+                .collect(),
+            reason,
+            reason_error: notice.errors.error_for("reason"),
+            councils_error: notice.errors.error_for("council_ids"),
+        })
+    } else {
+        None
+    };
 
     let transitions = case
         .available_transitions
@@ -478,6 +537,7 @@ async fn render_case(
         || actions.edit_description
         || actions.edit_economics
         || actions.open_hearing
+        || actions.choose_councils
         || plan.is_some();
     let view = CasePageView {
         id: case.id,
@@ -536,11 +596,15 @@ async fn render_case(
         plan,
         errors: notice.errors,
         conflict: notice.conflict,
+        next_step,
+        choose_councils,
     };
     views.render_with_status(
         status,
         "cases/show",
-        &user.chrome("cases.case_title"),
+        &user
+            .chrome("cases.case_title")
+            .titled(format!("{} {}", case.number, case.title)),
         &view,
     )
 }
@@ -719,6 +783,46 @@ pub async fn plan_implementation(
     {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#implementation"))),
         Err(error) => after_failure(&state, &user, id, notice, error, "implementation_on").await,
+    }
+}
+
+/// Chooses the councils of a case without a municipal party: the ticked `council_ids`, a
+/// `reason` and the case `version` (a form of repeated fields, read as pairs).
+pub async fn choose_councils(
+    State(state): State<PageState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = case_id(&id)?;
+    let value = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ticked: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "council_ids")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    let reason = value("reason");
+    let notice = Notice {
+        kept_councils: Some((ticked.clone(), reason.clone())),
+        ..Notice::default()
+    };
+    match state
+        .engine
+        .choose_councils(
+            &user.actor,
+            id,
+            version(&value("version"))?,
+            &ticked,
+            &reason,
+        )
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/cases/{id}#councils"))),
+        Err(error) => after_failure(&state, &user, id, notice, error, "council_ids").await,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::PageState;
 use super::error::PageError;
-use super::forms::{ErrorSummary, FormField};
+use super::forms::{Choice, ErrorSummary, FormField};
 use super::i18n::Lang;
 use super::session::{CsrfForm, CurrentUser, encode_query_value, see_other};
 use super::views::Views;
@@ -24,25 +24,6 @@ use std::collections::BTreeMap;
 
 /// Cases per page of the list.
 const PER_PAGE: u64 = 20;
-
-/// An `<option>` of a select.
-#[derive(Clone, Debug, Serialize)]
-pub(super) struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-impl Choice {
-    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Self {
-        let value = value.into();
-        Self {
-            selected: value == current,
-            value,
-            label: label.into(),
-        }
-    }
-}
 
 /// Options under a heading (`<optgroup>`).
 #[derive(Clone, Debug, Serialize)]
@@ -79,10 +60,7 @@ pub(super) fn label(label: &Label, lang: Lang) -> String {
 
 /// A date as the page's readers write it: `5. marts 2026` / `5 March 2026`.
 pub(super) fn date(day: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Da => overdrag_engine::render::danish::danish_date(day),
-        Lang::En => day.format("%-d %B %Y").to_string(),
-    }
+    super::meetings::long_date(lang, day)
 }
 
 /// Whole kroner with thousands separators: `1.234.567` / `1,234,567`.

@@ -17,17 +17,24 @@ use overdrag_engine::render::decision_document::DecisionDocument;
 use overdrag_engine::workflow::machine::Refusal;
 use serde::{Deserialize, Serialize};
 
+/// One decision the reader may take, as its own form: the comment field it needs and its
+/// button.
 #[derive(Debug, Serialize)]
-struct DecisionButton {
-    id: String,
+struct DecisionForm {
+    case_id: i64,
+    version: i32,
+    transition: String,
     label: String,
     requires_comment: bool,
     /// Why it cannot be taken now; empty when it can.
     blocked_by: Vec<String>,
-    /// `primary` for the first open decision, else `secondary`.
-    style: &'static str,
     /// The id of the list of reasons it is blocked.
     why_id: String,
+    /// The comment field's id (its name is `comment`).
+    comment_field: String,
+    /// What the reader typed, when this decision came back with an error.
+    comment: String,
+    error: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,13 +55,16 @@ struct Item {
     version: i32,
     awaiting_decision: bool,
     document: DecisionDocument,
-    buttons: Vec<DecisionButton>,
+    /// The decision the Indstilling proposes, first and as the primary action.
+    proposed: Option<DecisionForm>,
+    /// The other decisions (with conditions, reject, return), set apart; each asks for the
+    /// comment it requires before it is sent.
+    others: Vec<DecisionForm>,
+    /// Whether to show the other decisions unfolded (one of them came back with an error).
+    others_open: bool,
     decided: Vec<TakenDecision>,
-    /// What the reader typed, when the decision came back with an error.
-    comment: String,
     errors: ErrorSummary,
     conflict: bool,
-    comment_field: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +83,7 @@ struct DecideView {
 /// A decision that came back: on which case, what was typed, and what went wrong.
 struct Returned<'a> {
     case_id: i64,
+    transition: &'a str,
     comment: &'a str,
     errors: ErrorSummary,
     conflict: bool,
@@ -92,33 +103,39 @@ async fn decide_view(
         .into_iter()
         .map(|item| {
             let mine = returned.take_if(|r| r.case_id == item.case_id);
-            let mut primary_given = false;
+            let mut forms: Vec<DecisionForm> = item
+                .decisions
+                .iter()
+                .map(|d| {
+                    let this_one = mine.as_ref().filter(|r| r.transition == d.id);
+                    DecisionForm {
+                        case_id: item.case_id,
+                        version: item.version,
+                        transition: d.id.clone(),
+                        label: d.label.in_language(lang).to_owned(),
+                        requires_comment: d.requires_comment,
+                        blocked_by: d
+                            .blocked_by
+                            .iter()
+                            .map(|f| f.message.in_language(lang).to_owned())
+                            .collect(),
+                        why_id: format!("why-{}-{}", item.case_id, d.id),
+                        comment_field: comment_field(item.case_id, &d.id),
+                        comment: this_one.map(|r| r.comment.to_owned()).unwrap_or_default(),
+                        error: this_one.is_some_and(|r| !r.errors.is_empty()),
+                    }
+                })
+                .collect();
+            let proposed = item
+                .proposed
+                .as_ref()
+                .and_then(|id| forms.iter().position(|f| &f.transition == id))
+                .map(|at| forms.remove(at));
+            let others_open = forms.iter().any(|f| f.error);
             Item {
-                buttons: item
-                    .decisions
-                    .iter()
-                    .map(|d| {
-                        let open = d.blocked_by.is_empty();
-                        let style = if open && !primary_given {
-                            primary_given = true;
-                            "primary"
-                        } else {
-                            "secondary"
-                        };
-                        DecisionButton {
-                            id: d.id.clone(),
-                            label: d.label.in_language(lang).to_owned(),
-                            requires_comment: d.requires_comment,
-                            blocked_by: d
-                                .blocked_by
-                                .iter()
-                                .map(|f| f.message.in_language(lang).to_owned())
-                                .collect(),
-                            style,
-                            why_id: format!("why-{}-{}", item.case_id, d.id),
-                        }
-                    })
-                    .collect(),
+                proposed,
+                others: forms,
+                others_open,
                 decided: item
                     .decided
                     .iter()
@@ -132,11 +149,6 @@ async fn decide_view(
                         decided_on: long_day(user.lang, d.decided_at),
                     })
                     .collect(),
-                comment_field: format!("comment-{}", item.case_id),
-                comment: mine
-                    .as_ref()
-                    .map(|r| r.comment.to_owned())
-                    .unwrap_or_default(),
                 conflict: mine.as_ref().is_some_and(|r| r.conflict),
                 errors: mine.map(|r| r.errors).unwrap_or_default(),
                 position: item.position,
@@ -163,6 +175,11 @@ async fn decide_view(
     })
 }
 
+/// The id of a decision's comment field, which the error summary links to.
+fn comment_field(case_id: i64, transition: &str) -> String {
+    format!("comment-{case_id}-{transition}")
+}
+
 fn title_key(body: Body) -> &'static str {
     match body {
         Body::Committee => "decide.committee_title",
@@ -179,14 +196,16 @@ pub async fn decision_screen(
 ) -> Result<Response, PageError> {
     let id = path_id(&id)?;
     let view = decide_view(&state, &user, id, None).await?;
-    state
-        .views
-        .render("meetings/decide", &user.chrome(view.title_key), &view)
+    state.views.render(
+        "meetings/decide",
+        &user.chrome(view.title_key).titled(view.title.clone()),
+        &view,
+    )
 }
 
 /// A decision on one item: the transition, the case version the reader saw, and a comment.
 #[derive(Debug, Deserialize)]
-pub struct DecisionForm {
+pub struct DecisionInput {
     transition: String,
     version: i32,
     #[serde(default)]
@@ -196,7 +215,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<PageState>,
     Path((id, case_id)): Path<(String, String)>,
-    CsrfForm { user, form }: CsrfForm<DecisionForm>,
+    CsrfForm { user, form }: CsrfForm<DecisionInput>,
 ) -> Result<Response, PageError> {
     let (id, case_id) = (path_id(&id)?, path_id(&case_id)?);
     // The case must be an item of this meeting: the sheet is what the reader may see.
@@ -217,7 +236,7 @@ pub async fn decide(
             comment,
         )
         .await;
-    let field = format!("comment-{case_id}");
+    let field = comment_field(case_id, &form.transition);
     let (errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/meetings/{id}/decide#item-{case_id}"))),
         Err(EngineError::Conflict { .. }) => (
@@ -242,6 +261,7 @@ pub async fn decide(
     };
     let returned = Returned {
         case_id,
+        transition: &form.transition,
         comment: &form.comment,
         errors,
         conflict,
@@ -255,7 +275,7 @@ pub async fn decide(
     state.views.render_with_status(
         status,
         "meetings/decide",
-        &user.chrome(view.title_key),
+        &user.chrome(view.title_key).titled(view.title.clone()),
         &view,
     )
 }

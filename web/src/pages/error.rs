@@ -162,11 +162,10 @@ pub async fn render_error_pages(
     let chrome = Chrome {
         lang,
         title_key: format!("error.{}_title", page.kind),
-        user: user.as_ref().map(|u| super::views::UserBadge {
-            name: u.actor.name.clone(),
-            regions: u.actor.regions.keys().cloned().collect(),
-            shows_admin: u.actor.regions.values().any(|r| r.contains(&Role::Admin)),
-        }),
+        title_detail: None,
+        user: user
+            .as_ref()
+            .map(|u| super::views::UserBadge::new(&u.actor, &state.engine, &path)),
         csrf: user.map(|u| u.csrf_token).unwrap_or_default(),
         path,
         asset_version: ASSET_VERSION,

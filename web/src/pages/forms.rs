@@ -86,3 +86,23 @@ impl ErrorSummary {
             .map(|i| i.message.clone())
     }
 }
+
+/// An `<option>` of a select.
+#[derive(Clone, Debug, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// The option `value` labelled `label`, selected when `current` is its value.
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Self {
+        let value = value.into();
+        Self {
+            selected: value == current,
+            value,
+            label: label.into(),
+        }
+    }
+}

@@ -2,8 +2,8 @@
 
 use super::PageState;
 use super::error::PageError;
-use super::forms::{ErrorSummary, FormField};
-use super::meetings::{Choice, field_errors, long_date, long_day};
+use super::forms::{Choice, ErrorSummary, FormField};
+use super::meetings::{field_errors, long_date, long_day};
 use super::session::{PublicForm, Visitor, see_other};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -4,7 +4,7 @@
 
 use super::PageState;
 use super::error::PageError;
-use super::forms::{ErrorSummary, FormField};
+use super::forms::{Choice, ErrorSummary, FormField};
 use super::i18n::Lang;
 use super::session::{CsrfForm, CurrentUser, see_other};
 use super::views::Views;
@@ -55,14 +55,6 @@ pub fn field_errors(
         summary.push(&e.field, message);
     }
     summary
-}
-
-/// An `<option>` of a select.
-#[derive(Debug, Serialize)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -369,7 +361,9 @@ pub async fn show_meeting(
     .await?;
     state.views.render(
         "meetings/show",
-        &user.chrome("meetings.meeting_title"),
+        &user
+            .chrome("meetings.meeting_title")
+            .titled(view.title.clone()),
         &view,
     )
 }
@@ -413,7 +407,9 @@ pub async fn place_case(
     state.views.render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "meetings/show",
-        &user.chrome("meetings.meeting_title"),
+        &user
+            .chrome("meetings.meeting_title")
+            .titled(view.title.clone()),
         &view,
     )
 }
@@ -520,7 +516,9 @@ pub async fn minutes(
     };
     state.views.render(
         "meetings/minutes",
-        &user.chrome("meetings.minutes_title"),
+        &user
+            .chrome("meetings.minutes_title")
+            .titled(view.title.clone()),
         &view,
     )
 }

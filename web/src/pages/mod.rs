@@ -9,6 +9,7 @@
 //! [`routes`]. Texts go into both `web/i18n/da.toml` and `web/i18n/en.toml`.
 
 mod admin_councils;
+mod admin_home;
 mod admin_organisations;
 mod admin_outbox;
 mod admin_reform;
@@ -26,6 +27,8 @@ mod home;
 pub mod i18n;
 mod login;
 mod meetings;
+mod menu;
+mod next_step;
 mod public_register;
 pub mod session;
 mod settings;
@@ -80,6 +83,7 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         .route("/login", get(login::login_page).post(login::log_in))
         .route("/logout", post(login::log_out))
         .route("/language", post(login::switch_language))
+        .route("/admin", get(admin_home::admin_home))
         .route(
             "/admin/users",
             get(admin_users::list_users).post(admin_users::add_user),
@@ -120,6 +124,7 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
             post(case_page::plan_implementation),
         )
         .route("/cases/{id}/hearing", post(case_page::open_hearing))
+        .route("/cases/{id}/councils", post(case_page::choose_councils))
         .route(
             "/cases/{id}/description",
             get(case_forms::description_form).post(case_forms::save_description),

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use overdrag_engine::Actor;
 use overdrag_engine::accounts::random_token;
-use overdrag_engine::domain::role::Role;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -108,6 +107,8 @@ pub struct CurrentUser {
     pub csrf: String,
     pub(super) session_token: String,
     path: String,
+    /// How the layout shows them: name, regions, menu.
+    badge: UserBadge,
 }
 
 impl CurrentUser {
@@ -116,15 +117,8 @@ impl CurrentUser {
         Chrome {
             lang: self.lang,
             title_key: title_key.to_owned(),
-            user: Some(UserBadge {
-                name: self.actor.name.clone(),
-                regions: self.actor.regions.keys().cloned().collect(),
-                shows_admin: self
-                    .actor
-                    .regions
-                    .values()
-                    .any(|roles| roles.contains(&Role::Admin)),
-            }),
+            title_detail: None,
+            user: Some(self.badge.clone()),
             csrf: self.csrf.clone(),
             path: self.path.clone(),
             asset_version: ASSET_VERSION,
@@ -141,12 +135,14 @@ async fn current_user(parts: &Parts, state: &PageState) -> Result<Option<Current
         return Ok(None);
     };
     let fallback = Lang::parse(&session.actor.language).unwrap_or_default();
+    let path = parts.uri.path().to_owned();
     Ok(Some(CurrentUser {
         lang: lang_of(&parts.headers, fallback),
+        badge: UserBadge::new(&session.actor, &state.engine, &path),
         actor: session.actor,
         csrf: session.csrf_token,
         session_token: token.to_owned(),
-        path: parts.uri.path().to_owned(),
+        path,
     }))
 }
 
@@ -199,6 +195,7 @@ impl Visitor {
         Chrome {
             lang: self.lang,
             title_key: title_key.to_owned(),
+            title_detail: None,
             user: None,
             csrf: self.csrf.clone(),
             path: self.path.clone(),

@@ -37,10 +37,32 @@ pub struct Views {
 #[derive(Clone, Debug, Serialize)]
 pub struct UserBadge {
     pub name: String,
-    /// Region slugs, for the menu's per-region links.
-    pub regions: Vec<String>,
-    /// Whether to show the administration link (display only; the engine decides access).
+    /// The names of the user's regions ("Region Syddanmark"), for the header.
+    pub region_names: Vec<String>,
+    /// The main menu, the current page's entry marked.
+    pub menu: Vec<super::menu::MenuItem>,
+    /// Whether to offer the administration screens (display only; the engine decides access).
     pub shows_admin: bool,
+}
+
+impl UserBadge {
+    /// `actor` on the page at `path`, their regions named by `engine`.
+    pub fn new(
+        actor: &overdrag_engine::Actor,
+        engine: &overdrag_engine::Engine,
+        path: &str,
+    ) -> Self {
+        Self {
+            name: actor.name.clone(),
+            region_names: actor
+                .regions
+                .keys()
+                .map(|slug| engine.region_name(slug).unwrap_or(slug).to_owned())
+                .collect(),
+            menu: super::menu::main_menu(actor, path),
+            shows_admin: super::menu::administers_any(actor),
+        }
+    }
 }
 
 /// What the layout around every page needs: language, title, who is logged in, and the CSRF
@@ -50,6 +72,9 @@ pub struct Chrome {
     pub lang: Lang,
     /// A key in `web/i18n/*.toml`, e.g. `login.title`.
     pub title_key: String,
+    /// What the page is about, before the title key's text: the case's number and title, the
+    /// meeting's title (WCAG 2.4.2: each page's title names its page).
+    pub title_detail: Option<String>,
     pub user: Option<UserBadge>,
     pub csrf: String,
     /// The current path, where the language switch returns to.
@@ -58,6 +83,15 @@ pub struct Chrome {
     /// A cookie to set with this page (the CSRF cookie of a visitor not logged in).
     #[serde(skip)]
     pub set_cookie: Option<String>,
+}
+
+impl Chrome {
+    /// The same page chrome, its title naming `detail` first.
+    #[must_use]
+    pub fn titled(mut self, detail: impl Into<String>) -> Self {
+        self.title_detail = Some(detail.into());
+        self
+    }
 }
 
 #[derive(Serialize)]

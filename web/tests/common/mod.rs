@@ -36,6 +36,37 @@ pub struct Page {
 }
 
 impl Page {
+    /// How often `needle` occurs in the page.
+    pub fn count(&self, needle: &str) -> usize {
+        self.body.matches(needle).count()
+    }
+
+    /// The text of each option of the select named `name`, in order.
+    pub fn options(&self, name: &str) -> Vec<String> {
+        let attribute = format!("name=\"{name}\"");
+        let start = self
+            .body
+            .match_indices("<select")
+            .map(|(at, _)| at)
+            .find(|&at| {
+                let tag = &self.body[at..];
+                tag[..tag.find('>').unwrap_or(tag.len())].contains(&attribute)
+            })
+            .unwrap_or_else(|| panic!("no select `{name}` in {}", self.body));
+        let select = &self.body[start..];
+        let select = &select[..select.find("</select>").expect("the select ends")];
+        select
+            .split("<option")
+            .skip(1)
+            .map(|option| {
+                let text = &option[option.find('>').expect("an option tag") + 1..];
+                text[..text.find("</option>").expect("the option ends")]
+                    .trim()
+                    .to_owned()
+            })
+            .collect()
+    }
+
     /// Where a redirect leads.
     pub fn location(&self) -> &str {
         self.headers
