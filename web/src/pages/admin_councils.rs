@@ -357,11 +357,9 @@ pub async fn move_municipality(
     CsrfForm { user, form }: CsrfForm<MoveForm>,
 ) -> Result<Response, PageError> {
     let region = chosen_region(&user, Some(&form.region));
-    // An empty or garbled choice is no id; the engine then names the field.
-    let id = |raw: &str| raw.trim().parse::<i64>().unwrap_or(0);
     let change = CouncilMove {
-        municipality_id: id(&form.municipality_id),
-        council_id: id(&form.council_id),
+        municipality_id: chosen_id(&form.municipality_id),
+        council_id: chosen_id(&form.council_id),
         reason: form.reason.clone(),
     };
     let (municipality, council) = (change.municipality_id, change.council_id);
@@ -390,12 +388,7 @@ pub async fn move_municipality(
         SeatOutcome::default(),
     )
     .await?;
-    state.views.render_with_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "admin/councils",
-        &user.chrome("admin_councils.title"),
-        &view,
-    )
+    refused_page(&state, &user, &view)
 }
 
 /// Seats a member on a council (or takes them off it) and returns to the list at that council;
@@ -405,10 +398,9 @@ pub async fn seat_member(
     CsrfForm { user, form }: CsrfForm<SeatForm>,
 ) -> Result<Response, PageError> {
     let region = chosen_region(&user, Some(&form.region));
-    let id = |raw: &str| raw.trim().parse::<i64>().unwrap_or(0);
     let (council, member, seat) = (
-        id(&form.council_id),
-        id(&form.user_id),
+        chosen_id(&form.council_id),
+        chosen_id(&form.user_id),
         form.seat.trim() != "false",
     );
     let refusal = match state
@@ -451,10 +443,25 @@ pub async fn seat_member(
         },
     )
     .await?;
+    refused_page(&state, &user, &view)
+}
+
+/// The id chosen in a select; an empty or garbled choice is no id, and the engine then names
+/// the field.
+fn chosen_id(raw: &str) -> i64 {
+    raw.trim().parse::<i64>().unwrap_or(0)
+}
+
+/// The councils page again, with what was refused.
+fn refused_page(
+    state: &PageState,
+    user: &CurrentUser,
+    view: &CouncilsView,
+) -> Result<Response, PageError> {
     state.views.render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "admin/councils",
         &user.chrome("admin_councils.title"),
-        &view,
+        view,
     )
 }

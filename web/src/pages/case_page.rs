@@ -444,17 +444,8 @@ async fn render_case(
         next_step,
     } = engine.case_page(&user.actor, id).await?;
     let next_step = next_step
-        .map(|step| next_step_view(views, lang, &case.region, &step))
-        .transpose()?
-        .map(|mut step| {
-            // The link to the choice of councils is only for whom the form is there.
-            if !actions.choose_councils
-                && step.link.as_ref().is_some_and(|l| l.href.starts_with('#'))
-            {
-                step.link = None;
-            }
-            step
-        });
+        .map(|step| next_step_view(views, lang, &case.region, &step, actions.choose_councils))
+        .transpose()?;
     let choose_councils = if actions.choose_councils {
         let (ticked, reason) = notice
             .kept_councils

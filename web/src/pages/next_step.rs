@@ -33,12 +33,14 @@ fn stage_key(stage: overdrag_engine::workflow::Stage) -> &'static str {
     }
 }
 
-/// The next step in words, for a case of `region`.
+/// The next step in words, for a case of `region`; `may_choose_councils` when the reader has
+/// the form that chooses the case's councils, which the step then links to.
 pub fn next_step_view(
     views: &Views,
     lang: Lang,
     region: &str,
     step: &NextStep,
+    may_choose_councils: bool,
 ) -> Result<NextStepView, PageError> {
     let text =
         |key: &str, args: &[(&str, &str)]| views.text(lang, &format!("next_step.{key}"), args);
@@ -109,10 +111,14 @@ pub fn next_step_view(
         },
         NextStep::ChooseCouncils => NextStepView {
             text: text("choose_councils", &[])?,
-            link: Some(Link {
-                href: "#choose-councils".into(),
-                text: text("to_choose_councils", &[])?,
-            }),
+            link: if may_choose_councils {
+                Some(Link {
+                    href: "#choose-councils".into(),
+                    text: text("to_choose_councils", &[])?,
+                })
+            } else {
+                None
+            },
         },
         NextStep::Councils { waiting } => NextStepView {
             text: text("councils", &[("councils", &waiting.join(", "))])?,
