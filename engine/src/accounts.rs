@@ -74,7 +74,11 @@ impl PasswordProblem {
 
 impl From<PasswordProblem> for EngineError {
     fn from(problem: PasswordProblem) -> Self {
-        EngineError::Invalid(vec![FieldError::new("password", problem.to_string())])
+        EngineError::Invalid(vec![FieldError::new(
+            "password",
+            problem.to_string(),
+            problem.message("da"),
+        )])
     }
 }
 

@@ -168,6 +168,10 @@ impl Engine {
                     "organisation {} is no municipality in a council of {}; pick one from the region's councils",
                     change.municipality_id, region_row.name
                 ),
+                format!(
+                    "organisation {} er ikke en kommune i et af sundhedsrådene i {}; vælg en fra regionens sundhedsråd",
+                    change.municipality_id, region_row.name
+                ),
             ));
         }
         let to = council::Entity::find_by_id(change.council_id)
@@ -179,6 +183,10 @@ impl Engine {
                 "council_id",
                 format!(
                     "council {} is not one of {}'s councils",
+                    change.council_id, region_row.name
+                ),
+                format!(
+                    "sundhedsråd {} hører ikke til {}",
                     change.council_id, region_row.name
                 ),
             ));
@@ -253,6 +261,10 @@ impl Engine {
                         "council {council_id} is not one of {}'s councils",
                         region_row.name
                     ),
+                    format!(
+                        "sundhedsråd {council_id} hører ikke til {}",
+                        region_row.name
+                    ),
                 )
             })?;
         let roles: Vec<String> = membership::Entity::find()
@@ -281,6 +293,10 @@ impl Engine {
                         "user_id",
                         format!(
                             "give the user the council role in {} first",
+                            region_row.name
+                        ),
+                        format!(
+                            "giv først brugeren rollen sundhedsråd i {}",
                             region_row.name
                         ),
                     ));

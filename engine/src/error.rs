@@ -6,18 +6,40 @@ use chrono::NaiveDate;
 use sea_orm::DbErr;
 use serde::Serialize;
 
-/// A problem with one input field, and how to fix it.
+/// A problem with one input field, and how to fix it, in English and Danish.
+///
+/// The API's problem documents answer `field` and the English `message` only; pages show
+/// [`FieldError::message_in`] the visitor's language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// In English: what the API answers.
     pub message: String,
+    /// The same in Danish, for pages.
+    #[serde(skip)]
+    pub danish: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        english: impl Into<String>,
+        danish: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
-            message: message.into(),
+            message: english.into(),
+            danish: danish.into(),
+        }
+    }
+
+    /// The message in `lang` ("en" gives English; anything else Danish), as
+    /// [`crate::domain::text::Label::in_language`].
+    pub fn message_in(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.message
+        } else {
+            &self.danish
         }
     }
 }
@@ -83,7 +105,39 @@ impl EngineError {
         matches!(self, EngineError::Database(error) if crate::storage::db::is_unavailable(error))
     }
 
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        EngineError::Invalid(vec![FieldError::new(field, message)])
+    /// One field's problem, in English and Danish.
+    pub fn invalid(field: &str, english: impl Into<String>, danish: impl Into<String>) -> Self {
+        EngineError::Invalid(vec![FieldError::new(field, english, danish)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_error_speaks_both_languages_but_serializes_only_english() {
+        let error = FieldError::new(
+            "lines[1]",
+            "party 7 has two lines for 2027; merge them into one",
+            "parten har to linjer for 2027; læg dem sammen til én",
+        );
+        assert_eq!(
+            error.message_in("en"),
+            "party 7 has two lines for 2027; merge them into one"
+        );
+        assert_eq!(
+            error.message_in("da"),
+            "parten har to linjer for 2027; læg dem sammen til én"
+        );
+        // Danish is the default, as for every text in Overdrag.
+        assert_eq!(error.message_in("de"), error.message_in("da"));
+        assert_eq!(
+            serde_json::to_value(&error).ok(),
+            Some(serde_json::json!({
+                "field": "lines[1]",
+                "message": "party 7 has two lines for 2027; merge them into one",
+            }))
+        );
     }
 }

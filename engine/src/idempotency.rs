@@ -82,6 +82,7 @@ pub async fn begin(
         return Err(EngineError::invalid(
             "Idempotency-Key",
             "use 1 to 200 visible ASCII characters, e.g. a UUID",
+            "brug 1 til 200 synlige ASCII-tegn, fx et UUID",
         ));
     }
     let db = engine.db();

@@ -37,9 +37,11 @@ pub mod kind {
     pub const COUNCILS_CHOSEN: &str = "councils_chosen";
     pub const COUNCIL_RECOMMENDED: &str = "council_recommended";
     pub const REFORM_CARRIED: &str = "reform_carried";
+    pub const MEETING_CHANGED: &str = "meeting_changed";
+    pub const MEETING_CANCELLED: &str = "meeting_cancelled";
 
     /// Every kind the journal holds.
-    pub const ALL: [&str; 18] = [
+    pub const ALL: [&str; 20] = [
         CREATED,
         TRANSITION,
         REFUSED,
@@ -58,6 +60,8 @@ pub mod kind {
         COUNCILS_CHOSEN,
         COUNCIL_RECOMMENDED,
         REFORM_CARRIED,
+        MEETING_CHANGED,
+        MEETING_CANCELLED,
     ];
 }
 
@@ -185,6 +189,24 @@ pub enum CaseEvent {
         meeting: MeetingRef,
         position: i32,
         label: Label,
+    },
+    /// The secretariat changed the title or the dates of the meeting whose agenda the case
+    /// is on.
+    MeetingChanged {
+        /// The meeting as it is now.
+        meeting: MeetingRef,
+        /// The meeting as it was.
+        was: MeetingRef,
+        #[serde(default)]
+        material_deadline: Option<DateChange>,
+    },
+    /// The meeting whose agenda the case was on was cancelled; the case left the agenda and
+    /// awaits another meeting of the body.
+    MeetingCancelled {
+        /// Column `comment`: why the meeting was cancelled.
+        #[serde(skip)]
+        comment: Option<String>,
+        meeting: MeetingRef,
     },
     /// A reminder was sent.
     Reminder {
@@ -327,6 +349,13 @@ pub enum ImplementationChange {
     },
 }
 
+/// A date that changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateChange {
+    pub old: NaiveDate,
+    pub new: NaiveDate,
+}
+
 /// How a hearing answer came in: from a signed-in member or by the party's personal link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -389,6 +418,8 @@ impl CaseEvent {
             Self::ImplementationPlanned { .. } => kind::IMPLEMENTATION_PLANNED,
             Self::PlacedOnAgenda { .. } => kind::PLACED_ON_AGENDA,
             Self::AgendaPublished { .. } => kind::AGENDA_PUBLISHED,
+            Self::MeetingChanged { .. } => kind::MEETING_CHANGED,
+            Self::MeetingCancelled { .. } => kind::MEETING_CANCELLED,
             Self::Reminder { .. } => kind::REMINDER,
             Self::CouncilsChosen { .. } => kind::COUNCILS_CHOSEN,
             Self::CouncilRecommended { .. } => kind::COUNCIL_RECOMMENDED,
@@ -441,7 +472,9 @@ impl CaseEvent {
                 stored.to_state = Some(to_state.clone());
                 stored.comment.clone_from(comment);
             }
-            Self::HearingAnswered { comment, .. } => stored.comment.clone_from(comment),
+            Self::HearingAnswered { comment, .. } | Self::MeetingCancelled { comment, .. } => {
+                stored.comment.clone_from(comment);
+            }
             _ => {}
         }
         Ok(stored)
@@ -502,7 +535,7 @@ impl CaseEvent {
                 *to_state = column(columns.to_state, "to_state")?;
                 *comment = columns.comment.map(str::to_owned);
             }
-            Self::HearingAnswered { comment, .. } => {
+            Self::HearingAnswered { comment, .. } | Self::MeetingCancelled { comment, .. } => {
                 *comment = columns.comment.map(str::to_owned);
             }
             _ => {}
@@ -530,9 +563,10 @@ impl CaseEvent {
             Self::Transition { meeting, .. } | Self::CouncilRecommended { meeting, .. } => {
                 meeting.as_ref()
             }
-            Self::PlacedOnAgenda { meeting, .. } | Self::AgendaPublished { meeting, .. } => {
-                Some(meeting)
-            }
+            Self::PlacedOnAgenda { meeting, .. }
+            | Self::AgendaPublished { meeting, .. }
+            | Self::MeetingChanged { meeting, .. }
+            | Self::MeetingCancelled { meeting, .. } => Some(meeting),
             _ => None,
         }
     }
@@ -788,6 +822,21 @@ mod tests {
                 left_agendas: vec![meeting()],
                 parties: Some([40, 41]),
                 label: Label::new("Overført ved reformen", "Carried by the reform"),
+            },
+            CaseEvent::MeetingChanged {
+                meeting: MeetingRef {
+                    held_on: day("2026-03-19"),
+                    ..meeting()
+                },
+                was: meeting(),
+                material_deadline: Some(DateChange {
+                    old: day("2026-03-02"),
+                    new: day("2026-03-09"),
+                }),
+            },
+            CaseEvent::MeetingCancelled {
+                comment: Some("Mødet er aflyst; sagen tages op på næste møde".into()),
+                meeting: meeting(),
             },
         ]
     }

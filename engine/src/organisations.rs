@@ -87,7 +87,11 @@ impl Engine {
             .filter(|e| !e.is_empty())
             .map(str::to_lowercase);
         if let Some(problem) = email.as_deref().and_then(email_problem) {
-            return Err(EngineError::invalid("contact_email", problem));
+            return Err(EngineError::invalid(
+                "contact_email",
+                problem.en,
+                problem.da,
+            ));
         }
         organisation::Entity::update_many()
             .col_expr(organisation::Column::ContactEmail, Expr::value(email))

@@ -63,7 +63,11 @@ impl Engine {
     ) -> Result<UserSettings, EngineError> {
         let language = input.language.trim();
         if !LANGUAGES.contains(&language) {
-            return Err(EngineError::invalid("language", "use da or en"));
+            return Err(EngineError::invalid(
+                "language",
+                "use da or en",
+                "vælg dansk eller engelsk",
+            ));
         }
         app_user::Entity::update_many()
             .col_expr(app_user::Column::Language, Expr::value(language))

@@ -64,7 +64,7 @@ use policy::{administer as require_admin, not_administrator as not_admin};
 
 fn parse_role(role: &str) -> Result<Role, EngineError> {
     role.parse::<Role>()
-        .map_err(|e| EngineError::invalid("role", e.to_string()))
+        .map_err(|e| EngineError::invalid("role", e.to_string(), e.danish()))
 }
 
 impl Engine {
@@ -142,7 +142,7 @@ impl Engine {
         require_admin(actor, input.region.trim())?;
         let mut problems = Vec::new();
         let password = Password::parse(&input.password)
-            .map_err(|p| problems.push(FieldError::new("password", p.to_string())))
+            .map_err(|p| problems.push(FieldError::new("password", p.to_string(), p.message("da"))))
             .ok();
         let email = input.email.trim().to_lowercase();
         let taken = app_user::Entity::find()
@@ -154,6 +154,7 @@ impl Engine {
             problems.push(FieldError::new(
                 "email",
                 "a user with this email already exists; give them a role instead",
+                "der findes allerede en bruger med denne e-mailadresse; giv brugeren en rolle i stedet",
             ));
         }
         let txn = self.begin_write().await?;
@@ -245,6 +246,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "role",
                 "you cannot remove your own administrator role; ask another administrator",
+                "du kan ikke fjerne din egen administratorrolle; bed en anden administrator om det",
             ));
         }
         let region = region::Entity::find()

@@ -4,6 +4,7 @@
 use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::domain::role::Role;
+use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
 use crate::storage::entity::{api_token, app_user, membership, organisation, region};
 use chrono::{DateTime, Utc};
@@ -27,10 +28,12 @@ pub struct NewUser {
 }
 
 /// Checks an email address enough to catch typing errors; delivery proves the rest.
-pub fn email_problem(email: &str) -> Option<&'static str> {
+pub fn email_problem(email: &str) -> Option<Label> {
     const PROBLEM: &str = "write a full email address such as navn@region.dk";
+    const PROBLEM_DA: &str = "skriv en fuld e-mailadresse, fx navn@region.dk";
+    let problem = || Label::new(PROBLEM_DA, PROBLEM);
     let Some((local, domain)) = email.split_once('@') else {
-        return Some(PROBLEM);
+        return Some(problem());
     };
     let bad = local.is_empty()
         || domain.len() < 3
@@ -40,7 +43,7 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
         || email.len() > 254
         || email.chars().any(|c| c.is_whitespace() || c.is_control())
         || domain.contains('@');
-    bad.then_some(PROBLEM)
+    bad.then(problem)
 }
 
 fn token_hash(token: &str) -> String {
@@ -78,18 +81,22 @@ pub async fn add_member(
         problems.push(FieldError::new(
             "email",
             "write a full email address such as navn@region.dk",
+            "skriv en fuld e-mailadresse, fx navn@region.dk",
         ));
     } else if let Some(problem) = email_problem(&email) {
-        problems.push(FieldError::new("email", problem));
+        problems.push(FieldError::new("email", problem.en, problem.da));
     }
-    let length = "give the person's name, at most 200 characters";
+    let length = Label::new(
+        "skriv personens navn med højst 200 tegn",
+        "give the person's name, at most 200 characters",
+    );
     problems.extend(crate::domain::text::single_line_name_problem(
-        "name", &name, 1, 200, length,
+        "name", &name, 1, 200, &length,
     ));
     let role = input
         .role
         .parse::<Role>()
-        .map_err(|e| problems.push(FieldError::new("role", e.to_string())))
+        .map_err(|e| problems.push(FieldError::new("role", e.to_string(), e.danish())))
         .ok();
     let region = region::Entity::find()
         .filter(region::Column::Slug.eq(input.region.trim()))
@@ -109,11 +116,20 @@ pub async fn add_member(
                 input.region,
                 known.join(", ")
             ),
+            format!(
+                "regionen »{}« findes ikke; brug en af: {}",
+                input.region,
+                known.join(", ")
+            ),
         ));
     }
     let language = input.language.unwrap_or_else(|| "da".into());
     if language != "da" && language != "en" {
-        problems.push(FieldError::new("language", "use da or en"));
+        problems.push(FieldError::new(
+            "language",
+            "use da or en",
+            "vælg dansk eller engelsk",
+        ));
     }
     let mut organisation_id = None;
     if let (Some(org), Some(region)) = (&input.organisation, &region) {
@@ -127,6 +143,10 @@ pub async fn add_member(
             None => problems.push(FieldError::new(
                 "organisation",
                 format!("no organisation named `{org}` in {}", region.name),
+                format!(
+                    "der er ingen organisation ved navn »{org}« i {}",
+                    region.name
+                ),
             )),
         }
     }

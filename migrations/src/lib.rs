@@ -25,6 +25,7 @@ mod m20261207_000019_create_councils;
 mod m20261207_000020_create_council_members;
 mod m20261207_000021_create_case_councils;
 mod m20261207_000022_create_council_recommendations;
+mod m20261207_000023_add_meeting_cancellation;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_create_council_members::Migration),
             Box::new(m20261207_000021_create_case_councils::Migration),
             Box::new(m20261207_000022_create_council_recommendations::Migration),
+            Box::new(m20261207_000023_add_meeting_cancellation::Migration),
         ]
     }
 }

@@ -60,6 +60,116 @@ async fn submitted_case(db: &TestDb) -> (i64, String) {
     (case.id, case.number)
 }
 
+/// A raw mail's text as written: quoted-printable soft line breaks joined, `=XX` left as is.
+fn unfolded(raw: &str) -> String {
+    raw.replace("=\r\n", "").replace("=\n", "")
+}
+
+/// New figures void both sign-offs: the economist's mail says whose sign-offs fell, who
+/// changed the figures and which figures changed.
+async fn the_sign_off_mail_after_new_figures_says_what_was_voided_by_whom(db: &TestDb) {
+    let (case_id, _) = submitted_case(db).await;
+    let engine = &db.engine;
+    let secretariat = person(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    let economist = person(engine, "lars@rsyd.dk", "syddanmark", "economist").await;
+    let hospital = party(engine, "syddanmark", "Odense Universitetshospital").await;
+    let odense = party(engine, "syddanmark", "Odense Kommune").await;
+    let case = engine.case(&secretariat, case_id).await.unwrap();
+    let case = engine
+        .transition(
+            &secretariat,
+            case_id,
+            case.version,
+            "accept_description",
+            None,
+        )
+        .await
+        .unwrap();
+    let line =
+        |party_id, running_costs, savings| overdrag_engine::domain::economics::EconomicsLine {
+            party_id,
+            year: 2027,
+            one_off_costs: 0,
+            running_costs,
+            savings,
+        };
+    let mut case = engine
+        .replace_economics(
+            &economist,
+            case_id,
+            case.version,
+            vec![line(hospital, 0, 900_000), line(odense, 900_000, 0)],
+            None,
+        )
+        .await
+        .unwrap();
+    for side in [
+        overdrag_engine::domain::role::Side::Giving,
+        overdrag_engine::domain::role::Side::Receiving,
+    ] {
+        case = engine
+            .sign_off_economics(&economist, case_id, case.version, side)
+            .await
+            .unwrap();
+    }
+    engine
+        .replace_economics(
+            &economist,
+            case_id,
+            case.version,
+            vec![line(hospital, 0, 900_000), line(odense, 1_200_000, 0)],
+            None,
+        )
+        .await
+        .unwrap();
+    let mailbox: Arc<Mutex<Vec<SentMail>>> = Arc::default();
+    deliverer(db, Transport::Memory(mailbox.clone()))
+        .run_once(100)
+        .await
+        .unwrap();
+    let sent = mailbox.lock().unwrap().clone();
+    let mail = sent
+        .iter()
+        .filter(|m| m.to == "lars@rsyd.dk")
+        .map(|m| unfolded(&m.raw))
+        .find(|raw| raw.contains("Odense Kommunes godkendelser"))
+        .unwrap_or_else(|| panic!("no sign-off mail naming the voided sign-offs: {sent:#?}"));
+    for expected in [
+        "Odense Universitetshospitals og Odense Kommunes godkendelser",
+        "Odense Kommune, 2027: driftsudgifter 900.000 kr. =E2=86=92 1.200.000 kr.",
+    ] {
+        assert!(mail.contains(expected), "{expected} missing in:\n{mail}");
+    }
+}
+
+/// The demo's hearings invite every heard party by mail, as a real one would, each at a
+/// contact address on a `.invalid` domain that can reach nobody.
+async fn the_demo_mails_every_heard_party_at_an_invalid_address(db: &TestDb) {
+    overdrag_engine::demo::load(&db.engine).await.unwrap();
+    let invitations: Vec<outbox::Model> = outbox::Entity::find()
+        .filter(outbox::Column::Template.eq("hearing_invitation"))
+        .all(db.engine.db())
+        .await
+        .unwrap();
+    assert!(!invitations.is_empty(), "the demo opens hearings");
+    for row in &invitations {
+        let address = row.recipient_email.as_deref().unwrap_or_default();
+        assert!(
+            address.ends_with(".invalid"),
+            "{address} for {}",
+            row.recipient_name
+        );
+    }
+    let every_address = outbox::Entity::find().all(db.engine.db()).await.unwrap();
+    assert!(
+        every_address.iter().all(|r| r
+            .recipient_email
+            .as_deref()
+            .is_some_and(|a| a.ends_with(".invalid"))),
+        "every demo mail goes to a .invalid address"
+    );
+}
+
 async fn statuses(db: &TestDb, case_id: i64) -> Vec<String> {
     let mut rows: Vec<String> = outbox::Entity::find()
         .filter(outbox::Column::CaseId.eq(case_id))
@@ -412,6 +522,8 @@ async fn a_digest_reader_gets_one_mail_a_day_with_everything(db: &TestDb) {
 }
 
 on_both_databases!(
+    the_demo_mails_every_heard_party_at_an_invalid_address,
+    the_sign_off_mail_after_new_figures_says_what_was_voided_by_whom,
     a_digest_reader_gets_one_mail_a_day_with_everything,
     reminders_fire_once_and_stop_when_the_case_moves_on,
     a_transitions_mails_are_rendered_and_sent_once,

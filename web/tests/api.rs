@@ -283,15 +283,48 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
             .unwrap()
             .contains("-oekonomi.csv")
     );
-    case = moved(&w, &w.secretariat, &case, "open_hearing", None).await;
+    // The transition into the hearing and the hearing itself are one step: a party outside
+    // the region refuses both, and the case stays where it was.
+    let hearing_uri = format!("/api/v1/cases/{}/hearing", case["id"]);
+    let refused = post(
+        &w.app,
+        &hearing_uri,
+        &w.secretariat,
+        json!({ "transition": "open_hearing", "expected_version": case["version"], "parties": [999_999] }),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let unmoved = get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(unmoved.body["state"], case["state"]);
+    assert_eq!(unmoved.body["version"], case["version"]);
     let opened = post(
         &w.app,
-        &format!("/api/v1/cases/{}/hearing", case["id"]),
+        &hearing_uri,
         &w.secretariat,
-        json!({}),
+        json!({ "transition": "open_hearing", "expected_version": case["version"] }),
     )
     .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
+    case = get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await
+    .body;
+    assert_eq!(case["state"], "hearing");
+    assert_eq!(opened.body["hearing"]["case_version"], case["version"]);
+    assert!(opened.body["hearing"]["closed_on"].is_null());
     let links = opened.body["links"].as_array().unwrap().clone();
     assert_eq!(links.len(), 22);
     for (n, link) in links.iter().enumerate() {
@@ -322,6 +355,9 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
         ),
         (Some(22), Some(true))
     );
+    // Everyone answered today, well before the deadline: the hearing says it closed today.
+    assert_eq!(hearing.body["closed_on"], w.engine.today().to_string());
+    assert_ne!(hearing.body["deadline"], hearing.body["closed_on"]);
     case = get(
         &w.app,
         &format!("/api/v1/cases/{}", case["id"]),
@@ -332,6 +368,7 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
     case = moved(&w, &w.secretariat, &case, "close_hearing", None).await;
     let refused = transition(&w, &w.steering, &case, "recommend", None).await;
     assert_eq!(refused.body["failed_guards"][0]["guard"], "on_agenda");
+    case = a_meeting_is_moved_and_cancelled_under_the_case(&w, &case).await;
     case = on_agenda(&w, &case, "steering_group").await;
     case = moved(&w, &w.steering, &case, "recommend", None).await;
     case = on_agenda(&w, &case, "committee").await;
@@ -451,6 +488,237 @@ async fn a_full_case_is_driven_to_closed_over_http(db: &TestDb) {
         (Some("committee"), Some("implementation"))
     );
     assert_eq!(approve["actor"]["name"], "Test committee");
+}
+
+/// The secretariat places the case on a coming steering-group meeting, moves the meeting and
+/// then cancels it: the placement answers the case's new version, each change is journaled on
+/// the case and mailed, and the cancelled meeting leaves the list and the case its agenda.
+async fn a_meeting_is_moved_and_cancelled_under_the_case(w: &World, case: &Value) -> Value {
+    let today = w.engine.today();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let planned = post(&w.app, "/api/v1/meetings", &w.secretariat, json!({ "region": "syddanmark", "body": "steering_group", "title": "Styregruppemøde", "held_on": day(14), "material_deadline": day(7) })).await;
+    assert_eq!(planned.status, StatusCode::CREATED, "{}", planned.body);
+    let meeting = format!("/api/v1/meetings/{}", planned.body["id"]);
+    let placed = post(
+        &w.app,
+        &format!("{meeting}/agenda"),
+        &w.secretariat,
+        json!({ "case_id": case["id"] }),
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    let now = get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    assert_eq!(placed.body["agenda"][0]["version"], now.body["version"]);
+
+    let moved_meeting = put(&w.app, &meeting, &w.secretariat, json!({ "title": "Styregruppemøde (flyttet)", "held_on": day(21), "material_deadline": day(7) })).await;
+    assert_eq!(
+        moved_meeting.status,
+        StatusCode::OK,
+        "{}",
+        moved_meeting.body
+    );
+    assert_eq!(moved_meeting.body["held_on"], day(21));
+    let too_early = put(
+        &w.app,
+        &meeting,
+        &w.secretariat,
+        json!({ "title": "Styregruppemøde", "held_on": day(3), "material_deadline": day(7) }),
+    )
+    .await;
+    assert_eq!(
+        too_early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        too_early.body
+    );
+
+    let no_reason = post(
+        &w.app,
+        &format!("{meeting}/cancel"),
+        &w.secretariat,
+        json!({ "reason": " " }),
+    )
+    .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        no_reason.body["errors"][0]["field"], "reason",
+        "{}",
+        no_reason.body
+    );
+    let cancelled = post(
+        &w.app,
+        &format!("{meeting}/cancel"),
+        &w.secretariat,
+        json!({ "reason": "Formanden er forhindret" }),
+    )
+    .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert!(cancelled.body["cancelled_at"].is_string());
+    assert_eq!(cancelled.body["agenda"], json!([]));
+    let listed = get(&w.app, "/api/v1/meetings?region=syddanmark", &w.secretariat).await;
+    assert!(
+        listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != planned.body["id"]),
+        "a cancelled meeting is not listed"
+    );
+    let again = post(
+        &w.app,
+        &format!("{meeting}/agenda"),
+        &w.secretariat,
+        json!({ "case_id": case["id"] }),
+    )
+    .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+
+    let events = get(
+        &w.app,
+        &format!("/api/v1/cases/{}/events", case["id"]),
+        &w.secretariat,
+    )
+    .await;
+    let kinds: Vec<&str> = events.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.ends_with(&["placed_on_agenda", "meeting_changed", "meeting_cancelled"]),
+        "{kinds:?}"
+    );
+    let cancelled_event = events.body["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(cancelled_event["comment"], "Formanden er forhindret");
+    let mails: Vec<String> = overdrag_engine::storage::entity::outbox::Entity::find()
+        .filter(
+            overdrag_engine::storage::entity::outbox::Column::CaseId
+                .eq(case["id"].as_i64().unwrap()),
+        )
+        .all(w.engine.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.template)
+        .collect();
+    for template in ["meeting_changed", "meeting_cancelled"] {
+        assert!(
+            mails.iter().any(|m| m == template),
+            "no {template} mail: {mails:?}"
+        );
+    }
+    get(
+        &w.app,
+        &format!("/api/v1/cases/{}", case["id"]),
+        &w.secretariat,
+    )
+    .await
+    .body
+}
+
+/// The caller's role is judged before their input, and a stale version is a conflict whatever
+/// number it is.
+async fn the_role_comes_before_the_input_and_any_stale_version_conflicts(db: &TestDb) {
+    let w = world(db).await;
+    let case = created(&w).await;
+    let garbage = json!({ "region": "syddanmark", "body": "nonsense", "title": "x", "held_on": "2026-01-01", "material_deadline": "2026-01-01" });
+    let planned = post(&w.app, "/api/v1/meetings", &w.proposer, garbage).await;
+    assert_eq!(planned.status, StatusCode::FORBIDDEN, "{}", planned.body);
+    let unparsable = post(
+        &w.app,
+        "/api/v1/meetings",
+        &w.proposer,
+        json!({ "what": 1 }),
+    )
+    .await;
+    assert_eq!(
+        unparsable.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        unparsable.body
+    );
+    let meeting = post(&w.app, "/api/v1/meetings", &w.secretariat, json!({ "region": "syddanmark", "body": "steering_group", "title": "Styregruppemøde", "held_on": w.engine.today().to_string(), "material_deadline": w.engine.today().to_string() })).await;
+    assert_eq!(meeting.status, StatusCode::CREATED, "{}", meeting.body);
+    for (method, uri) in [
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/agenda", meeting.body["id"]),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}/agenda/order", meeting.body["id"]),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}", meeting.body["id"]),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/cancel", meeting.body["id"]),
+        ),
+    ] {
+        let answer = send(
+            &w.app,
+            method,
+            &uri,
+            Some(&w.proposer),
+            Some(json!({ "nonsense": true })),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{uri}: {}",
+            answer.body
+        );
+    }
+    for stale in [0, -3, 99] {
+        let described = put(
+            &w.app,
+            &format!("/api/v1/cases/{}/description", case["id"]),
+            &w.proposer,
+            json!({ "expected_version": stale, "description": description() }),
+        )
+        .await;
+        assert_eq!(
+            described.status,
+            StatusCode::CONFLICT,
+            "{stale}: {}",
+            described.body
+        );
+        assert_eq!(described.body["current_version"], case["version"]);
+    }
+    let wrong_role = put(
+        &w.app,
+        &format!("/api/v1/cases/{}/description", case["id"]),
+        &w.economist,
+        json!({ "expected_version": 0, "description": description() }),
+    )
+    .await;
+    assert_eq!(
+        wrong_role.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        wrong_role.body
+    );
 }
 
 async fn each_refusal_has_its_status_and_reason(db: &TestDb) {
@@ -984,6 +1252,8 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         ("post", "/api/v1/meetings"),
         ("get", "/api/v1/meetings"),
         ("get", "/api/v1/meetings/{id}"),
+        ("put", "/api/v1/meetings/{id}"),
+        ("post", "/api/v1/meetings/{id}/cancel"),
         ("post", "/api/v1/meetings/{id}/agenda"),
         ("get", "/api/v1/meetings/{id}/minutes"),
         ("post", "/api/v1/cases/{id}/hearing"),
@@ -1031,7 +1301,7 @@ async fn the_openapi_document_lists_every_route(db: &TestDb) {
         .values()
         .map(|p| p.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, 46, "a route was added without a test here");
+    assert_eq!(documented, 48, "a route was added without a test here");
     assert!(response.body["components"]["schemas"]["Problem"].is_object());
     assert!(response.body["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -1616,6 +1886,7 @@ async fn an_administrator_sees_the_reform_plan_of_their_region_only(db: &TestDb)
 }
 
 on_both_databases!(
+    the_role_comes_before_the_input_and_any_stale_version_conflicts,
     an_administrator_sees_the_reform_plan_of_their_region_only,
     councils_are_listed_corrected_seated_and_chosen,
     a_client_preferring_the_minimal_answer_gets_what_was_committed,

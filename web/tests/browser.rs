@@ -1021,6 +1021,21 @@ async fn a_case_goes_from_proposal_to_committee_decision_in_the_browser() {
         b.main_text().await.contains("2.500.000"),
         "the running costs add up"
     );
+    assert_eq!(
+        b.script("return getComputedStyle(document.querySelector('.od-facts')).display")
+            .await,
+        json!("grid"),
+        "the case's facts sit in two columns"
+    );
+    assert_eq!(
+        b.script(
+            "return getComputedStyle(document.querySelector('.od-economics td.od-num')).textAlign"
+        )
+        .await,
+        json!("right"),
+        "amounts are right-aligned"
+    );
+    b.screenshot("case-facts-and-amounts").await;
     b.click_button("Godkend økonomien for afgivende part").await;
     b.click_button("Godkend økonomien for modtagende part")
         .await;

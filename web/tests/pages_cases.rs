@@ -971,6 +971,144 @@ async fn the_secretariat_chooses_the_councils_of_a_case_without_a_municipality(d
     assert_eq!(councils[0].name, "Sundhedsråd Fyn");
 }
 
+async fn an_engine_refusal_reads_in_the_pages_language(db: &TestDb) {
+    let engine = &db.engine;
+    let proposer = member(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    let secretariat = member(engine, "mette@rsyd.dk", "syddanmark", "secretariat").await;
+    member(engine, "lars@rsyd.dk", "syddanmark", "economist").await;
+    let id = case_in_economics(engine, &proposer, &secretariat).await;
+    let hospital = party(engine, "syddanmark", "Odense Universitetshospital")
+        .await
+        .to_string();
+    let mut lars = Browser::logged_in(engine, "lars@rsyd.dk").await;
+    let form = lars.get(&format!("/cases/{id}/economics")).await;
+    let csrf = form.csrf();
+    let version = form.hidden("version");
+    // Two lines for the hospital in 2027: the engine refuses the second.
+    let twice = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("party-0", hospital.as_str()),
+        ("year-0", "2027"),
+        ("one_off_costs-0", "0"),
+        ("running_costs-0", "100000"),
+        ("savings-0", "0"),
+        ("party-1", hospital.as_str()),
+        ("year-1", "2027"),
+        ("one_off_costs-1", "0"),
+        ("running_costs-1", "200000"),
+        ("savings-1", "0"),
+        ("assumptions", ""),
+        ("action", "save"),
+    ];
+
+    let danish = lars.post(&format!("/cases/{id}/economics"), &twice).await;
+    assert_eq!(
+        danish.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        danish.body
+    );
+    assert!(
+        danish
+            .body
+            .contains("Række 2: parten har to linjer for 2027; læg dem sammen til én"),
+        "{}",
+        danish.body
+    );
+    assert!(!danish.body.contains("has two lines"), "{}", danish.body);
+
+    let switched = lars
+        .post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "en"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let english = lars.post(&format!("/cases/{id}/economics"), &twice).await;
+    assert_eq!(
+        english.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        english.body
+    );
+    assert!(
+        english.body.contains(&format!(
+            "Row 2: party {hospital} has two lines for 2027; merge them into one"
+        )),
+        "{}",
+        english.body
+    );
+    assert!(!english.body.contains("to linjer"), "{}", english.body);
+    assert!(
+        engine
+            .case(&proposer, id)
+            .await
+            .unwrap()
+            .economics
+            .lines
+            .is_empty()
+    );
+}
+
+async fn the_error_page_gives_the_reason_in_the_pages_language(db: &TestDb) {
+    let engine = &db.engine;
+    let proposer = member(engine, "anne@ouh.dk", "syddanmark", "proposer").await;
+    member(engine, "lars@rsyd.dk", "syddanmark", "economist").await;
+    let id = case_by(engine, &proposer, "IV-behandling i eget hjem").await;
+    let version = engine
+        .case(&proposer, id)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let mut lars = Browser::logged_in(engine, "lars@rsyd.dk").await;
+    let csrf = lars.token().await;
+    // A draft has no figures to sign off: the engine refuses, and the error page says why.
+    let sign_off = [
+        ("csrf", csrf.as_str()),
+        ("side", "giving"),
+        ("version", version.as_str()),
+    ];
+
+    let danish = lars.post(&format!("/cases/{id}/signoffs"), &sign_off).await;
+    assert_eq!(danish.status, StatusCode::CONFLICT, "{}", danish.body);
+    assert!(
+        danish
+            .body
+            .contains("Godkendelsen af økonomien kan ikke ændres i sagens nuværende trin."),
+        "{}",
+        danish.body
+    );
+    assert!(
+        !danish.body.contains("cannot be changed"),
+        "{}",
+        danish.body
+    );
+
+    let switched = lars
+        .post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "en"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let english = lars.post(&format!("/cases/{id}/signoffs"), &sign_off).await;
+    assert_eq!(english.status, StatusCode::CONFLICT, "{}", english.body);
+    assert!(
+        english
+            .body
+            .contains("The economics sign-off cannot be changed while the case is in state draft."),
+        "{}",
+        english.body
+    );
+    assert!(
+        !english.body.contains("kan ikke ændres"),
+        "{}",
+        english.body
+    );
+}
+
 on_both_databases!(
     the_case_page_names_the_councils_of_its_municipalities,
     a_proposer_creates_and_submits_a_case_and_the_secretariat_accepts_it,
@@ -983,4 +1121,6 @@ on_both_databases!(
     my_tasks_show_what_waits_for_me_overdue_first,
     the_secretariat_opens_the_hearing_and_sees_the_answers,
     the_secretariat_chooses_the_councils_of_a_case_without_a_municipality,
+    an_engine_refusal_reads_in_the_pages_language,
+    the_error_page_gives_the_reason_in_the_pages_language,
 );

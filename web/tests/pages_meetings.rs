@@ -10,6 +10,7 @@ use common::{Browser, Page, member};
 use axum::http::StatusCode;
 use overdrag_engine::cases::NewCase;
 use overdrag_engine::cases::hearings::HearingAnswer;
+use overdrag_engine::cases::meetings::NewMeeting;
 use overdrag_engine::cases::view::CaseView;
 use overdrag_engine::domain::economics::EconomicsLine;
 use overdrag_engine::domain::role::Side;
@@ -93,8 +94,8 @@ async fn step(engine: &Engine, actor: &Actor, case: &CaseView, transition: &str)
         .unwrap_or_else(|e| panic!("{transition} from {}: {e}", case.state))
 }
 
-/// A case driven through description and economics into its hearing; the links of the heard.
-async fn in_hearing(engine: &Engine, s: &Syddanmark, title: &str) -> (CaseView, Vec<String>) {
+/// A case driven through description and economics, ready to be sent into its hearing.
+async fn ready_for_hearing(engine: &Engine, s: &Syddanmark, title: &str) -> CaseView {
     let input = NewCase {
         region: "syddanmark".into(),
         title: title.into(),
@@ -119,12 +120,65 @@ async fn in_hearing(engine: &Engine, s: &Syddanmark, title: &str) -> (CaseView, 
             .await
             .unwrap();
     }
-    case = step(engine, &s.secretariat, &case, "open_hearing").await;
+    case
+}
+
+/// A case driven through description and economics into its hearing; the links of the heard.
+async fn in_hearing(engine: &Engine, s: &Syddanmark, title: &str) -> (CaseView, Vec<String>) {
+    let case = ready_for_hearing(engine, s, title).await;
+    let case = step(engine, &s.secretariat, &case, "open_hearing").await;
     let opened = engine
         .open_hearing(&s.secretariat, case.id, None, None)
         .await
         .unwrap();
     (case, opened.links.into_iter().map(|l| l.token).collect())
+}
+
+/// "Send i høring" on the case page moves the case into its hearing and invites the parties in
+/// one step; the page then shows the open hearing.
+async fn sending_to_hearing_opens_the_hearing_in_the_same_step(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = ready_for_hearing(engine, &s, "IV-behandling i eget hjem").await;
+    let here = format!("/cases/{}", case.id);
+    let mut browser = Browser::logged_in(engine, "mette@rsyd.dk").await;
+    let page = browser.get(&here).await;
+    assert!(
+        page.body
+            .contains(&format!("action=\"/cases/{}/hearing\"", case.id)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Høringen sendes med det samme"));
+    let version = case.version.to_string();
+    let sent = browser
+        .submit(
+            &here,
+            &format!("/cases/{}/hearing", case.id),
+            &[
+                ("transition", "open_hearing"),
+                ("version", &version),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let hearing = engine
+        .hearing(&s.secretariat, case.id)
+        .await
+        .unwrap()
+        .expect("the hearing is open");
+    assert!(!hearing.parties.is_empty() && !hearing.closed);
+    assert_eq!(
+        engine.case(&s.secretariat, case.id).await.unwrap().state,
+        "hearing"
+    );
+    let page = browser.get(&here).await;
+    assert!(page.body.contains("Høringen er åben"), "{}", page.body);
+    assert!(
+        !page.body.contains("Åbn høringen"),
+        "nothing is left to open"
+    );
 }
 
 /// A case that has been heard and awaits the steering group.
@@ -184,7 +238,7 @@ async fn the_secretariat_plans_a_meeting_places_reorders_and_publishes(db: &Test
         "{}",
         refused.body
     );
-    assert!(refused.body.contains("Skriv datoen som åååå-mm-dd"));
+    assert!(refused.body.contains("Vælg en gyldig dato i kalenderen"));
     assert!(refused.body.contains("value=\"Styregruppemøde 7\""));
     assert!(refused.body.contains("value=\"31-02-2027\""));
     assert!(refused.body.contains("value=\"2099-01-01\""));
@@ -730,6 +784,150 @@ async fn the_public_page_lists_decided_open_cases_and_no_personal_data(db: &Test
     assert!(english.body.contains("Decided cases in"));
 }
 
+/// A mistyped meeting is corrected on its page and then cancelled with a reason; each
+/// refusal names its field and keeps what was typed, and the cancelled meeting leaves the list
+/// and its case the agenda.
+async fn the_secretariat_corrects_and_cancels_a_meeting_on_its_page(db: &TestDb) {
+    let engine = &db.engine;
+    let s = syddanmark(engine).await;
+    let case = awaiting_steering_group(engine, &s, "IV-behandling i eget hjem").await;
+    let day = |n: i64| (engine.today() + chrono::Duration::days(n)).to_string();
+    let meeting = engine
+        .create_meeting(
+            &s.secretariat,
+            NewMeeting {
+                region: "syddanmark".into(),
+                body: "steering_group".into(),
+                title: "Styregrupemøde".into(),
+                held_on: day(14).parse().unwrap(),
+                material_deadline: day(7).parse().unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    engine
+        .commit_placement(&s.secretariat, meeting.id, case.id, false)
+        .await
+        .unwrap();
+    let here = format!("/meetings/{}", meeting.id);
+    let mut browser = Browser::logged_in(engine, "mette@rsyd.dk").await;
+    let page = browser.get(&here).await;
+    page.assert_ok_without_script();
+    assert!(
+        page.body.contains("Ret mødets titel eller datoer"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"Styregrupemøde\""));
+
+    let refused = browser
+        .submit(
+            &here,
+            &format!("{here}/change"),
+            &[
+                ("title", "Styregruppemøde"),
+                ("held_on", &day(-1)),
+                ("material_deadline", &day(-2)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("href=\"#held_on\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("id=\"change-meeting\" open"),
+        "the form opens at its errors"
+    );
+    assert!(
+        refused.body.contains("value=\"Styregruppemøde\""),
+        "what was typed is kept"
+    );
+
+    let corrected = browser
+        .submit(
+            &here,
+            &format!("{here}/change"),
+            &[
+                ("title", "Styregruppemøde"),
+                ("held_on", &day(21)),
+                ("material_deadline", &day(7)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        corrected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        corrected.body
+    );
+    let page = browser.get(&here).await;
+    assert!(
+        page.body.contains("<h1>Styregruppemøde</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&overdrag_engine::render::danish::danish_date(
+                day(21).parse().unwrap()
+            ))
+    );
+
+    let no_reason = browser
+        .submit(&here, &format!("{here}/cancel"), &[("reason", "")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_reason.body.contains("href=\"#reason\""),
+        "{}",
+        no_reason.body
+    );
+    assert!(
+        no_reason.body.contains("Skriv, hvorfor mødet aflyses"),
+        "{}",
+        no_reason.body
+    );
+    let cancelled = browser
+        .submit(
+            &here,
+            &format!("{here}/cancel"),
+            &[("reason", "Formanden er forhindret")],
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        cancelled.body
+    );
+    let page = browser.get(&here).await;
+    page.assert_ok_without_script();
+    assert!(page.body.contains("Mødet blev aflyst"), "{}", page.body);
+    assert!(page.body.contains("Formanden er forhindret"));
+    assert!(
+        !page.body.contains("Ret mødets titel eller datoer"),
+        "a cancelled meeting cannot change"
+    );
+    let list = browser.get("/meetings").await;
+    assert!(!list.body.contains("Styregruppemøde</a>"), "{}", list.body);
+    let case_page = browser.get(&format!("/cases/{}", case.id)).await;
+    assert!(
+        case_page
+            .body
+            .contains("Mødet aflyst – sagen taget af dagsordenen"),
+        "{}",
+        case_page.body
+    );
+}
+
 async fn the_hearing_page_answers_by_token_once(db: &TestDb) {
     let engine = &db.engine;
     let s = syddanmark(engine).await;
@@ -748,6 +946,9 @@ async fn the_hearing_page_answers_by_token_once(db: &TestDb) {
         "the summary"
     );
     assert!(!page.body.contains('@'));
+    // The heard party sees the figures it is asked to accept.
+    assert!(page.body.contains("Sagens økonomi"), "{}", page.body);
+    assert!(page.body.contains("3.900.000") && page.body.contains("Odense Kommune"));
 
     // An objection needs a text: refused, the choice kept.
     let csrf = page.csrf();
@@ -891,5 +1092,7 @@ on_both_databases!(
     the_workflow_page_draws_every_state_with_its_count,
     the_public_page_lists_decided_open_cases_and_no_personal_data,
     the_hearing_page_answers_by_token_once,
+    the_secretariat_corrects_and_cancels_a_meeting_on_its_page,
+    sending_to_hearing_opens_the_hearing_in_the_same_step,
     the_meeting_form_offers_the_bodies_that_meet_in_the_region,
 );

@@ -4,7 +4,6 @@
 use super::meetings::{MeetingView, agenda_rule};
 use super::{Engine, lock_case};
 use crate::actor::Actor;
-use crate::domain::role::Role;
 use crate::domain::text::Label;
 use crate::error::EngineError;
 use crate::journal_event::{CaseEvent, MeetingRef};
@@ -40,7 +39,13 @@ impl Engine {
         let from = items
             .iter()
             .position(|i| i.case_id == case_id)
-            .ok_or_else(|| EngineError::invalid("case_id", "the case is not on this agenda"))?;
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    "case_id",
+                    "the case is not on this agenda",
+                    "sagen er ikke på dagsordenen for dette møde",
+                )
+            })?;
         let item = items.remove(from);
         let to = usize::try_from(position.max(1) - 1)
             .unwrap_or(0)
@@ -82,6 +87,14 @@ impl Engine {
                     "the agenda was published {}",
                     at.format("%Y-%m-%d %H:%M UTC")
                 ),
+                {
+                    let local = crate::domain::calendar::danish_time(at);
+                    format!(
+                        "dagsordenen blev offentliggjort {} kl. {}",
+                        crate::render::danish::danish_date(local.date()),
+                        local.format("%H.%M")
+                    )
+                },
             ));
         }
         let now = self.now();
@@ -95,6 +108,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "meeting",
                 "the agenda is empty; place cases on it before publishing",
+                "dagsordenen er tom; sæt sager på den, før den offentliggøres",
             ));
         }
         let published = meeting::Entity::update_many()
@@ -108,6 +122,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "meeting",
                 "the agenda was published by someone else just now",
+                "dagsordenen er netop blevet offentliggjort af en anden",
             ));
         }
         let rule = agenda_rule("agenda_published", super::meetings::body_of(&meeting)?);
@@ -135,15 +150,20 @@ impl Engine {
     }
 
     /// A meeting the actor prepares as the region's secretariat, not yet held.
-    async fn meeting_to_prepare(
+    pub(super) async fn meeting_to_prepare(
         &self,
         actor: &Actor,
         meeting_id: i64,
         action: &str,
     ) -> Result<meeting::Model, EngineError> {
         let (meeting, region) = self.visible_meeting(actor, meeting_id).await?;
-        self.region_to_act_in(actor, &region.slug, Role::Secretariat, action)
-            .await?;
+        self.region_to_act_in(
+            actor,
+            &region.slug,
+            crate::policy::meeting::PREPARER,
+            action,
+        )
+        .await?;
         crate::policy::meeting::agenda_open(&meeting, self.today())
             .map_err(|problem| EngineError::Invalid(vec![problem]))?;
         Ok(meeting)

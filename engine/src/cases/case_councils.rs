@@ -58,6 +58,7 @@ impl Engine {
             problems.push(FieldError::new(
                 "council_ids",
                 "choose at least one of the region's councils",
+                "vælg mindst ét af regionens sundhedsråd",
             ));
         }
         if let Some(unknown) = chosen
@@ -67,6 +68,7 @@ impl Engine {
             problems.push(FieldError::new(
                 "council_ids",
                 format!("council {unknown} is not one of the case's region's councils"),
+                format!("sundhedsråd {unknown} er ikke et af sagens regions sundhedsråd"),
             ));
         }
         problems.extend(crate::policy::councils::reason_problem(reason));

@@ -5,6 +5,7 @@ use super::Engine;
 use super::view::{CaseView, PartyRef};
 use super::write::{Change, Written};
 use crate::actor::Actor;
+use crate::domain::text::Label;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, ClassificationChange};
 use crate::policy::case::CaseAction;
@@ -20,7 +21,7 @@ pub struct ExternalReferenceView {
 }
 
 /// Checks a KLE number: `NN.NN.NN`, optionally with a handling facet such as `G01`.
-pub fn kle_problem(kle: &str) -> Option<String> {
+pub fn kle_problem(kle: &str) -> Option<Label> {
     let (number, facet) = kle.split_at(kle.len().min(8));
     let groups: Vec<&str> = number.split('.').collect();
     let number_ok = groups.len() == 3
@@ -31,7 +32,12 @@ pub fn kle_problem(kle: &str) -> Option<String> {
         || (facet.len() == 3
             && facet.starts_with(|c: char| c.is_ascii_uppercase())
             && facet[1..].chars().all(|c| c.is_ascii_digit()));
-    (!(number_ok && facet_ok)).then(|| format!("`{kle}` is not a KLE number; write it as NN.NN.NN, optionally with a facet, e.g. 29.30.00G01"))
+    (!(number_ok && facet_ok)).then(|| {
+        Label::new(
+            format!("»{kle}« er ikke et KLE-nummer; skriv det som NN.NN.NN, eventuelt med en facet, fx 29.30.00G01"),
+            format!("`{kle}` is not a KLE number; write it as NN.NN.NN, optionally with a facet, e.g. 29.30.00G01"),
+        )
+    })
 }
 
 impl Engine {
@@ -57,7 +63,7 @@ impl Engine {
             .filter(|k| !k.is_empty())
             .map(str::to_owned);
         if let Some(problem) = kle.as_deref().and_then(kle_problem) {
-            return Err(EngineError::invalid("kle", problem));
+            return Err(EngineError::invalid("kle", problem.en, problem.da));
         }
         let mut changes = Vec::new();
         if case.public != public {
@@ -114,6 +120,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "party_id",
                 format!("organisation {party_id} is not a party in the case's region"),
+                format!("organisation {party_id} er ikke en part i sagens region"),
             ));
         };
         let action = CaseAction::RecordReference { party_id: party.id };
@@ -125,6 +132,7 @@ impl Engine {
             return Err(EngineError::Invalid(vec![FieldError::new(
                 "reference",
                 "write the case number as it appears in your ESDH system, 1 to 100 characters",
+                "skriv sagsnummeret, som det står i jeres ESDH-system, med 1 til 100 tegn",
             )]));
         }
         let existing = external_reference::Entity::find()

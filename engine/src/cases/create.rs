@@ -40,6 +40,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "region",
                 format!("unknown region `{slug}`"),
+                format!("regionen »{slug}« findes ikke"),
             ));
         };
         if actor.has_role(&region.slug, role) {
@@ -95,15 +96,22 @@ impl Engine {
             .await?;
         let mut problems = Vec::new();
         let title = input.title.trim().to_owned();
-        let length = "give the case a title of 3 to 200 characters that names the task";
+        let length = crate::domain::text::Label::new(
+            "giv sagen en titel på 3 til 200 tegn, der nævner opgaven",
+            "give the case a title of 3 to 200 characters that names the task",
+        );
         problems.extend(crate::domain::text::single_line_name_problem(
-            "title", &title, 3, 200, length,
+            "title", &title, 3, 200, &length,
         ));
         let kind = CaseKind::parse(&input.kind);
         if kind.is_none() {
             problems.push(FieldError::new(
                 "kind",
                 format!("unknown kind `{}`; use transfer or new_task", input.kind),
+                format!(
+                    "sagstypen »{}« findes ikke; vælg opgaveoverdragelse eller ny opgave",
+                    input.kind
+                ),
             ));
         }
         let parties = self
@@ -114,13 +122,18 @@ impl Engine {
             ("receiving_party", input.receiving_party_id),
         ] {
             if !parties.contains(&id) {
-                problems.push(FieldError::new(field, format!("organisation {id} is not a party in {}; pick one from the region's parties", region.name)));
+                problems.push(FieldError::new(
+                    field,
+                    format!("organisation {id} is not a party in {}; pick one from the region's parties", region.name),
+                    format!("organisation {id} er ikke en part i {}; vælg en af regionens parter", region.name),
+                ));
             }
         }
         if input.giving_party_id == input.receiving_party_id {
             problems.push(FieldError::new(
                 "receiving_party",
                 "the receiving party must differ from the giving party",
+                "den modtagende part skal være en anden end den afgivende part",
             ));
         }
         let (Some(kind), true) = (kind, problems.is_empty()) else {

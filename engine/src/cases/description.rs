@@ -78,7 +78,7 @@ impl Engine {
             return Err(EngineError::Invalid(
                 violations
                     .into_iter()
-                    .map(|(f, m)| FieldError::new(f, m))
+                    .map(|(f, m)| FieldError::new(f, m.en, m.da))
                     .collect(),
             ));
         }
@@ -93,8 +93,10 @@ impl Engine {
             return Ok(Committed::of(case));
         }
         let revision = file.description.as_ref().map_or(1, |(r, _)| r.revision + 1);
-        let content = serde_json::to_string(&description)
-            .map_err(|e| EngineError::invalid("description", e.to_string()))?;
+        let content = serde_json::to_string(&description).map_err(|e| {
+            let text = e.to_string();
+            EngineError::invalid("description", text.clone(), text)
+        })?;
         let searchable = super::list::search_text(&case.title, &description.texts());
         let change = Change {
             row: CaseRowChanges::none().set(handover_case::Column::SearchText, searchable),

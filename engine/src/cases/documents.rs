@@ -50,6 +50,7 @@ impl Engine {
             return Err(EngineError::Invalid(vec![FieldError::new(
                 "file",
                 "the file is empty",
+                "filen er tom",
             )]));
         }
         if bytes.len() > MAX_DOCUMENT_BYTES {
@@ -59,12 +60,17 @@ impl Engine {
                     "the file is {} bytes; at most {MAX_DOCUMENT_BYTES} bytes (20 MiB) are accepted",
                     bytes.len()
                 ),
+                format!(
+                    "filen fylder {} byte; der modtages højst {MAX_DOCUMENT_BYTES} byte (20 MiB)",
+                    bytes.len()
+                ),
             )]));
         }
         let Some(kind) = sniff(bytes) else {
             return Err(EngineError::Invalid(vec![FieldError::new(
                 "file",
                 "only PDF, Word (DOCX), Excel (XLSX), PNG and JPEG files are accepted; this file is none of them",
+                "der modtages kun PDF-, Word- (DOCX), Excel- (XLSX), PNG- og JPEG-filer; denne fil er ingen af dem",
             )]));
         };
         let name = sanitise_file_name(file_name, kind);
@@ -102,6 +108,7 @@ impl Engine {
                         event,
                         mails: Mails::None,
                         value: stored,
+                        then: None,
                     })
                 },
             )

@@ -46,12 +46,17 @@ fn economics_problems(lines: &[EconomicsLine], parties: &BTreeSet<i64>) -> Vec<F
         problems.push(FieldError::new(
             "lines",
             "at most 1000 lines; one per party and year",
+            "højst 1000 linjer; én pr. part og år",
         ));
     }
     let mut seen = BTreeSet::new();
     for (i, line) in lines.iter().enumerate() {
         for (field, message) in line.violations() {
-            problems.push(FieldError::new(format!("lines[{i}].{field}"), message));
+            problems.push(FieldError::new(
+                format!("lines[{i}].{field}"),
+                message.en,
+                message.da,
+            ));
         }
         if !parties.contains(&line.party_id) {
             problems.push(FieldError::new(
@@ -60,12 +65,17 @@ fn economics_problems(lines: &[EconomicsLine], parties: &BTreeSet<i64>) -> Vec<F
                     "organisation {} is not a party in the case's region",
                     line.party_id
                 ),
+                format!(
+                    "organisation {} er ikke en part i sagens region",
+                    line.party_id
+                ),
             ));
         }
         if !(2000..=2100).contains(&line.year) {
             problems.push(FieldError::new(
                 format!("lines[{i}].year"),
                 format!("year {} is outside 2000–2100", line.year),
+                format!("året {} ligger uden for 2000–2100", line.year),
             ));
         }
         if !seen.insert((line.party_id, line.year)) {
@@ -74,6 +84,11 @@ fn economics_problems(lines: &[EconomicsLine], parties: &BTreeSet<i64>) -> Vec<F
                 format!(
                     "party {} has two lines for {}; merge them into one",
                     line.party_id, line.year
+                ),
+                // Pages name the row, where the party is chosen by name: no number needed.
+                format!(
+                    "parten har to linjer for {}; læg dem sammen til én",
+                    line.year
                 ),
             ));
         }
@@ -121,7 +136,11 @@ impl Engine {
             .await?;
         let mut problems = economics_problems(&lines, &parties);
         if assumptions.is_some_and(|a| a.chars().count() > MAX_ASSUMPTIONS_CHARS) {
-            problems.push(FieldError::new("assumptions", format!("write the assumptions in at most {MAX_ASSUMPTIONS_CHARS} characters; attach a document for more")));
+            problems.push(FieldError::new(
+                "assumptions",
+                format!("write the assumptions in at most {MAX_ASSUMPTIONS_CHARS} characters; attach a document for more"),
+                format!("skriv forudsætningerne med højst {MAX_ASSUMPTIONS_CHARS} tegn; vedhæft et dokument, hvis der er mere"),
+            ));
         }
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));
@@ -252,6 +271,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "side",
                 "there are no figures to sign off yet; the economic assessment must be filled in first",
+                "der er endnu ingen tal at godkende; den økonomiske konsekvensvurdering skal udfyldes først",
             ));
         }
         let fingerprint = file.fingerprint();
@@ -281,5 +301,51 @@ impl Engine {
             })
             .await?;
         Ok(committed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(party_id: i64, year: i32) -> EconomicsLine {
+        EconomicsLine {
+            party_id,
+            year,
+            one_off_costs: 0,
+            running_costs: 0,
+            savings: 0,
+        }
+    }
+
+    #[test]
+    fn every_economics_problem_is_written_in_danish_and_english() {
+        let lines = [
+            line(7, 2027),
+            line(7, 2027),
+            line(8, 1999),
+            EconomicsLine {
+                savings: -1,
+                ..line(7, 2028)
+            },
+        ];
+        let problems = economics_problems(&lines, &BTreeSet::from([7]));
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        for problem in &problems {
+            assert!(!problem.message_in("da").is_empty(), "{problem:?}");
+            assert_ne!(
+                problem.message_in("da"),
+                problem.message_in("en"),
+                "{problem:?}"
+            );
+        }
+        let twice = problems.iter().find(|p| p.field == "lines[1]");
+        assert_eq!(
+            twice.map(|p| (p.message_in("en"), p.message_in("da"))),
+            Some((
+                "party 7 has two lines for 2027; merge them into one",
+                "parten har to linjer for 2027; læg dem sammen til én"
+            ))
+        );
     }
 }

@@ -238,14 +238,7 @@ impl CaseFile {
         {
             return None;
         }
-        Some(HearingFacts {
-            parties: u32::try_from(parties.len()).unwrap_or(u32::MAX),
-            answered: u32::try_from(parties.iter().filter(|p| p.answer.is_some()).count())
-                .unwrap_or(u32::MAX),
-            deadline: hearing.deadline,
-            deadline_passed: today > hearing.deadline,
-            quorum: Quorum::from_stored(&hearing.quorum),
-        })
+        Some(hearing_facts_of(hearing, parties, today))
     }
 
     pub fn facts(&self, case: &handover_case::Model, today: NaiveDate) -> CaseFacts {
@@ -389,4 +382,20 @@ async fn latest_hearing(
         .all(db)
         .await?;
     Ok(Some((hearing, parties)))
+}
+
+/// The progress on `today` of `hearing` with its heard `parties`.
+pub(super) fn hearing_facts_of(
+    hearing: &hearing::Model,
+    parties: &[hearing_party::Model],
+    today: NaiveDate,
+) -> HearingFacts {
+    HearingFacts {
+        parties: u32::try_from(parties.len()).unwrap_or(u32::MAX),
+        answered: u32::try_from(parties.iter().filter(|p| p.answer.is_some()).count())
+            .unwrap_or(u32::MAX),
+        deadline: hearing.deadline,
+        deadline_passed: today > hearing.deadline,
+        quorum: Quorum::from_stored(&hearing.quorum),
+    }
 }

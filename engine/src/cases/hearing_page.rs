@@ -6,11 +6,13 @@ use super::file::CaseFile;
 use super::hearings::{HearingAnswer, HearingInvitation};
 use super::view::CaseKind;
 use crate::domain::description::FIELDS;
+use crate::domain::economics::EconomicsLine;
+use crate::domain::economics_summary::{PartyEconomics, PartyInfo, Sector, summarise};
 use crate::domain::text::Label;
 use crate::error::EngineError;
 use crate::storage::entity::organisation;
 use chrono::{DateTime, Utc};
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 /// One field of the professional description, shown to the heard party.
@@ -30,6 +32,9 @@ pub struct HearingCase {
     /// The task and its target group, from the professional description.
     pub summary: Vec<SummaryField>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// The case's figures per party and year, the heard party's own first: what it is asked
+    /// to accept.
+    pub economics: Vec<PartyEconomics>,
 }
 
 /// The description fields a heard party is shown.
@@ -69,6 +74,7 @@ impl Engine {
             })
             .collect();
         debug_assert_eq!(hearing.id, party.hearing_id);
+        let economics = self.figures_for(&file.lines, party.organisation_id).await?;
         Ok(HearingCase {
             invitation,
             kind: CaseKind::parse(&case.kind)
@@ -78,7 +84,35 @@ impl Engine {
             receiving_party: name(case.receiving_party_id).await?,
             summary,
             answered_at: party.answered_at,
+            economics,
         })
+    }
+
+    /// The figures of `lines` per party, the party `first` first and the others by name.
+    async fn figures_for(
+        &self,
+        lines: &[EconomicsLine],
+        first: i64,
+    ) -> Result<Vec<PartyEconomics>, EngineError> {
+        let parties: Vec<PartyInfo> = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(lines.iter().map(|l| l.party_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| PartyInfo {
+                id: o.id,
+                sector: Sector::of_kind(&o.kind),
+                name: o.name,
+            })
+            .collect();
+        // The balance and threshold are the case page's business; only the rows are shown.
+        let mut rows = summarise(lines, &parties, None, 0).parties;
+        rows.sort_by(|a, b| {
+            (a.party_id != first)
+                .cmp(&(b.party_id != first))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(rows)
     }
 
     /// Records the party's answer through its link, once: a link that has answered is refused,
@@ -101,6 +135,16 @@ impl Engine {
                 format!(
                     "your organisation answered `{given}` on {}; ask the secretariat to change the answer",
                     crate::domain::calendar::danish_date(at)
+                ),
+                format!(
+                    "jeres organisation svarede »{}« den {}; kontakt sekretariatet, hvis svaret skal ændres",
+                    match given.as_str() {
+                        "agree" => "enig",
+                        "agree_with_remarks" => "enig med bemærkninger",
+                        "object" => "gør indsigelse",
+                        other => other,
+                    },
+                    crate::render::danish::danish_date(crate::domain::calendar::danish_date(at))
                 ),
             ));
         }

@@ -4,21 +4,19 @@
 
 use super::Engine;
 use super::view::PartyRef;
-use super::write::{Change, Mails, Written};
+use super::write::{Change, Written};
 use crate::actor::Actor;
 use crate::domain::economics::hex;
 use crate::error::{EngineError, FieldError};
 use crate::journal_event::{AnsweredVia, CaseEvent};
-use crate::policy::case::CaseAction;
 use crate::storage::entity::{
     app_user, handover_case, hearing, hearing_party, organisation, region,
 };
 use crate::workflow::Stage;
-use crate::workflow::definition::Quorum;
+use crate::workflow::guard::HearingFacts;
 use chrono::{DateTime, NaiveDate, Utc};
-use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -74,6 +72,11 @@ pub struct HearingView {
     pub quorum_met: bool,
     /// Everyone answered, or the deadline passed with the quorum met.
     pub closed: bool,
+    /// The day the hearing closed: the day of the last answer when every party answered
+    /// before the deadline, else the deadline; null while it is open.
+    pub closed_on: Option<NaiveDate>,
+    /// The case's version now, so a client that just answered need not read the case again.
+    pub case_version: i32,
 }
 
 /// A party's personal link token, handed out once when the hearing opens.
@@ -99,15 +102,34 @@ pub struct HearingInvitation {
     pub deadline: NaiveDate,
     /// Answers are accepted until the deadline, while the case is in hearing.
     pub open: bool,
+    /// The day the hearing closed (see [`HearingView::closed_on`]); null while it is open.
+    pub closed_on: Option<NaiveDate>,
     pub answer: Option<HearingAnswer>,
     pub text: Option<String>,
 }
 
-fn token_hash(token: &str) -> String {
+/// The day a closed hearing closed: the Danish day of the last answer when everyone answered
+/// by the deadline, else the deadline itself.
+fn closed_on(facts: &HearingFacts, parties: &[hearing_party::Model]) -> Option<NaiveDate> {
+    if !facts.closed() {
+        return None;
+    }
+    let last_answer = parties
+        .iter()
+        .filter_map(|p| p.answered_at)
+        .max()
+        .map(crate::domain::calendar::danish_date);
+    Some(match last_answer {
+        Some(day) if facts.answered >= facts.parties && day <= facts.deadline => day,
+        _ => facts.deadline,
+    })
+}
+
+pub(super) fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.trim().as_bytes()))
 }
 
-fn kind_of_party(spec: &str) -> Option<&'static str> {
+pub(super) fn kind_of_party(spec: &str) -> Option<&'static str> {
     match spec {
         "municipalities" => Some("municipality"),
         "general_practice" => Some("general_practice"),
@@ -117,140 +139,6 @@ fn kind_of_party(spec: &str) -> Option<&'static str> {
 }
 
 impl Engine {
-    /// Opens the hearing of a case in a hearing state: the parties the workflow names, and a
-    /// deadline (default: the workflow's answer days in working days). Returns each party's
-    /// personal link token; only hashes are stored.
-    ///
-    /// # Errors
-    /// [`EngineError::Forbidden`] unless the actor is the secretariat; [`EngineError::Invalid`]
-    /// when the case is not in hearing, already has an open hearing, the deadline is past, or
-    /// a named party is not an organisation of the region. `parties` names the heard
-    /// organisations; by default they are those the workflow's `[hearing]` names.
-    pub async fn open_hearing(
-        &self,
-        actor: &Actor,
-        case_id: i64,
-        deadline: Option<NaiveDate>,
-        parties: Option<&[i64]>,
-    ) -> Result<OpenedHearing, EngineError> {
-        let visible = self.visible(actor, case_id).await?;
-        let case = &visible.case;
-        let def = self.definition_of(case)?;
-        let today = self.today();
-        let file = super::file::CaseFile::load(&self.db, case.id).await?;
-        let already_open = file.hearing_facts(today).is_some();
-        self.permit(actor, &visible, CaseAction::OpenHearing { already_open })
-            .await?;
-        let rule = def
-            .hearing
-            .as_ref()
-            .ok_or(EngineError::NotFound { what: "hearing" })?;
-        let deadline =
-            deadline.unwrap_or_else(|| def.calendar.add_working_days(today, rule.answer_days));
-        if let Some(problem) = crate::domain::calendar::date_problem("deadline", deadline) {
-            return Err(EngineError::Invalid(vec![problem]));
-        }
-        if deadline <= today {
-            return Err(EngineError::invalid(
-                "deadline",
-                "the deadline must be after today",
-            ));
-        }
-        let kinds: Vec<&str> = rule
-            .parties
-            .iter()
-            .filter_map(|p| kind_of_party(p))
-            .collect();
-        let chosen = parties;
-        let mut select =
-            organisation::Entity::find().filter(organisation::Column::RegionId.eq(case.region_id));
-        select = match chosen {
-            Some(ids) => select.filter(organisation::Column::Id.is_in(ids.iter().copied())),
-            None => select.filter(organisation::Column::Kind.is_in(kinds)),
-        };
-        let parties = select
-            .order_by_asc(organisation::Column::Name)
-            .all(&self.db)
-            .await?;
-        if let Some(unknown) =
-            chosen.and_then(|ids| ids.iter().find(|id| !parties.iter().any(|p| p.id == **id)))
-        {
-            return Err(EngineError::invalid(
-                "parties",
-                format!("organisation {unknown} is not a party in the case's region"),
-            ));
-        }
-        if parties.is_empty() {
-            return Err(EngineError::invalid(
-                "parties",
-                "the region has no organisations of the kinds the workflow hears",
-            ));
-        }
-        let (_, links) = self
-            .commit_change(
-                Some(actor.user_id),
-                case,
-                Change::of_facts(),
-                async |txn, now| {
-                    let opened = hearing::ActiveModel {
-                        case_id: Set(case.id),
-                        opened_by: Set(actor.user_id),
-                        opened_at: Set(now),
-                        deadline: Set(deadline),
-                        quorum: Set(rule.quorum.stored()),
-                        ..Default::default()
-                    }
-                    .insert(txn)
-                    .await?;
-                    let mut links = Vec::with_capacity(parties.len());
-                    for party in &parties {
-                        let mut bytes = [0u8; 32];
-                        rand::rng().fill_bytes(&mut bytes);
-                        let token = format!("hrg_{}", hex(&bytes));
-                        hearing_party::ActiveModel {
-                            hearing_id: Set(opened.id),
-                            organisation_id: Set(party.id),
-                            token_hash: Set(token_hash(&token)),
-                            ..Default::default()
-                        }
-                        .insert(txn)
-                        .await?;
-                        links.push(HearingLink {
-                            party: PartyRef {
-                                id: party.id,
-                                name: party.name.clone(),
-                                kind: party.kind.clone(),
-                            },
-                            token,
-                        });
-                    }
-                    let event = CaseEvent::HearingOpened {
-                        hearing: opened.id,
-                        deadline,
-                        quorum: rule.quorum.stored(),
-                        parties: parties.iter().map(|p| p.name.clone()).collect(),
-                    };
-                    // Each heard party gets its personal link by mail, in the same transaction.
-                    let invitations = parties
-                        .iter()
-                        .cloned()
-                        .zip(links.iter().map(|l| l.token.clone()))
-                        .collect();
-                    Ok(Written {
-                        event,
-                        mails: Mails::Invitations(invitations),
-                        value: links,
-                    })
-                },
-            )
-            .await?;
-        let hearing = self
-            .hearing(actor, case.id)
-            .await?
-            .ok_or(EngineError::NotFound { what: "hearing" })?;
-        Ok(OpenedHearing { hearing, links })
-    }
-
     /// The case's current hearing with every party's answer, if one is open or was held.
     ///
     /// # Errors
@@ -271,6 +159,13 @@ impl Engine {
         case_id: i64,
         file: &super::file::CaseFile,
     ) -> Result<Option<HearingView>, EngineError> {
+        let case_version = handover_case::Entity::find_by_id(case_id)
+            .select_only()
+            .column(handover_case::Column::Version)
+            .into_tuple::<i32>()
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { what: "case" })?;
         let Some((hearing, parties)) = &file.hearing else {
             return Ok(None);
         };
@@ -294,16 +189,7 @@ impl Engine {
                 }
             })
             .collect();
-        let today = self.today();
-        let quorum = Quorum::from_stored(&hearing.quorum);
-        let facts = crate::workflow::guard::HearingFacts {
-            parties: u32::try_from(parties.len()).unwrap_or(u32::MAX),
-            answered: u32::try_from(parties.iter().filter(|p| p.answer.is_some()).count())
-                .unwrap_or(u32::MAX),
-            deadline: hearing.deadline,
-            deadline_passed: today > hearing.deadline,
-            quorum,
-        };
+        let facts = super::file::hearing_facts_of(hearing, parties, self.today());
         Ok(Some(HearingView {
             id: hearing.id,
             case_id,
@@ -313,6 +199,8 @@ impl Engine {
             parties: party_views,
             quorum_met: facts.quorum_met(),
             closed: facts.closed(),
+            closed_on: closed_on(&facts, parties),
+            case_version,
         }))
     }
 
@@ -380,6 +268,16 @@ impl Engine {
             .one(&self.db)
             .await?
             .ok_or(EngineError::NotFound { what: "region" })?;
+        let heard = hearing_party::Entity::find()
+            .filter(hearing_party::Column::HearingId.eq(hearing.id))
+            .all(&self.db)
+            .await?;
+        let open = self.accepts_answers(hearing, case).await?;
+        let closed_on = closed_on(
+            &super::file::hearing_facts_of(hearing, &heard, self.today()),
+            &heard,
+        )
+        .or_else(|| (!open).then_some(hearing.deadline));
         Ok(HearingInvitation {
             case_number: case.number.clone(),
             case_title: case.title.clone(),
@@ -390,7 +288,8 @@ impl Engine {
                 kind: org.kind,
             },
             deadline: hearing.deadline,
-            open: self.accepts_answers(hearing, case).await?,
+            open,
+            closed_on,
             answer: party.answer.as_deref().and_then(HearingAnswer::parse),
             text: party.answer_text.clone(),
         })
@@ -451,7 +350,11 @@ impl Engine {
             .and_then(|u| u.organisation_id);
         let file = super::file::CaseFile::load(&self.db, case_id).await?;
         let Some((hearing, parties)) = &file.hearing else {
-            return Err(EngineError::invalid("case_id", "the case has no hearing"));
+            return Err(EngineError::invalid(
+                "case_id",
+                "the case has no hearing",
+                "sagen har ingen høring",
+            ));
         };
         let Some(party) = parties
             .iter()
@@ -491,15 +394,24 @@ impl Engine {
                     "the hearing closed on {}; answers are no longer accepted",
                     hearing.deadline
                 ),
+                format!(
+                    "høringen sluttede {}; der modtages ikke flere svar",
+                    crate::render::danish::danish_date(hearing.deadline)
+                ),
             ));
         }
         if answer != HearingAnswer::Agree && text.is_none() {
-            problems.push(FieldError::new("text", "write your remarks or objection"));
+            problems.push(FieldError::new(
+                "text",
+                "write your remarks or objection",
+                "skriv jeres bemærkninger eller indsigelse",
+            ));
         }
         if text.is_some_and(|t| t.chars().count() > MAX_ANSWER_CHARS) {
             problems.push(FieldError::new(
                 "text",
                 format!("at most {MAX_ANSWER_CHARS} characters; attach a document for more"),
+                format!("højst {MAX_ANSWER_CHARS} tegn; vedhæft et dokument, hvis der er mere"),
             ));
         }
         if !problems.is_empty() {
@@ -529,6 +441,7 @@ impl Engine {
                 return Err(EngineError::invalid(
                     "answer",
                     "the answer was changed by someone else just now; reload the page to see it",
+                    "svaret er netop blevet ændret af en anden; genindlæs siden for at se det",
                 ));
             }
             Ok(Written::event(CaseEvent::HearingAnswered {

@@ -54,6 +54,7 @@ impl Engine {
             problems.push(FieldError::new(
                 "follow_up_on",
                 "the follow-up must come after the day the task moves",
+                "opfølgningen skal ligge efter den dag, opgaven overgår",
             ));
         }
         if !problems.is_empty() {

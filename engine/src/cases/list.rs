@@ -315,16 +315,25 @@ impl Engine {
     ) -> Result<CasePage, EngineError> {
         let mut problems = Vec::new();
         if query.page == 0 {
-            problems.push(FieldError::new("page", "pages are numbered from 1"));
+            problems.push(FieldError::new(
+                "page",
+                "pages are numbered from 1",
+                "siderne er nummereret fra 1",
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&query.per_page) {
             problems.push(FieldError::new(
                 "per_page",
                 format!("per_page must be between 1 and {MAX_PER_PAGE}"),
+                format!("vis mellem 1 og {MAX_PER_PAGE} sager pr. side"),
             ));
         }
         if query.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            problems.push(FieldError::new("q", "search for at most 200 characters"));
+            problems.push(FieldError::new(
+                "q",
+                "search for at most 200 characters",
+                "søg efter højst 200 tegn",
+            ));
         }
         if !problems.is_empty() {
             return Err(EngineError::Invalid(problems));

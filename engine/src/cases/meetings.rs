@@ -7,9 +7,9 @@ use super::write::{Change, Mails, Written};
 use super::{Engine, Visible};
 use crate::actor::Actor;
 use crate::domain::body::Body;
-use crate::domain::role::{Role, Side};
+use crate::domain::role::Side;
 use crate::domain::text::Label;
-use crate::error::EngineError;
+use crate::error::{EngineError, FieldError};
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy;
 use crate::storage::entity::{agenda_item, handover_case, journal_event, meeting, region};
@@ -41,6 +41,8 @@ pub struct AgendaEntry {
     pub title: String,
     pub state: String,
     pub state_label: Label,
+    /// The case's version now: placing a case on an agenda moves it on.
+    pub version: i32,
     /// Placed after the material deadline by the secretariat's override.
     pub after_deadline: bool,
 }
@@ -57,6 +59,9 @@ pub struct MeetingView {
     pub material_deadline: NaiveDate,
     /// When the secretariat published the agenda; until then it is a draft.
     pub published_at: Option<DateTime<Utc>>,
+    /// When the secretariat cancelled the meeting, and why; its agenda is then empty.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
     pub agenda: Vec<AgendaEntry>,
 }
 
@@ -112,7 +117,12 @@ impl Engine {
         input: NewMeeting,
     ) -> Result<MeetingView, EngineError> {
         let region = self
-            .region_to_act_in(actor, &input.region, Role::Secretariat, "planning meetings")
+            .region_to_act_in(
+                actor,
+                &input.region,
+                policy::meeting::PREPARER,
+                "planning meetings",
+            )
             .await?;
         let mut problems = Vec::new();
         let councils = self.council_ids_of(region.id).await?;
@@ -120,18 +130,10 @@ impl Engine {
             .map_err(|problem| problems.push(problem))
             .ok();
         let title = input.title.trim().to_owned();
-        let length = "give the meeting a title of 3 to 200 characters";
-        problems.extend(crate::domain::text::single_line_name_problem(
-            "title", &title, 3, 200, length,
-        ));
-        problems.extend(crate::domain::calendar::date_problems([
-            ("held_on", Some(input.held_on)),
-            ("material_deadline", Some(input.material_deadline)),
-        ]));
-        problems.extend(policy::meeting::meeting_dates(
+        problems.extend(self.meeting_field_problems(
+            &title,
             input.held_on,
             input.material_deadline,
-            self.today(),
         ));
         let (Some(body), true) = (body, problems.is_empty()) else {
             return Err(EngineError::Invalid(problems));
@@ -148,6 +150,33 @@ impl Engine {
         .insert(&self.db)
         .await?;
         self.meeting(actor, created.id).await
+    }
+
+    /// What is wrong with a meeting's (trimmed) title and dates, planned or changed today.
+    pub(super) fn meeting_field_problems(
+        &self,
+        title: &str,
+        held_on: NaiveDate,
+        material_deadline: NaiveDate,
+    ) -> Vec<FieldError> {
+        let length = crate::domain::text::Label::new(
+            "giv mødet en titel på 3 til 200 tegn",
+            "give the meeting a title of 3 to 200 characters",
+        );
+        let mut problems: Vec<FieldError> =
+            crate::domain::text::single_line_name_problem("title", title, 3, 200, &length)
+                .into_iter()
+                .collect();
+        problems.extend(crate::domain::calendar::date_problems([
+            ("held_on", Some(held_on)),
+            ("material_deadline", Some(material_deadline)),
+        ]));
+        problems.extend(policy::meeting::meeting_dates(
+            held_on,
+            material_deadline,
+            self.today(),
+        ));
+        problems
     }
 
     pub(super) async fn visible_meeting(
@@ -178,8 +207,10 @@ impl Engine {
         region: &str,
     ) -> Result<Vec<MeetingView>, EngineError> {
         let region = self.member_region(actor, region).await?;
+        // A cancelled meeting stays on record, but not in the list of meetings to come.
         let meetings = meeting::Entity::find()
             .filter(meeting::Column::RegionId.eq(region.id))
+            .filter(meeting::Column::CancelledAt.is_null())
             .order_by_asc(meeting::Column::HeldOn)
             .all(&self.db)
             .await?;
@@ -277,6 +308,7 @@ impl Engine {
                 title: case.title.clone(),
                 state: case.state.clone(),
                 state_label,
+                version: case.version,
                 after_deadline: item.after_deadline,
             });
         }
@@ -295,6 +327,8 @@ impl Engine {
             held_on: meeting.held_on,
             material_deadline: meeting.material_deadline,
             published_at: meeting.published_at,
+            cancelled_at: meeting.cancelled_at,
+            cancel_reason: meeting.cancel_reason,
             agenda,
         })
     }
@@ -330,10 +364,10 @@ impl Engine {
     ) -> Result<Committed, EngineError> {
         let (meeting, region) = self.visible_meeting(actor, meeting_id).await?;
         let visible: Visible = self.visible(actor, case_id).await?;
-        if !visible.roles.contains(&Role::Secretariat) {
+        if !visible.roles.contains(&policy::meeting::PREPARER) {
             let refusal = EngineError::Forbidden {
                 action: "placing cases on an agenda".into(),
-                needed: vec![Role::Secretariat],
+                needed: vec![policy::meeting::PREPARER],
             };
             return Err(self
                 .refused(
@@ -352,6 +386,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "case_id",
                 "the case belongs to another region than the meeting",
+                "sagen hører til en anden region end mødet",
             ));
         }
         let awaited = self.councils_awaited(case, state).await?;
@@ -366,6 +401,7 @@ impl Engine {
             return Err(EngineError::invalid(
                 "case_id",
                 "the case is already on this agenda",
+                "sagen er allerede på dagsordenen for dette møde",
             ));
         }
         let after_deadline = today > meeting.material_deadline;

@@ -9,12 +9,16 @@ mod create;
 mod description;
 mod economics;
 mod exports;
+mod hearing_open;
+mod meeting_changes;
 mod read;
 pub mod reform;
 mod transition;
 mod write;
 pub use create::NewCase;
 pub use economics::MAX_ASSUMPTIONS_CHARS;
+pub use hearing_open::{HearingRequest, IntoHearing};
+pub use meeting_changes::{MAX_CANCEL_REASON_CHARS, MeetingChange};
 pub use transition::MAX_COMMENT_CHARS;
 pub(crate) use write::{CaseRowChanges, lock_case};
 mod file;
@@ -314,8 +318,10 @@ impl Engine {
         expected_version: i32,
         action: CaseAction,
     ) -> Result<Visible, EngineError> {
-        let visible = self.visible_at(actor, case_id, expected_version).await?;
+        // The role first: a caller who may not act at all hears so, whatever version they sent.
+        let visible = self.visible(actor, case_id).await?;
         self.permit(actor, &visible, action).await?;
+        Self::check_version(&visible.case, expected_version)?;
         Ok(visible)
     }
 

@@ -150,6 +150,9 @@ impl Engine {
                     label: o.transition.label.clone(),
                     to: o.transition.to.to_string(),
                     requires_comment: o.transition.require_comment,
+                    opens_hearing: def.hearing.is_some()
+                        && def.state_by_str(o.transition.to.as_str()).map(|s| s.stage)
+                            == Some(crate::workflow::Stage::Hearing),
                     blocked_by: o.blocked_by,
                 })
                 .collect(),

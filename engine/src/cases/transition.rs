@@ -5,15 +5,18 @@ use super::file::{CaseFile, Parts};
 use super::view::CaseView;
 use super::view::Committed;
 use super::write::{Change, Mails, Written};
-use super::{CaseRowChanges, Engine};
+use super::{CaseRowChanges, Engine, Visible};
 use crate::actor::Actor;
-use crate::domain::ids::TransitionId;
+use crate::domain::ids::{StateId, TransitionId};
 use crate::error::EngineError;
 use crate::idempotency::Claim;
 use crate::journal_event::{CaseEvent, MeetingRef};
 use crate::policy::{self};
 use crate::storage::entity::council_recommendation;
 use crate::storage::outbox;
+use crate::workflow::Stage;
+use crate::workflow::definition::NotifyRule;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 
 /// Longest comment accepted with a transition.
@@ -71,6 +74,40 @@ impl Engine {
         claim: Option<&Claim>,
     ) -> Result<Committed, EngineError> {
         let visible = self.visible_at(actor, case_id, expected_version).await?;
+        let step = self
+            .decide_transition(actor, &visible, expected_version, transition, comment)
+            .await?;
+        let change = Change {
+            claim,
+            ..step.change()
+        };
+        let (committed, ()) = self
+            .commit_change(
+                Some(actor.user_id),
+                &visible.case,
+                change,
+                async |txn, now| {
+                    step.write_recommendation(txn, now).await?;
+                    Ok(Written::event(step.event.clone()).with_mails(step.mails()))
+                },
+            )
+            .await?;
+        Ok(committed)
+    }
+
+    /// What taking `transition` on the visible case would write, once the policy allowed it;
+    /// a refusal is journaled.
+    ///
+    /// # Errors
+    /// As [`Engine::transition`].
+    pub(super) async fn decide_transition(
+        &self,
+        actor: &Actor,
+        visible: &Visible,
+        expected_version: i32,
+        transition: &str,
+        comment: Option<&str>,
+    ) -> Result<TransitionStep, EngineError> {
         let case = &visible.case;
         if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
             return Err(EngineError::invalid(
@@ -78,10 +115,18 @@ impl Engine {
                 format!(
                     "the comment is longer than {MAX_COMMENT_CHARS} characters; shorten it or attach a document"
                 ),
+                format!(
+                    "Kommentaren er længere end {MAX_COMMENT_CHARS} tegn. Forkort den, eller vedhæft et dokument."
+                ),
             ));
         }
-        let transition = TransitionId::parse(transition)
-            .map_err(|e| EngineError::invalid("transition", e.to_string()))?;
+        let transition = TransitionId::parse(transition).map_err(|e| {
+            EngineError::invalid(
+                "transition",
+                e.to_string(),
+                "Handlingen findes ikke i sagens arbejdsgang.",
+            )
+        })?;
         let def = self.definition_of(case)?;
         let state = Self::state_of(def, case)?;
         let chosen = def.transitions_from(&state.id).find(|t| t.id == transition);
@@ -98,7 +143,7 @@ impl Engine {
             outbox::Directory::read(&self.db, case, rules),
         )?;
         let facts = self.facts_of(case, &file, state).await?;
-        let actor_on_case = Self::case_actor(actor, &visible);
+        let actor_on_case = Self::case_actor(actor, visible);
         let decision = match policy::transition(
             def,
             &state.id,
@@ -123,15 +168,6 @@ impl Engine {
             .and_then(|body| file.current_meeting(body))
             .map(MeetingRef::from);
         let moves = decision.to != decision.from;
-        let change = Change {
-            row: if moves {
-                CaseRowChanges::state(&decision.to, decision.due_date)
-            } else {
-                CaseRowChanges::none()
-            },
-            claim,
-            ..Change::at(expected_version)
-        };
         let council = match decision.recommendation {
             Some(r) => self.council_refs([r.council]).await?.into_iter().next(),
             None => None,
@@ -167,16 +203,59 @@ impl Engine {
                 user_id: Set(actor.user_id),
                 ..Default::default()
             });
-        let mails = Mails::Looked(&directory, &decision.notifications);
-        let (committed, ()) = self
-            .commit_change(Some(actor.user_id), case, change, async |txn, now| {
-                if let Some(mut row) = recommendation {
-                    row.recommended_at = Set(now);
-                    row.insert(txn).await?;
-                }
-                Ok(Written::event(event).with_mails(mails))
-            })
-            .await?;
-        Ok(committed)
+        let to_stage = def.state_by_str(decision.to.as_str()).map(|s| s.stage);
+        Ok(TransitionStep {
+            expected_version,
+            row_state: moves.then(|| (decision.to.clone(), decision.due_date)),
+            to_stage,
+            event,
+            recommendation,
+            directory,
+            notifications: decision.notifications,
+        })
+    }
+}
+
+/// A transition the policy allowed, ready to be written.
+pub(super) struct TransitionStep {
+    expected_version: i32,
+    /// The state the case moves to and its due date there; `None` when it stays.
+    row_state: Option<(StateId, Option<NaiveDate>)>,
+    /// The stage of the state the case ends in.
+    pub to_stage: Option<Stage>,
+    pub event: CaseEvent,
+    recommendation: Option<council_recommendation::ActiveModel>,
+    directory: outbox::Directory,
+    notifications: Vec<NotifyRule>,
+}
+
+impl TransitionStep {
+    /// The change of the case's row, at the version the actor saw.
+    pub(super) fn change(&self) -> Change<'static> {
+        Change {
+            row: match &self.row_state {
+                Some((state, due_date)) => CaseRowChanges::state(state, *due_date),
+                None => CaseRowChanges::none(),
+            },
+            ..Change::at(self.expected_version)
+        }
+    }
+
+    /// The transition's mails, to the recipients read beforehand.
+    pub(super) fn mails(&self) -> Mails<'_> {
+        Mails::Looked(&self.directory, &self.notifications)
+    }
+
+    /// A council's recommendation, recorded with the step.
+    pub(super) async fn write_recommendation(
+        &self,
+        txn: &crate::storage::db::WriteTransaction,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        if let Some(mut row) = self.recommendation.clone() {
+            row.recommended_at = Set(now);
+            row.insert(txn).await?;
+        }
+        Ok(())
     }
 }

@@ -88,6 +88,9 @@ pub struct AvailableTransition {
     pub label: Label,
     pub to: String,
     pub requires_comment: bool,
+    /// The transition leads into the case's hearing, which `POST /cases/{id}/hearing` with
+    /// the transition opens in the same step.
+    pub opens_hearing: bool,
     /// Guards that do not hold yet, in words; empty when the transition can be taken now.
     pub blocked_by: Vec<GuardFailure>,
 }

@@ -56,6 +56,9 @@ pub(super) struct Written<'a, T> {
     pub event: CaseEvent,
     pub mails: Mails<'a>,
     pub value: T,
+    /// A second event of the same change, journaled after the first with its own mails: the
+    /// hearing a transition into a hearing opens.
+    pub then: Option<(CaseEvent, Mails<'a>)>,
 }
 
 impl<'a> Written<'a, ()> {
@@ -65,6 +68,7 @@ impl<'a> Written<'a, ()> {
             event,
             mails: Mails::None,
             value: (),
+            then: None,
         }
     }
 }
@@ -123,25 +127,46 @@ impl Engine {
         };
         let event = NewEvent::from_event(actor_user_id, written.event);
         let event = journal::append_after(&txn, case.id, head, event, now).await?;
-        match written.mails {
-            Mails::None => {}
-            Mails::Rules(rules) => {
-                outbox::enqueue(&txn, case, event.id, &rules, now).await?;
-            }
-            Mails::Looked(directory, rules) => {
-                outbox::enqueue_to(&txn, case, directory, event.id, rules, now).await?;
-            }
-            Mails::Invitations(parties) => {
-                for (party, token) in &parties {
-                    outbox::enqueue_invitation(&txn, case, event.id, party, token, now).await?;
-                }
-            }
+        enqueue(&txn, case, event.id, written.mails, now).await?;
+        if let Some((then, mails)) = written.then {
+            let head = journal::Head {
+                seq: event.seq,
+                hash: event.hash,
+            };
+            let then = NewEvent::from_event(actor_user_id, then);
+            let then = journal::append_after(&txn, case.id, head, then, now).await?;
+            enqueue(&txn, case, then.id, mails, now).await?;
         }
         let committed = Committed::after(case, to_state.as_deref());
         idempotency::record_commit(&txn, change.claim, &committed).await?;
         txn.commit().await?;
         Ok((committed, written.value))
     }
+}
+
+/// Enqueues the mails of the journal event `event_id` in the change's transaction.
+async fn enqueue(
+    txn: &db::WriteTransaction,
+    case: &handover_case::Model,
+    event_id: i64,
+    mails: Mails<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    match mails {
+        Mails::None => {}
+        Mails::Rules(rules) => {
+            outbox::enqueue(txn, case, event_id, &rules, now).await?;
+        }
+        Mails::Looked(directory, rules) => {
+            outbox::enqueue_to(txn, case, directory, event_id, rules, now).await?;
+        }
+        Mails::Invitations(parties) => {
+            for (party, token) in &parties {
+                outbox::enqueue_invitation(txn, case, event_id, party, token, now).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Columns of the case's row that a change sets together with its new version.
@@ -188,6 +213,21 @@ pub(crate) async fn lock_case(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Moves the case's version on for a change of its facts made to many cases in one transaction
+/// (a meeting changed or cancelled), and reads the head of its journal under the row lock.
+///
+/// # Errors
+/// [`EngineError::NotFound`] for a case that is gone; a database error.
+pub(super) async fn move_facts_version(
+    txn: &db::WriteTransaction,
+    case_id: i64,
+    now: DateTime<Utc>,
+) -> Result<journal::Head, EngineError> {
+    move_version(txn, case_id, None, now, CaseRowChanges::none())
+        .await?
+        .ok_or(EngineError::NotFound { what: "case" })
 }
 
 /// Moves the case's version on (only from `expected`, if given) with `changes`, and reads the

@@ -164,6 +164,16 @@ pub fn date_problem(field: &str, date: NaiveDate) -> Option<crate::error::FieldE
                 "{date} is outside the dates Overdrag takes; give a date from {EARLIEST_DATE} to \
                  {LATEST_DATE} (check the year)"
             ),
+            {
+                use crate::render::danish::danish_date;
+                format!(
+                    "{} ligger uden for de datoer, Overdrag tager imod; angiv en dato fra {} til \
+                     {} (tjek årstallet)",
+                    danish_date(date),
+                    danish_date(EARLIEST_DATE),
+                    danish_date(LATEST_DATE)
+                )
+            },
         )
     })
 }

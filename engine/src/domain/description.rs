@@ -1,5 +1,6 @@
 //! The professional description (faglig beskrivelse) of a case.
 
+use crate::domain::text::Label;
 use serde::{Deserialize, Serialize};
 
 /// The structured professional description. Every revision is kept in storage; this is the
@@ -156,7 +157,7 @@ impl ProfessionalDescription {
 
     /// Fields over their limits, as `(field, message)`; an empty description is valid here
     /// (a draft may be incomplete), completeness is the `description_complete` guard's job.
-    pub fn limit_violations(&self) -> Vec<(&'static str, String)> {
+    pub fn limit_violations(&self) -> Vec<(&'static str, Label)> {
         let mut violations = Vec::new();
         for field in &FIELDS {
             if let Some(text) = self.text(field.key) {
@@ -164,9 +165,15 @@ impl ProfessionalDescription {
                 if chars > field.max_chars {
                     violations.push((
                         field.key,
-                        format!(
-                            "{} er {chars} tegn; højst {} er tilladt — forkort teksten",
-                            field.da, field.max_chars
+                        Label::new(
+                            format!(
+                                "{} er {chars} tegn; højst {} er tilladt — forkort teksten",
+                                field.da, field.max_chars
+                            ),
+                            format!(
+                                "{} is {chars} characters; at most {} are allowed — shorten the text",
+                                field.en, field.max_chars
+                            ),
                         ),
                     ));
                 }
@@ -178,7 +185,10 @@ impl ProfessionalDescription {
         {
             violations.push((
                 "volume_per_year",
-                format!("Forventet volumen pr. år må højst være {MAX_VOLUME_PER_YEAR}; angiv antal borgere eller patienter pr. år"),
+                Label::new(
+                    format!("Forventet volumen pr. år må højst være {MAX_VOLUME_PER_YEAR}; angiv antal borgere eller patienter pr. år"),
+                    format!("Expected volume per year may be at most {MAX_VOLUME_PER_YEAR}; give the number of citizens or patients per year"),
+                ),
             ));
         }
         violations

@@ -1,5 +1,6 @@
 //! Figures of the economic consequence assessment, in whole kroner.
 
+use crate::domain::text::Label;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -25,7 +26,7 @@ impl EconomicsLine {
     }
 
     /// Problems with the amounts, as `(field, message)`.
-    pub fn violations(&self) -> Vec<(&'static str, String)> {
+    pub fn violations(&self) -> Vec<(&'static str, Label)> {
         [
             ("one_off_costs", self.one_off_costs),
             ("running_costs", self.running_costs),
@@ -34,7 +35,13 @@ impl EconomicsLine {
         .into_iter()
         .filter(|(_, amount)| !(0..=MAX_AMOUNT).contains(amount))
         .map(|(field, amount)| {
-            (field, format!("{amount} kr. er ikke tilladt; angiv et helt beløb i kroner mellem 0 og {MAX_AMOUNT}"))
+            (
+                field,
+                Label::new(
+                    format!("{amount} kr. er ikke tilladt; angiv et helt beløb i kroner mellem 0 og {MAX_AMOUNT}"),
+                    format!("{amount} kr. is not allowed; give a whole amount in kroner from 0 to {MAX_AMOUNT}"),
+                ),
+            )
         })
         .collect()
     }

@@ -92,6 +92,18 @@ impl fmt::Display for Role {
 )]
 pub struct UnknownRole(pub String);
 
+impl UnknownRole {
+    /// The same in Danish, with the roles' Danish names.
+    pub fn danish(&self) -> String {
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.danish()).collect();
+        format!(
+            "rollen »{}« findes ikke; vælg en af rollerne {}",
+            self.0,
+            roles.join(", ")
+        )
+    }
+}
+
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

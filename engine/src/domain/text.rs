@@ -71,28 +71,41 @@ pub fn is_control_or_line_break(c: char) -> bool {
 
 /// What is wrong with a title or name given as `value` (already trimmed) for `field`, if
 /// anything: it must be one line without control characters, hold something visible, and be
-/// `min..=max` characters long (`length_message` says so in the caller's words). Case and
-/// meeting titles and people's names all pass through here.
+/// `min..=max` characters long (`length_message` says so in the caller's words, in both
+/// languages). Case and meeting titles and people's names all pass through here.
 pub fn single_line_name_problem(
     field: &str,
     value: &str,
     min: usize,
     max: usize,
-    length_message: &str,
+    length_message: &Label,
 ) -> Option<FieldError> {
-    let message = if value.chars().any(is_control_or_line_break) {
-        "write it on one line, without line breaks, tabs or other control characters".to_owned()
+    let (english, danish) = if value.chars().any(is_control_or_line_break) {
+        (
+            "write it on one line, without line breaks, tabs or other control characters"
+                .to_owned(),
+            "skriv det på én linje, uden linjeskift, tabulatorer eller andre kontroltegn"
+                .to_owned(),
+        )
     } else if value.chars().all(is_invisible) {
-        format!(
-            "{length_message}; it holds only spaces or invisible characters (such as zero-width \
-             spaces or soft hyphens), so write it with visible letters"
+        (
+            format!(
+                "{}; it holds only spaces or invisible characters (such as zero-width \
+                 spaces or soft hyphens), so write it with visible letters",
+                length_message.en
+            ),
+            format!(
+                "{}; det består kun af mellemrum eller usynlige tegn (fx mellemrum uden \
+                 bredde eller bløde bindestreger), så skriv det med synlige bogstaver",
+                length_message.da
+            ),
         )
     } else if !(min..=max).contains(&value.chars().count()) {
-        length_message.to_owned()
+        (length_message.en.clone(), length_message.da.clone())
     } else {
         return None;
     };
-    Some(FieldError::new(field, message))
+    Some(FieldError::new(field, english, danish))
 }
 
 #[cfg(test)]
@@ -107,7 +120,7 @@ mod tests {
             "Æbleø\u{00AD}kage",
         ] {
             assert_eq!(
-                single_line_name_problem("title", ok, 3, 200, "3 to 200"),
+                single_line_name_problem("title", ok, 3, 200, &Label::new("3 til 200", "3 to 200")),
                 None
             );
         }
@@ -129,7 +142,13 @@ mod tests {
             "esc\u{1B}[31m",
             "c1\u{0085}linje",
         ] {
-            let problem = single_line_name_problem("title", bad, 1, 200, "give a title");
+            let problem = single_line_name_problem(
+                "title",
+                bad,
+                1,
+                200,
+                &Label::new("giv en titel", "give a title"),
+            );
             assert_eq!(
                 problem.as_ref().map(|p| p.field.as_str()),
                 Some("title"),
@@ -137,9 +156,13 @@ mod tests {
             );
         }
         let long = "x".repeat(201);
+        let problem =
+            single_line_name_problem("title", &long, 3, 200, &Label::new("3 til 200", "3 to 200"));
         assert_eq!(
-            single_line_name_problem("title", &long, 3, 200, "3 to 200").map(|p| p.message),
-            Some("3 to 200".to_owned())
+            problem
+                .as_ref()
+                .map(|p| (p.message_in("en"), p.message_in("da"))),
+            Some(("3 to 200", "3 til 200"))
         );
     }
 }

@@ -77,6 +77,7 @@ impl Engine {
             return Err(EngineError::Invalid(vec![FieldError::new(
                 "per_page",
                 "pages count from 1, with 1 to 200 mails each",
+                "siderne tælles fra 1, med 1 til 200 mails på hver",
             )]));
         }
         let cases: Vec<handover_case::Model> = handover_case::Entity::find()
@@ -146,6 +147,16 @@ impl Engine {
                     "only failed mails can be resent; this one is {}",
                     row.status
                 ),
+                format!(
+                    "kun mails, der ikke kunne sendes, kan sendes igen; denne har status »{}«",
+                    match row.status.as_str() {
+                        "pending" => "venter",
+                        "digest" => "til daglig samlemail",
+                        "sending" => "sendes",
+                        "sent" => "sendt",
+                        other => other,
+                    }
+                ),
             ));
         }
         let email = match row.recipient_email.clone() {
@@ -161,6 +172,10 @@ impl Engine {
                         "recipient_email",
                         format!(
                             "{} still has no contact address; add it first",
+                            row.recipient_name
+                        ),
+                        format!(
+                            "{} har stadig ingen kontaktadresse; tilføj den først",
                             row.recipient_name
                         ),
                     )

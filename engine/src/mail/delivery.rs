@@ -14,7 +14,9 @@ use crate::domain::calendar::{danish_date as danish_date_of, latest_danish_hour}
 use crate::error::EngineError;
 use crate::journal_event::CaseEvent;
 use crate::render::danish::danish_date;
-use crate::storage::entity::{app_user, handover_case, journal_event, outbox, region};
+use crate::storage::entity::{
+    app_user, handover_case, journal_event, organisation, outbox, region,
+};
 use crate::storage::outbox::{DIGEST, FAILED, PENDING};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lettre::Message;
@@ -528,6 +530,29 @@ impl Deliverer {
             .as_ref()
             .and_then(CaseEvent::due_date)
             .map(|d| format_date(d, lang));
+        let (voided_signoffs, figure_changes) = match typed.as_ref() {
+            Some(CaseEvent::EconomicsChanged {
+                before,
+                after,
+                voided_signoffs,
+                ..
+            }) => {
+                let names = self.party_names(&case, before.iter().chain(after)).await?;
+                let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+                let side_party = |side: &str| {
+                    name(if side == "giving" {
+                        case.giving_party_id
+                    } else {
+                        case.receiving_party_id
+                    })
+                };
+                (
+                    super::figure_changes::voided_signoffs(voided_signoffs, side_party, lang),
+                    super::figure_changes::figure_changes(before, after, name, lang),
+                )
+            }
+            _ => (None, Vec::new()),
+        };
         Ok(MailContext {
             recipient_name: row.recipient_name.clone(),
             case_number: case.number.clone(),
@@ -577,7 +602,32 @@ impl Deliverer {
                 .map(|token| format!("{}/hearing/{token}", self.public_url)),
             meeting_title: meeting.map(|m| m.title.clone()),
             meeting_date: meeting.map(|m| format_date(m.held_on, lang)),
+            meeting_was: match typed.as_ref() {
+                Some(CaseEvent::MeetingChanged { was, .. }) => Some(format_date(was.held_on, lang)),
+                _ => None,
+            },
+            voided_signoffs,
+            figure_changes,
         })
+    }
+
+    /// The names of the case's two parties and of the parties of `lines`, by id.
+    async fn party_names(
+        &self,
+        case: &handover_case::Model,
+        lines: impl Iterator<Item = &crate::domain::economics::EconomicsLine>,
+    ) -> Result<BTreeMap<i64, String>, EngineError> {
+        let ids: std::collections::BTreeSet<i64> = lines
+            .map(|l| l.party_id)
+            .chain([case.giving_party_id, case.receiving_party_id])
+            .collect();
+        Ok(organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(ids))
+            .all(self.engine.db())
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect())
     }
 }
 

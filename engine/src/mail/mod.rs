@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod delivery;
+mod figure_changes;
 pub mod preferences;
 pub mod reminders;
 mod templates;
@@ -15,7 +16,7 @@ pub use preferences::MailPreference;
 pub use reminders::{REMINDER_TEMPLATES, Reminders};
 
 /// The mails the engine itself sends, beside those the workflows name: they must exist.
-pub const ENGINE_TEMPLATES: [&str; 9] = [
+pub const ENGINE_TEMPLATES: [&str; 11] = [
     REMINDER_TEMPLATES[0],
     REMINDER_TEMPLATES[1],
     REMINDER_TEMPLATES[2],
@@ -25,6 +26,8 @@ pub const ENGINE_TEMPLATES: [&str; 9] = [
     "agenda_published",
     "signoff_needed",
     "hearing_invitation",
+    "meeting_changed",
+    "meeting_cancelled",
 ];
 pub use templates::{DigestContext, DigestItem, MailContext, MailTemplates, RenderedMail};
 pub use transport::{SendError, SentMail, Transport};

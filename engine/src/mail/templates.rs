@@ -29,6 +29,13 @@ pub struct MailContext {
     /// For agenda mails: the meeting's title and date.
     pub meeting_title: Option<String>,
     pub meeting_date: Option<String>,
+    /// For a meeting that moved: the day it was to be held.
+    pub meeting_was: Option<String>,
+    /// For a change of figures: whose sign-offs it voided, in words ("Region Syddanmarks
+    /// godkendelse"); null when none had been given.
+    pub voided_signoffs: Option<String>,
+    /// For a change of figures: each party and year whose figures changed, old and new.
+    pub figure_changes: Vec<String>,
 }
 
 impl MailContext {
@@ -52,6 +59,11 @@ impl MailContext {
             hearing_url: Some("http://127.0.0.1:8080/hearing/hrg_0123".into()),
             meeting_title: Some("Møde i Strategisk Sundhedsstyregruppe".into()),
             meeting_date: Some("10. december 2026".into()),
+            meeting_was: Some("3. december 2026".into()),
+            voided_signoffs: Some("Region Syddanmarks godkendelse".into()),
+            figure_changes: vec![
+                "Odense Kommune, 2027: driftsudgifter 1.200.000 kr. → 1.500.000 kr.".into(),
+            ],
         }
     }
 }
@@ -408,6 +420,67 @@ mod tests {
             let _ = std::fs::write(folder.join(format!("subject.{lang}.hbs")), subject);
             let _ = std::fs::write(folder.join(format!("text.{lang}.hbs")), text);
         }
+    }
+
+    #[test]
+    fn agenda_mails_of_two_meetings_of_one_case_have_subjects_of_their_own() {
+        let templates = MailTemplates::load(&shipped()).unwrap_or_else(|e| panic!("{e:?}"));
+        let steering = MailContext::sample();
+        let committee = MailContext {
+            body_name: Some("Sundhedssamarbejdsudvalget".into()),
+            meeting_date: Some("17. december 2026".into()),
+            ..MailContext::sample()
+        };
+        for event in ["agenda_published", "placed_on_agenda"] {
+            for lang in LANGUAGES {
+                let subject = |context: &MailContext| {
+                    templates
+                        .render("syddanmark", event, lang, context)
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .subject
+                };
+                let (first, second) = (subject(&steering), subject(&committee));
+                assert_ne!(first, second, "{event} {lang}");
+                assert!(
+                    first.contains("Strategisk Sundhedsstyregruppe")
+                        && first.contains("10. december 2026"),
+                    "{first}"
+                );
+                assert!(second.contains("Sundhedssamarbejdsudvalget"), "{second}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_sign_off_mail_says_whose_sign_off_fell_who_changed_the_figures_and_which() {
+        let templates = MailTemplates::load(&shipped()).unwrap_or_else(|e| panic!("{e:?}"));
+        let mail = templates
+            .render("syddanmark", "signoff_needed", "da", &MailContext::sample())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for expected in [
+            "Jens Bach har ændret tallene",
+            "Derfor gælder Region Syddanmarks godkendelse ikke længere",
+            "Odense Kommune, 2027: driftsudgifter 1.200.000 kr. → 1.500.000 kr.",
+        ] {
+            assert!(
+                mail.text.contains(expected),
+                "{expected} missing in:\n{}",
+                mail.text
+            );
+            assert!(
+                mail.html.as_deref().unwrap_or_default().contains(expected),
+                "{expected} missing in the HTML"
+            );
+        }
+        let none_given = MailContext {
+            voided_signoffs: None,
+            figure_changes: Vec::new(),
+            ..MailContext::sample()
+        };
+        let mail = templates
+            .render("syddanmark", "signoff_needed", "en", &none_given)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!mail.text.contains("voids") && !mail.text.contains("Changed figures"));
     }
 
     #[test]

@@ -214,6 +214,7 @@ pub fn check(
                 Err(EngineError::invalid(
                     "implementation_on",
                     "the implementation is planned once the committee has approved the case",
+                    "implementeringen kan først planlægges, når sagen er godkendt",
                 ))
             }
         }
@@ -228,11 +229,16 @@ pub fn check(
                         "the case is in state `{}`; a hearing opens only in the hearing state",
                         state.id
                     ),
+                    format!(
+                        "sagen er i trinnet »{}«; en høring kan kun åbnes, når sagen er sendt i høring",
+                        state.label.da
+                    ),
                 ))
             } else if already_open {
                 Err(EngineError::invalid(
                     "case_id",
                     "the hearing of this case is already open",
+                    "høringen i sagen er allerede åben",
                 ))
             } else {
                 Ok(())
@@ -249,6 +255,7 @@ pub fn check(
                 Err(EngineError::invalid(
                     "council_ids",
                     "the case's councils follow from its municipal parties; they are not chosen",
+                    "sagens sundhedsråd følger af dens kommunale parter og vælges ikke",
                 ))
             } else {
                 Ok(())

@@ -27,6 +27,7 @@ pub fn reason_problem(reason: &str) -> Option<FieldError> {
         FieldError::new(
             "reason",
             "say in 3 to 1000 characters why the municipality belongs to the other council",
+            "skriv med 3 til 1000 tegn, hvorfor kommunen hører til det andet sundhedsråd",
         )
     })
 }

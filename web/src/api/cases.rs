@@ -84,7 +84,6 @@ pub struct NewCaseInput {
 #[serde(deny_unknown_fields)]
 pub struct DescriptionInput {
     /// The case version this edit is based on.
-    #[validate(range(min = 1, message = "state the version of the case you edited"))]
     pub expected_version: i32,
     pub description: ProfessionalDescription,
 }
@@ -92,7 +91,6 @@ pub struct DescriptionInput {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EconomicsInput {
-    #[validate(range(min = 1, message = "state the version of the case you edited"))]
     pub expected_version: i32,
     /// One line per party and year, whole kroner.
     #[validate(length(max = 1000, message = "at most 1000 lines; one per party and year"))]
@@ -108,7 +106,6 @@ pub struct EconomicsInput {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignoffInput {
-    #[validate(range(min = 1, message = "state the version of the case you signed off"))]
     pub expected_version: i32,
     pub side: Side,
 }
@@ -123,7 +120,6 @@ pub struct TransitionInput {
         message = "name the transition by its id, e.g. submit"
     ))]
     pub transition: String,
-    #[validate(range(min = 1, message = "state the version of the case you acted on"))]
     pub expected_version: i32,
     /// Required for returns, rejections and conditional approvals; sent to the parties.
     #[validate(length(
@@ -424,7 +420,6 @@ pub async fn description_diff(
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassificationInput {
-    #[validate(range(min = 1, message = "state the version of the case you edited"))]
     pub expected_version: i32,
     /// Open (true) or closed (false) to the public.
     pub public: bool,
@@ -435,7 +430,6 @@ pub struct ClassificationInput {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceInput {
-    #[validate(range(min = 1, message = "state the version of the case you edited"))]
     pub expected_version: i32,
     /// The party's own ESDH case number.
     #[validate(length(
@@ -449,7 +443,6 @@ pub struct ReferenceInput {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImplementationInput {
-    #[validate(range(min = 1, message = "state the version of the case you edited"))]
     pub expected_version: i32,
     /// The day the task moves to the receiving party; null while not planned.
     pub implementation_on: Option<chrono::NaiveDate>,

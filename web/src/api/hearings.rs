@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use overdrag_engine::cases::hearings::{
     HearingAnswer, HearingInvitation, HearingView, OpenedHearing,
 };
-use overdrag_engine::{Engine, EngineError};
+use overdrag_engine::cases::{HearingRequest, IntoHearing};
+use overdrag_engine::{Engine, EngineError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -29,6 +30,23 @@ pub struct OpenHearingInput {
         message = "name between 1 and 500 parties, or leave parties out for the workflow's own"
     ))]
     pub parties: Option<Vec<i64>>,
+    /// The transition into the hearing, taken in the same step (e.g. `send_to_hearing`): the
+    /// case moves and the parties are invited, or neither happens. Leave it out to open the
+    /// hearing of a case already in its hearing state.
+    #[validate(length(
+        min = 1,
+        max = 64,
+        message = "name the transition by its id, e.g. send_to_hearing"
+    ))]
+    pub transition: Option<String>,
+    /// With `transition`: the case version you acted on.
+    pub expected_version: Option<i32>,
+    /// With `transition`: its comment, sent to the parties.
+    #[validate(length(
+        max = 5000,
+        message = "the comment may be at most 5000 characters; attach a document for more"
+    ))]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -43,25 +61,47 @@ pub struct AnswerInput {
     pub text: Option<String>,
 }
 
-/// Opens the hearing of a case in its hearing state. The answer lists each heard party's
-/// personal link token — shown this once; only hashes are stored.
+/// Opens the hearing of a case in its hearing state, or takes the transition into the hearing
+/// and opens it in one step. The answer lists each heard party's personal link token — shown
+/// this once; only hashes are stored — and, in `hearing.case_version`, the case's new version.
 #[utoipa::path(post, path = "/cases/{id}/hearing", tag = "hearings", security(("bearer" = [])), request_body = OpenHearingInput,
     params(("id" = i64, Path, description = "The case id")),
-    responses((status = 201, body = OpenedHearing), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = OpenedHearing), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn open_hearing(
     State(engine): State<Engine>,
     Caller(actor): Caller,
     CaseId(id): CaseId,
     ValidJson(input): ValidJson<OpenHearingInput>,
 ) -> Result<(StatusCode, Json<OpenedHearing>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
+    let request = HearingRequest {
+        deadline: input.deadline,
+        parties: input.parties.as_deref(),
+    };
+    let opened = match (input.transition.as_deref(), input.expected_version) {
+        (Some(transition), Some(expected_version)) => {
+            let step = IntoHearing {
+                transition,
+                expected_version,
+                comment: input.comment.as_deref(),
+            };
             engine
-                .open_hearing(&actor, id, input.deadline, input.parties.as_deref())
-                .await?,
-        ),
-    ))
+                .transition_into_hearing(&actor, id, step, request)
+                .await?
+        }
+        (Some(_), None) => {
+            return Err(ApiError::invalid(vec![FieldError::new(
+                "expected_version",
+                "state the version of the case you acted on, with the transition",
+                "Angiv den version af sagen, du handlede på, sammen med handlingen.",
+            )]));
+        }
+        (None, _) => {
+            engine
+                .open_hearing(&actor, id, request.deadline, request.parties)
+                .await?
+        }
+    };
+    Ok((StatusCode::CREATED, Json(opened)))
 }
 
 /// The case's hearing: deadline, quorum and every party's answer.

@@ -58,6 +58,7 @@ where
         ApiError::invalid(vec![overdrag_engine::FieldError::new(
             "Idempotency-Key",
             "use visible ASCII characters",
+            "brug synlige ASCII-tegn",
         )])
     })?;
     let hash = overdrag_engine::domain::economics::hex(&Sha256::digest(

@@ -43,6 +43,34 @@ impl<T: DeserializeOwned + Validate> FromRequest<Engine> for ValidJson<T> {
     }
 }
 
+/// A JSON body whose verdict waits until the handler has checked the caller's role, so that a
+/// caller without it hears 403 before any word on their input (which would tell them what the
+/// operation expects).
+#[derive(Debug)]
+pub struct JsonAfterRole<T>(Result<T, ApiError>);
+
+impl<T> JsonAfterRole<T> {
+    /// The body, once the role has been checked.
+    ///
+    /// # Errors
+    /// As [`ValidJson`]: the body is not JSON, does not parse or breaks a validation rule.
+    pub fn read(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate> FromRequest<Engine> for JsonAfterRole<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, engine: &Engine) -> Result<Self, Self::Rejection> {
+        Ok(JsonAfterRole(
+            ValidJson::from_request(request, engine)
+                .await
+                .map(|ValidJson(value)| value),
+        ))
+    }
+}
+
 /// Parses a JSON body. A value of the wrong type is a field error naming the field by its
 /// path (`lines[5].running_costs`, or `body` for the whole body) and the type expected;
 /// broken JSON is a bad request.
@@ -61,7 +89,9 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             path
         };
-        ApiError::invalid(vec![FieldError::new(field, without_position(&error))])
+        // Developer-facing: serde's words in both languages.
+        let message = without_position(&error);
+        ApiError::invalid(vec![FieldError::new(field, message.clone(), message)])
     })?;
     deserializer.end().map_err(|e| not_json(&e))?;
     Ok(value)
@@ -76,19 +106,19 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
-/// The validator's errors as field errors, each with its message.
+/// The validator's errors as field errors, each with its message (the API's; only the API
+/// answers them, so the Danish text is the same).
 pub fn field_errors(errors: &validator::ValidationErrors) -> Vec<FieldError> {
     let mut fields: Vec<FieldError> = errors
         .field_errors()
         .into_iter()
         .flat_map(|(field, errors)| {
             errors.iter().map(move |e| {
-                FieldError::new(
-                    field.to_string(),
-                    e.message
-                        .as_ref()
-                        .map_or_else(|| e.code.to_string(), ToString::to_string),
-                )
+                let message = e
+                    .message
+                    .as_ref()
+                    .map_or_else(|| e.code.to_string(), ToString::to_string);
+                FieldError::new(field.to_string(), message.clone(), message)
             })
         })
         .collect();

@@ -2,7 +2,7 @@
 //! agendas, read the minutes.
 
 use super::auth::Caller;
-use super::input::ValidJson;
+use super::input::JsonAfterRole;
 use super::prefer::Prefer;
 use super::problem::{ApiError, Problem};
 use axum::Json;
@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use overdrag_engine::Engine;
+use overdrag_engine::cases::MeetingChange;
 use overdrag_engine::cases::meetings::{MeetingView, Minutes, NewMeeting};
+use overdrag_engine::{Engine, policy};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -80,8 +81,10 @@ pub struct MeetingsParams {
 pub async fn create_meeting(
     State(engine): State<Engine>,
     Caller(actor): Caller,
-    ValidJson(input): ValidJson<NewMeetingInput>,
+    body: JsonAfterRole<NewMeetingInput>,
 ) -> Result<(StatusCode, Json<MeetingView>), ApiError> {
+    policy::meeting::prepares_meetings_anywhere(&actor, "planning meetings")?;
+    let input = body.read()?;
     let meeting = NewMeeting {
         region: input.region,
         body: input.body,
@@ -134,8 +137,10 @@ pub async fn place_on_agenda(
     Caller(actor): Caller,
     prefer: Prefer,
     MeetingId(id): MeetingId,
-    ValidJson(input): ValidJson<AgendaInput>,
+    body: JsonAfterRole<AgendaInput>,
 ) -> Result<Response, ApiError> {
+    policy::meeting::prepares_meetings_anywhere(&actor, "placing cases on an agenda")?;
+    let input = body.read()?;
     let committed = engine
         .commit_placement(&actor, id, input.case_id, input.override_deadline)
         .await?;
@@ -175,8 +180,10 @@ pub async fn move_agenda_item(
     State(engine): State<Engine>,
     Caller(actor): Caller,
     MeetingId(id): MeetingId,
-    ValidJson(input): ValidJson<AgendaOrderInput>,
+    body: JsonAfterRole<AgendaOrderInput>,
 ) -> Result<Json<MeetingView>, ApiError> {
+    policy::meeting::prepares_meetings_anywhere(&actor, "ordering an agenda")?;
+    let input = body.read()?;
     Ok(Json(
         engine
             .move_agenda_item(&actor, id, input.case_id, input.position)
@@ -194,4 +201,63 @@ pub async fn publish_agenda(
     MeetingId(id): MeetingId,
 ) -> Result<Json<MeetingView>, ApiError> {
     Ok(Json(engine.publish_agenda(&actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingChangeInput {
+    #[validate(length(
+        min = 3,
+        max = 200,
+        message = "give the meeting a title of 3 to 200 characters"
+    ))]
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub material_deadline: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    /// Why the meeting is cancelled; mailed to the parties of the cases on its agenda.
+    pub reason: String,
+}
+
+/// Corrects the title and dates of a meeting not yet held (secretariat). The cases on its
+/// agenda are journaled with the change, and mailed when the day moves.
+#[utoipa::path(put, path = "/meetings/{id}", tag = "meetings", security(("bearer" = [])), request_body = MeetingChangeInput,
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_meeting(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+    body: JsonAfterRole<MeetingChangeInput>,
+) -> Result<Json<MeetingView>, ApiError> {
+    policy::meeting::prepares_meetings_anywhere(&actor, "changing a meeting")?;
+    let input = body.read()?;
+    let change = MeetingChange {
+        title: input.title,
+        held_on: input.held_on,
+        material_deadline: input.material_deadline,
+    };
+    Ok(Json(engine.change_meeting(&actor, id, change).await?))
+}
+
+/// Cancels a meeting not yet held, with the reason (secretariat). The cases on its agenda
+/// leave it, journaled, and their parties and the body's members are mailed.
+#[utoipa::path(post, path = "/meetings/{id}/cancel", tag = "meetings", security(("bearer" = [])), request_body = CancelInput,
+    params(("id" = i64, Path, description = "The meeting id")),
+    responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn cancel_meeting(
+    State(engine): State<Engine>,
+    Caller(actor): Caller,
+    MeetingId(id): MeetingId,
+    body: JsonAfterRole<CancelInput>,
+) -> Result<Json<MeetingView>, ApiError> {
+    policy::meeting::prepares_meetings_anywhere(&actor, "cancelling a meeting")?;
+    let input = body.read()?;
+    Ok(Json(
+        engine.cancel_meeting(&actor, id, &input.reason).await?,
+    ))
 }

@@ -241,7 +241,7 @@ pub async fn set_contact(
                 &[("name", &name)],
             )?
         } else {
-            error.message.clone()
+            error.message_in(user.lang.code()).to_owned()
         };
         errors.push(&field, message);
     }

@@ -270,7 +270,7 @@ pub async fn resend(
         let message = state
             .views
             .lookup(user.lang, &key)
-            .unwrap_or_else(|| error.message.clone());
+            .unwrap_or_else(|| error.message_in(user.lang.code()).to_owned());
         errors.push(&format!("resend-{id}"), message);
     }
     let view = outbox_view(&state, &user, &listing, errors).await?;

@@ -523,11 +523,14 @@ fn engine_problems(
                 let message = views.text(
                     lang,
                     "cases.economics.row_problem",
-                    &[("row", &(row + 1).to_string()), ("problem", &p.message)],
+                    &[
+                        ("row", &(row + 1).to_string()),
+                        ("problem", p.message_in(lang.code())),
+                    ],
                 )?;
                 errors.push(&format!("{key}-{row}"), message);
             }
-            None => errors.push(&p.field, p.message.clone()),
+            None => errors.push(&p.field, p.message_in(lang.code())),
         }
     }
     Ok(errors)

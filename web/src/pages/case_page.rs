@@ -11,6 +11,7 @@ use super::error::PageError;
 use super::forms::{ErrorSummary, FormField};
 use super::i18n::Lang;
 use super::next_step::{NextStepView, next_step_view};
+use super::party_figures::{PartyTable, party_tables, sector_name};
 use super::session::{CsrfForm, CurrentUser, see_other};
 use super::views::Views;
 use axum::extract::{Path, State};
@@ -23,6 +24,7 @@ use overdrag_engine::cases::hearings::HearingView;
 use overdrag_engine::cases::implementation::ImplementationPlan;
 use overdrag_engine::cases::page::CasePage;
 use overdrag_engine::cases::view::{CaseView, JournalView};
+use overdrag_engine::cases::{HearingRequest, IntoHearing};
 use overdrag_engine::domain::calendar::danish_time;
 use overdrag_engine::domain::description::FIELDS;
 use overdrag_engine::domain::role::Side;
@@ -88,23 +90,6 @@ struct DescriptionSection {
 }
 
 #[derive(Debug, Serialize)]
-struct YearRow {
-    year: i32,
-    one_off_costs: String,
-    running_costs: String,
-    savings: String,
-    net: String,
-}
-
-#[derive(Debug, Serialize)]
-struct PartyTable {
-    name: String,
-    sector: String,
-    years: Vec<YearRow>,
-    total_net: String,
-}
-
-#[derive(Debug, Serialize)]
 struct SectorRow {
     sector: String,
     total_net: String,
@@ -146,6 +131,7 @@ struct HearingParty {
 #[derive(Debug, Serialize)]
 struct HearingSection {
     deadline: String,
+    closed_on: Option<String>,
     answered: usize,
     total: usize,
     quorum_met: bool,
@@ -184,6 +170,8 @@ struct TransitionForm {
     comment_error: Option<String>,
     /// Returns, rejections and withdrawals look secondary; the way forward is primary.
     primary: bool,
+    /// The form posts to the hearing, which the transition opens in the same step.
+    opens_hearing: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -308,30 +296,11 @@ fn description(case: &CaseView, lang: Lang) -> Option<DescriptionSection> {
 fn economics(views: &Views, lang: Lang, case: &CaseView) -> Result<EconomicsSection, PageError> {
     let e = &case.economics;
     let s = &e.summary;
-    let sector = |sector| views.text(lang, &format!("cases.sectors.{}", enum_name(&sector)), &[]);
-    let mut parties = Vec::new();
-    for p in &s.parties {
-        parties.push(PartyTable {
-            name: p.name.clone(),
-            sector: sector(p.sector)?,
-            years: p
-                .years
-                .iter()
-                .map(|y| YearRow {
-                    year: y.year,
-                    one_off_costs: kroner(y.one_off_costs, lang),
-                    running_costs: kroner(y.running_costs, lang),
-                    savings: kroner(y.savings, lang),
-                    net: kroner(y.net, lang),
-                })
-                .collect(),
-            total_net: kroner(p.total_net, lang),
-        });
-    }
+    let parties = party_tables(views, lang, &s.parties)?;
     let mut sectors = Vec::new();
     for row in &s.sectors {
         sectors.push(SectorRow {
-            sector: sector(row.sector)?,
+            sector: sector_name(views, lang, row.sector)?,
             total_net: kroner(row.total_net, lang),
             per_citizen: row.net_per_citizen_per_year.map(|n| kroner(n, lang)),
         });
@@ -382,6 +351,7 @@ fn hearing(views: &Views, lang: Lang, h: &HearingView) -> Result<HearingSection,
     }
     Ok(HearingSection {
         deadline: date(h.deadline, lang),
+        closed_on: h.closed_on.map(|day| date(day, lang)),
         answered: h.answered,
         total: h.parties.len(),
         quorum_met: h.quorum_met,
@@ -498,6 +468,7 @@ async fn render_case(
                 comment_error: notice.errors.error_for(&format!("comment-{}", t.id)),
                 comment: kept.unwrap_or_default(),
                 primary,
+                opens_hearing: t.opens_hearing,
             }
         })
         .collect::<Vec<_>>();
@@ -641,7 +612,7 @@ async fn after_failure(
                 let message = state
                     .views
                     .lookup(user.lang, &format!("cases.field_errors.{}", p.field))
-                    .unwrap_or_else(|| p.message.clone());
+                    .unwrap_or_else(|| p.message_in(user.lang.code()).to_owned());
                 notice.errors.push(&target, message);
             }
             StatusCode::UNPROCESSABLE_ENTITY
@@ -817,19 +788,39 @@ pub async fn choose_councils(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct HearingForm {}
-
+/// Opens the hearing of a case in hearing, or, with a `transition`, sends the case into its
+/// hearing and opens it in one step (the "Send i høring" button).
 pub async fn open_hearing(
     State(state): State<PageState>,
     Path(id): Path<String>,
-    CsrfForm { user, form: _ }: CsrfForm<HearingForm>,
+    CsrfForm { user, form }: CsrfForm<TransitionInput>,
 ) -> Result<Response, PageError> {
     let id = case_id(&id)?;
-    match state.engine.open_hearing(&user.actor, id, None, None).await {
+    let result = if form.transition.is_empty() {
+        state.engine.open_hearing(&user.actor, id, None, None).await
+    } else {
+        let step = IntoHearing {
+            transition: &form.transition,
+            expected_version: version(&form.version)?,
+            comment: Some(form.comment.trim()).filter(|c| !c.is_empty()),
+        };
+        state
+            .engine
+            .transition_into_hearing(&user.actor, id, step, HearingRequest::default())
+            .await
+    };
+    match result {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#hearing"))),
-        Err(error) => {
+        Err(error) if form.transition.is_empty() => {
             after_failure(&state, &user, id, Notice::default(), error, "open-hearing").await
+        }
+        Err(error) => {
+            let notice = Notice {
+                kept_transition: Some((form.transition.clone(), form.comment.clone())),
+                ..Notice::default()
+            };
+            let field = format!("comment-{}", form.transition);
+            after_failure(&state, &user, id, notice, error, &field).await
         }
     }
 }

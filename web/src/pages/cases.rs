@@ -43,7 +43,7 @@ pub(super) fn case_field_errors(
     for p in problems {
         let message = views
             .lookup(lang, &format!("cases.field_errors.{}", p.field))
-            .unwrap_or_else(|| p.message.clone());
+            .unwrap_or_else(|| p.message_in(lang.code()).to_owned());
         errors.push(&p.field, message);
     }
     errors

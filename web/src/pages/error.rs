@@ -13,6 +13,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use overdrag_engine::EngineError;
 use overdrag_engine::domain::role::Role;
+use overdrag_engine::domain::text::Label;
+use overdrag_engine::render::danish::{danish_date, english_date};
 use overdrag_engine::workflow::machine::Refusal;
 use serde::Serialize;
 
@@ -43,10 +45,57 @@ pub struct ErrorPage {
     status: StatusCode,
     /// The prefix of the `error.*_title` / `error.*_text` keys.
     kind: &'static str,
-    /// Reasons in words (422), in the engine's words.
-    reasons: Vec<String>,
+    /// Reasons in words (422, 409), in both languages until the visitor's is known.
+    reasons: Vec<Reason>,
     /// The roles that would have been allowed (403).
     needed_roles: Vec<Role>,
+}
+
+/// One reason the error page gives; [`render_error_pages`] says it in the visitor's language.
+#[derive(Clone, Debug)]
+enum Reason {
+    /// The engine's own words, in Danish and English.
+    Words(Label),
+    /// The text `error.reasons.<key>` of `web/i18n`, each value given in both languages.
+    Text {
+        key: &'static str,
+        values: Vec<(&'static str, Label)>,
+    },
+}
+
+impl Reason {
+    fn words(danish: &str, english: &str) -> Self {
+        Reason::Words(Label::new(danish, english))
+    }
+
+    /// The same value in both languages: a number, a name.
+    fn same(value: impl ToString) -> Label {
+        let value = value.to_string();
+        Label::new(value.clone(), value)
+    }
+
+    fn date(date: chrono::NaiveDate) -> Label {
+        Label::new(danish_date(date), english_date(date))
+    }
+
+    /// The reason in `lang`.
+    fn in_language(&self, views: &super::views::Views, lang: Lang) -> String {
+        match self {
+            Reason::Words(label) => label.in_language(lang.code()).to_owned(),
+            Reason::Text { key, values } => {
+                let values: Vec<(&str, &str)> = values
+                    .iter()
+                    .map(|(name, value)| (*name, value.in_language(lang.code())))
+                    .collect();
+                views
+                    .text(lang, &format!("error.reasons.{key}"), &values)
+                    .unwrap_or_else(|error| {
+                        tracing::error!(%error, "an error page reason has no text");
+                        String::new()
+                    })
+            }
+        }
+    }
 }
 
 impl PageError {
@@ -89,17 +138,73 @@ impl PageError {
         if let PageError::Engine(error) = self {
             match error {
                 E::Invalid(fields) => {
-                    page.reasons = fields.iter().map(|f| f.message.clone()).collect();
+                    page.reasons = fields
+                        .iter()
+                        .map(|f| Reason::words(f.message_in("da"), f.message_in("en")))
+                        .collect();
                 }
                 E::Refused(Refusal::Blocked { failures, .. }) => {
-                    page.reasons = failures.iter().map(|f| f.message.en.clone()).collect();
+                    page.reasons = failures
+                        .iter()
+                        .map(|f| Reason::Words(f.message.clone()))
+                        .collect();
                 }
-                E::NoWorkflow { .. }
-                | E::ReformNotYet { .. }
-                | E::Conflict { .. }
-                | E::NotEditable { .. }
-                | E::Refused(Refusal::NotMember { .. } | Refusal::MeetingNotReady { .. }) => {
-                    page.reasons = vec![error.to_string()];
+                E::Refused(Refusal::MeetingNotReady { reason, .. }) => {
+                    page.reasons = vec![Reason::Words(reason.message())];
+                }
+                E::NoWorkflow { region, date } => {
+                    page.reasons = vec![Reason::Text {
+                        key: "no_workflow",
+                        values: vec![
+                            ("region", Reason::same(region)),
+                            ("date", Reason::date(*date)),
+                        ],
+                    }];
+                }
+                E::ReformNotYet { reform, on, today } => {
+                    page.reasons = vec![Reason::Text {
+                        key: "reform_not_yet",
+                        values: vec![
+                            ("reform", Reason::same(reform)),
+                            ("on", Reason::date(*on)),
+                            ("today", Reason::date(*today)),
+                        ],
+                    }];
+                }
+                E::Conflict { expected, current } => {
+                    page.reasons = vec![Reason::Text {
+                        key: "conflict",
+                        values: vec![
+                            ("expected", Reason::same(expected)),
+                            ("current", Reason::same(current)),
+                        ],
+                    }];
+                }
+                E::NotEditable { section, state } => {
+                    // The engine names the section in English; the page says it in both.
+                    let section = match *section {
+                        "professional description" => {
+                            Label::new("Den faglige beskrivelse", "The professional description")
+                        }
+                        "economic assessment" => Label::new(
+                            "Den økonomiske konsekvensvurdering",
+                            "The economic assessment",
+                        ),
+                        "economics sign-off" => {
+                            Label::new("Godkendelsen af økonomien", "The economics sign-off")
+                        }
+                        other => Reason::same(other),
+                    };
+                    page.reasons = vec![Reason::Text {
+                        key: "not_editable",
+                        values: vec![("section", section), ("state", Reason::same(state))],
+                    }];
+                }
+                E::Refused(Refusal::NotMember { body, .. }) => {
+                    page.reasons = vec![Reason::Text {
+                        key: "not_member",
+                        values: vec![("body", Label::new(body.danish(), body.english()))],
+                    }];
                 }
                 E::Forbidden { needed, .. }
                 | E::Refused(Refusal::RoleNotAllowed { needed, .. }) => {
@@ -175,7 +280,11 @@ pub async fn render_error_pages(
         status: page.status.as_u16(),
         title_key: format!("error.{}_title", page.kind),
         text_key: format!("error.{}_text", page.kind),
-        reasons: page.reasons,
+        reasons: page
+            .reasons
+            .iter()
+            .map(|reason| reason.in_language(&state.views, lang))
+            .collect(),
         needed_roles: page
             .needed_roles
             .iter()

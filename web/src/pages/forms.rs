@@ -60,7 +60,7 @@ impl ErrorSummary {
                     field: e.field.clone(),
                     message: views
                         .lookup(lang, &format!("field_errors.{}", e.field))
-                        .unwrap_or_else(|| e.message.clone()),
+                        .unwrap_or_else(|| e.message_in(lang.code()).to_owned()),
                 })
                 .collect(),
         }

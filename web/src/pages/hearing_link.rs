@@ -4,6 +4,7 @@ use super::PageState;
 use super::error::PageError;
 use super::forms::{Choice, ErrorSummary, FormField};
 use super::meetings::{field_errors, long_date, long_day};
+use super::party_figures::{PartyTable, party_tables};
 use super::session::{PublicForm, Visitor, see_other};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -29,7 +30,10 @@ struct HearingPage {
     giving_party: String,
     receiving_party: String,
     deadline: String,
+    /// The day the hearing closed, when it closed before its deadline.
+    closed_early_on: Option<String>,
     summary: Vec<Field>,
+    economics: Vec<PartyTable>,
     open: bool,
     /// The answer already given, in words.
     answered: Option<String>,
@@ -95,6 +99,11 @@ async fn hearing_page(
         giving_party: case.giving_party.clone(),
         receiving_party: case.receiving_party.clone(),
         deadline: long_date(lang, invitation.deadline),
+        closed_early_on: invitation
+            .closed_on
+            .filter(|day| *day < invitation.deadline)
+            .map(|day| long_date(lang, day)),
+        economics: party_tables(views, lang, &case.economics)?,
         summary: case
             .summary
             .iter()

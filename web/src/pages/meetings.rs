@@ -6,6 +6,7 @@ use super::PageState;
 use super::error::PageError;
 use super::forms::{Choice, ErrorSummary, FormField};
 use super::i18n::Lang;
+use super::meeting_edit::{ChangeForm, ChangeSection};
 use super::session::{CsrfForm, CurrentUser, see_other};
 use super::views::Views;
 use axum::extract::{Path, Query, State};
@@ -14,7 +15,6 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use overdrag_engine::cases::meetings::{MeetingView, NewMeeting};
 use overdrag_engine::domain::body::Body;
-use overdrag_engine::domain::role::Role;
 use overdrag_engine::{EngineError, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +51,7 @@ pub fn field_errors(
     for e in errors {
         let message = views
             .lookup(lang, &format!("{section}.field_errors.{}", e.field))
-            .unwrap_or_else(|| e.message.clone());
+            .unwrap_or_else(|| e.message_in(lang.code()).to_owned());
         summary.push(&e.field, message);
     }
     summary
@@ -160,7 +160,9 @@ async fn meetings_page(
         region: region.to_owned(),
         regions,
         meetings: meetings.iter().map(|m| meeting_row(user.lang, m)).collect(),
-        can_plan: user.actor.has_role(region, Role::Secretariat),
+        can_plan: user
+            .actor
+            .has_role(region, overdrag_engine::policy::meeting::PREPARER),
         title: FormField::new("title", &typed.title, &errors),
         held_on: FormField::new("held_on", &typed.held_on, &errors),
         material_deadline: FormField::new("material_deadline", &typed.material_deadline, &errors),
@@ -264,10 +266,18 @@ struct AgendaRow {
     down: Option<i32>,
 }
 
+/// What was typed into the meeting page's forms, kept when one comes back with errors.
+#[derive(Debug, Default)]
+pub(super) struct MeetingForms {
+    pub place: PlaceForm,
+    pub change: Option<ChangeForm>,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
-struct MeetingPage {
+pub(super) struct MeetingPage {
     id: i64,
-    title: String,
+    pub title: String,
     body_name: String,
     region: String,
     held_on: String,
@@ -280,19 +290,28 @@ struct MeetingPage {
     errors: ErrorSummary,
     override_deadline: bool,
     deadline_passed: bool,
+    /// The secretariat's forms that correct and cancel the meeting.
+    change: Option<ChangeSection>,
+    /// The day the meeting was cancelled, and why.
+    cancelled_on: Option<String>,
+    cancel_reason: Option<String>,
 }
 
-async fn meeting_page(
+pub(super) async fn meeting_page(
     state: &PageState,
     user: &CurrentUser,
     meeting_id: i64,
     errors: ErrorSummary,
-    typed: &PlaceForm,
+    forms: &MeetingForms,
 ) -> Result<MeetingPage, PageError> {
+    let typed = &forms.place;
     let meeting = state.engine.meeting(&user.actor, meeting_id).await?;
     let today = state.engine.today();
-    let prepares =
-        user.actor.has_role(&meeting.region, Role::Secretariat) && meeting.held_on >= today;
+    let prepares = user
+        .actor
+        .has_role(&meeting.region, overdrag_engine::policy::meeting::PREPARER)
+        && meeting.held_on >= today
+        && meeting.cancelled_at.is_none();
     let candidates = if prepares {
         state
             .engine
@@ -328,6 +347,7 @@ async fn meeting_page(
             down: (prepares && a.position < last).then_some(a.position + 1),
         })
         .collect();
+    let change = prepares.then(|| ChangeSection::of(&meeting, forms, &errors));
     Ok(MeetingPage {
         id: meeting.id,
         title: meeting.title.clone(),
@@ -342,6 +362,9 @@ async fn meeting_page(
         errors,
         override_deadline: typed.override_deadline.is_some(),
         deadline_passed: today > meeting.material_deadline,
+        change,
+        cancelled_on: meeting.cancelled_at.map(|at| long_day(user.lang, at)),
+        cancel_reason: meeting.cancel_reason.clone(),
     })
 }
 
@@ -356,7 +379,7 @@ pub async fn show_meeting(
         &user,
         id,
         ErrorSummary::default(),
-        &PlaceForm::default(),
+        &MeetingForms::default(),
     )
     .await?;
     state.views.render(
@@ -403,7 +426,11 @@ pub async fn place_case(
                 .text(user.lang, "meetings.field_errors.case_id", &[])?,
         ),
     };
-    let view = meeting_page(&state, &user, id, errors, &form).await?;
+    let forms = MeetingForms {
+        place: form,
+        ..MeetingForms::default()
+    };
+    let view = meeting_page(&state, &user, id, errors, &forms).await?;
     state.views.render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "meetings/show",

@@ -26,9 +26,11 @@ mod hearing_link;
 mod home;
 pub mod i18n;
 mod login;
+mod meeting_edit;
 mod meetings;
 mod menu;
 mod next_step;
+mod party_figures;
 mod public_register;
 pub mod session;
 mod settings;
@@ -99,6 +101,8 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
         .route("/meetings/{id}/agenda", post(meetings::place_case))
         .route("/meetings/{id}/agenda/order", post(meetings::move_item))
         .route("/meetings/{id}/publish", post(meetings::publish))
+        .route("/meetings/{id}/change", post(meeting_edit::change_meeting))
+        .route("/meetings/{id}/cancel", post(meeting_edit::cancel_meeting))
         .route("/meetings/{id}/minutes", get(meetings::minutes))
         .route("/meetings/{id}/decide", get(decide::decision_screen))
         .route("/meetings/{id}/decide/{case_id}", post(decide::decide))
