@@ -949,6 +949,17 @@ async fn the_hearing_page_answers_by_token_once(db: &TestDb) {
     // The heard party sees the figures it is asked to accept.
     assert!(page.body.contains("Sagens økonomi"), "{}", page.body);
     assert!(page.body.contains("3.900.000") && page.body.contains("Odense Kommune"));
+    // A heard party with no lines of its own is told that the figures are the others'.
+    let mut without_own_figures = 0;
+    for token in &links {
+        let page = Browser::new(engine).get(&format!("/hearing/{token}")).await;
+        without_own_figures += usize::from(page.body.contains("har ingen egne tal i vurderingen"));
+    }
+    assert_eq!(
+        without_own_figures,
+        links.len() - 1,
+        "all but Odense Kommune, the one heard party with figures"
+    );
 
     // An objection needs a text: refused, the choice kept.
     let csrf = page.csrf();

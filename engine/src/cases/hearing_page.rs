@@ -35,6 +35,8 @@ pub struct HearingCase {
     /// The case's figures per party and year, the heard party's own first: what it is asked
     /// to accept.
     pub economics: Vec<PartyEconomics>,
+    /// The heard party has lines of its own in the assessment; when not, it reads the others'.
+    pub has_own_figures: bool,
 }
 
 /// The description fields a heard party is shown.
@@ -75,6 +77,9 @@ impl Engine {
             .collect();
         debug_assert_eq!(hearing.id, party.hearing_id);
         let economics = self.figures_for(&file.lines, party.organisation_id).await?;
+        let has_own_figures = economics
+            .first()
+            .is_some_and(|p| p.party_id == party.organisation_id);
         Ok(HearingCase {
             invitation,
             kind: CaseKind::parse(&case.kind)
@@ -85,6 +90,7 @@ impl Engine {
             summary,
             answered_at: party.answered_at,
             economics,
+            has_own_figures,
         })
     }
 

@@ -34,6 +34,7 @@ struct HearingPage {
     closed_early_on: Option<String>,
     summary: Vec<Field>,
     economics: Vec<PartyTable>,
+    has_own_figures: bool,
     open: bool,
     /// The answer already given, in words.
     answered: Option<String>,
@@ -104,6 +105,7 @@ async fn hearing_page(
             .filter(|day| *day < invitation.deadline)
             .map(|day| long_date(lang, day)),
         economics: party_tables(views, lang, &case.economics)?,
+        has_own_figures: case.has_own_figures,
         summary: case
             .summary
             .iter()
