@@ -138,7 +138,7 @@ impl Load {
             .map_err(|e| format!("no free loopback port: {e}"))?;
         let engine = bench.engine.clone();
         tokio::spawn(async move {
-            let settings = overdrag::pages::PageSettings::default();
+            let settings = overdrag::server::ServerSettings::default();
             if let Err(error) = overdrag::server::serve(engine, addr, &settings).await {
                 eprintln!("the server stopped: {error}");
             }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod idempotency;
 pub mod journal_event;
 pub mod mail;
+pub mod operations;
 pub mod organisations;
 pub mod policy;
 pub mod preferences;

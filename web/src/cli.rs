@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `workflows check|graph`, `users add|revoke`, `demo`,
-//! `reform plan|apply`.
+//! `reform plan|apply`, `backup`, `restore`.
 
 mod reform_text;
 
@@ -12,7 +12,7 @@ use overdrag_engine::storage::db::{self, ConnectError};
 use overdrag_engine::users::{self, NewUser};
 use overdrag_engine::workflow::definition::DefinitionError;
 use overdrag_engine::workflow::{WorkflowSet, graph};
-use overdrag_engine::{Engine, EngineError, demo};
+use overdrag_engine::{Engine, EngineError, demo, operations};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,6 +53,20 @@ enum Command {
     Reform {
         #[command(subcommand)]
         command: ReformCommand,
+    },
+    /// Copy the SQLite database to FILE, consistently, while the server runs. For PostgreSQL
+    /// use pg_dump (see the README).
+    Backup {
+        /// The new file; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Put a backup taken with `overdrag backup` back as the database, after checking it and
+    /// every case's journal in it. Stop the server first.
+    Restore {
+        file: PathBuf,
+        /// Replace the database there now; without it, restore refuses to overwrite one.
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -168,6 +182,25 @@ fn load_workflows(
         .map_err(CliError::Workflows)
 }
 
+/// The SQLite file the configuration names: `DATABASE_URL` if it is a SQLite URL, else the
+/// data directory's.
+fn sqlite_file(config: &Config) -> Result<PathBuf, CliError> {
+    match config.database_url.as_deref() {
+        None => Ok(config.data_dir.join("overdrag.db")),
+        Some(url) => {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .ok_or_else(|| {
+                    CliError::Usage(
+                        "`overdrag restore` puts back a SQLite backup; for PostgreSQL use pg_restore (see the README's operations section)".into(),
+                    )
+                })?;
+            Ok(PathBuf::from(path.split('?').next().unwrap_or(path)))
+        }
+    }
+}
+
 async fn start_engine(config: &Config) -> Result<(Engine, MailTemplates), CliError> {
     let templates = load_templates(config)?;
     let workflows = load_workflows(config, None, &templates)?;
@@ -229,12 +262,38 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 let summary = demo::load_if_empty(&engine).await?;
                 tracing::info!("{summary}");
             }
-            let pages = crate::pages::PageSettings {
-                secure_cookies: config.public_url.starts_with("https://"),
+            let settings = crate::server::ServerSettings {
+                pages: crate::pages::PageSettings {
+                    secure_cookies: config.public_url.starts_with("https://"),
+                },
+                metrics_token: config.metrics_token.clone(),
             };
-            crate::server::serve(engine, addr, &pages)
+            crate::server::serve(engine, addr, &settings)
                 .await
                 .map_err(CliError::Usage)
+        }
+        Command::Backup { file } => {
+            let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;
+            operations::back_up(&db, &file)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+            println!("backed up to {} ({bytes} bytes)", file.display());
+            Ok(())
+        }
+        Command::Restore { file, replace } => {
+            let target = sqlite_file(&config)?;
+            let check = operations::restore_sqlite(&file, &target, replace)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!(
+                "restored {} to {}: {} cases, {} journal events, every journal verified",
+                file.display(),
+                target.display(),
+                check.cases,
+                check.events
+            );
+            Ok(())
         }
         Command::Migrate => {
             let db = db::connect(config.database_url.as_deref(), &config.data_dir).await?;

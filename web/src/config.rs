@@ -39,6 +39,8 @@ pub struct Config {
     /// `OVERDRAG_TODAY`: run as if today were this Danish date (e.g. `2027-01-04`), the time of
     /// day as it is; for a demonstration or a rehearsal on a copy, never for production.
     pub today: Option<String>,
+    /// `OVERDRAG_METRICS_TOKEN`: the bearer token `/metrics` answers. Unset: no `/metrics`.
+    pub metrics_token: Option<Secret>,
 }
 
 /// A value that must never be printed, e.g. a URL with a password.
@@ -46,6 +48,11 @@ pub struct Config {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value read from the environment.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -91,6 +98,7 @@ impl Config {
                     .unwrap_or(600),
             ),
             today: var("OVERDRAG_TODAY"),
+            metrics_token: var("OVERDRAG_METRICS_TOKEN").map(Secret),
             idempotency_lease: std::time::Duration::from_secs(
                 var("OVERDRAG_IDEMPOTENCY_LEASE_SECONDS")
                     .and_then(|s| s.parse().ok())

@@ -5,5 +5,6 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod headers;
+pub mod metrics;
 pub mod pages;
 pub mod server;

@@ -1,6 +1,8 @@
 //! The HTTP server: health and readiness, the API and the pages.
 
 use crate::api::problem::ApiError;
+use crate::config::Secret;
+use crate::metrics::Metrics;
 use crate::pages::PageSettings;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -9,36 +11,91 @@ use axum::{Json, Router};
 use overdrag_engine::Engine;
 use serde_json::json;
 use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// How long the readiness check waits for the database: a probe must not hang while the pool
 /// waits for a server that is down.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The whole application with the default page settings (cookies without `Secure`), as tests
-/// use it.
+/// What the server is started with besides the engine.
+#[derive(Clone, Debug, Default)]
+pub struct ServerSettings {
+    pub pages: PageSettings,
+    /// `OVERDRAG_METRICS_TOKEN`: the bearer token `/metrics` answers; unset, it is off.
+    pub metrics_token: Option<Secret>,
+}
+
+/// The whole application with the default settings (cookies without `Secure`, no
+/// `/metrics`), as tests use it.
 ///
 /// # Panics
 /// When an embedded template or text table does not compile: a build bug the tests catch.
 #[allow(clippy::expect_used)]
 pub fn router(engine: Engine) -> Router {
-    router_with(engine, &PageSettings::default()).expect("the embedded page templates compile")
+    router_with(engine, &ServerSettings::default()).expect("the embedded page templates compile")
 }
 
-/// The whole application: health, the API under `/api/v1`, the pages and `/static/`, each
-/// answer with the headers of [`crate::headers`].
+/// The whole application: health, `/metrics`, the API under `/api/v1`, the pages and
+/// `/static/`, each answer with the headers of [`crate::headers`] and an `x-request-id`, each
+/// request counted and logged on one line under its id.
 ///
 /// # Errors
 /// When an embedded template or text table does not compile.
-pub fn router_with(engine: Engine, settings: &PageSettings) -> Result<Router, String> {
+pub fn router_with(engine: Engine, settings: &ServerSettings) -> Result<Router, String> {
     let (api, _) = crate::api::routes();
-    let pages = crate::pages::routes(engine.clone(), settings)?;
+    let pages = crate::pages::routes(engine.clone(), &settings.pages)?;
+    let metrics = Metrics::new(&engine, settings.metrics_token.as_ref().map(Secret::expose));
+    let scrape = Router::new()
+        .route("/metrics", get(crate::metrics::scrape))
+        .with_state((engine.clone(), metrics.clone()));
     Ok(Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api)
         .with_state(engine)
         .merge(pages)
-        .layer(axum::middleware::from_fn(crate::headers::hardened)))
+        .merge(scrape)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(crate::headers::hardened))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid)))
+}
+
+/// The span every log line of a request is written in: its id, method and path (a hearing
+/// link's token left out, as it opens the hearing to whoever holds it).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %loggable_path(request.uri().path()),
+    )
+}
+
+/// `path` with the secret of a hearing link replaced by `…`.
+fn loggable_path(path: &str) -> String {
+    for prefix in ["/hearing/", "/api/v1/hearing-links/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{tail}");
+        }
+    }
+    path.to_owned()
 }
 
 /// The process is up.
@@ -67,7 +124,7 @@ async fn readyz(State(engine): State<Engine>) -> Response {
 pub async fn serve(
     engine: Engine,
     addr: std::net::SocketAddr,
-    settings: &PageSettings,
+    settings: &ServerSettings,
 ) -> Result<(), String> {
     let app = router_with(engine, settings)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
@@ -98,4 +155,19 @@ async fn shutdown() {
     let terminate = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn a_hearing_links_token_stays_out_of_the_log() {
+        assert_eq!(loggable_path("/hearing/hrg_abc123"), "/hearing/…");
+        assert_eq!(
+            loggable_path("/api/v1/hearing-links/hrg_abc123/x"),
+            "/api/v1/hearing-links/…/x"
+        );
+        assert_eq!(loggable_path("/cases/7"), "/cases/7");
+    }
 }

@@ -62,6 +62,7 @@ impl Engine {
             }
         }
         txn.commit().await?;
+        self.counters.count_step(true);
         self.meeting(actor, meeting.id).await
     }
 
@@ -146,6 +147,7 @@ impl Engine {
             outbox::enqueue(&txn, &case, event.id, std::slice::from_ref(&rule), now).await?;
         }
         txn.commit().await?;
+        self.counters.count_step(true);
         self.meeting(actor, meeting.id).await
     }
 

@@ -199,6 +199,7 @@ impl Engine {
         let committed = Committed::of(&case);
         idempotency::record_commit(&txn, claim, &committed).await?;
         txn.commit().await?;
+        self.counters.count_step(true);
         Ok(committed)
     }
 }

@@ -86,6 +86,7 @@ impl Engine {
             }
         }
         txn.commit().await?;
+        self.counters.count_step(true);
         self.meeting(actor, meeting.id).await
     }
 
@@ -145,6 +146,7 @@ impl Engine {
             outbox::enqueue(&txn, &case, event.id, std::slice::from_ref(&rule), now).await?;
         }
         txn.commit().await?;
+        self.counters.count_step(true);
         self.meeting(actor, meeting.id).await
     }
 

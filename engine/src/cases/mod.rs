@@ -89,6 +89,8 @@ pub struct Engine {
     idempotency_lease: chrono::Duration,
     /// The turns of this server's writers (on SQLite; PostgreSQL queues its own).
     writers: db::WriteQueue,
+    /// Counts of steps and reminder runs since start, for the operator's `/metrics`.
+    pub(crate) counters: Arc<crate::operations::StepCounters>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,6 +133,7 @@ impl Engine {
             clock: Arc::new(Utc::now),
             documents: crate::storage::documents::DocumentStore::new("data/documents"),
             idempotency_lease: idempotency::LEASE,
+            counters: Arc::default(),
         })
     }
 
@@ -303,7 +306,8 @@ impl Engine {
         expected_version: i32,
     ) -> Result<Visible, EngineError> {
         let visible = self.visible(actor, case_id).await?;
-        Self::check_version(&visible.case, expected_version)?;
+        Self::check_version(&visible.case, expected_version)
+            .inspect_err(|_| self.counters.count_step(false))?;
         Ok(visible)
     }
 
@@ -320,8 +324,10 @@ impl Engine {
     ) -> Result<Visible, EngineError> {
         // The role first: a caller who may not act at all hears so, whatever version they sent.
         let visible = self.visible(actor, case_id).await?;
-        self.permit(actor, &visible, action).await?;
-        Self::check_version(&visible.case, expected_version)?;
+        let permitted = self.permit(actor, &visible, action).await;
+        permitted
+            .and_then(|()| Self::check_version(&visible.case, expected_version))
+            .inspect_err(|_| self.counters.count_step(false))?;
         Ok(visible)
     }
 

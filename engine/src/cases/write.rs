@@ -109,6 +109,23 @@ impl Engine {
             DateTime<Utc>,
         ) -> Result<Written<'a, T>, EngineError>,
     ) -> Result<(Committed, T), EngineError> {
+        let result = self
+            .commit_change_counted(actor_user_id, case, change, write)
+            .await;
+        self.counters.count_step(result.is_ok());
+        result
+    }
+
+    async fn commit_change_counted<'a, T>(
+        &self,
+        actor_user_id: Option<i64>,
+        case: &handover_case::Model,
+        change: Change<'_>,
+        write: impl AsyncFnOnce(
+            &db::WriteTransaction,
+            DateTime<Utc>,
+        ) -> Result<Written<'a, T>, EngineError>,
+    ) -> Result<(Committed, T), EngineError> {
         let now = self.now();
         let txn = self.begin_write().await?;
         let head = match change.expected_version {
@@ -335,6 +352,7 @@ impl Engine {
         attempted: String,
         refusal: EngineError,
     ) -> EngineError {
+        self.counters.count_step(false);
         let record = async {
             let txn = self.begin_write().await?;
             lock_case(&txn, case_id).await?;

@@ -61,6 +61,12 @@ impl Reminders {
     /// # Errors
     /// A database error.
     pub async fn run_once(&self) -> Result<usize, EngineError> {
+        let round = self.round().await;
+        self.engine.counters().count_reminder_run(round.is_err());
+        round
+    }
+
+    async fn round(&self) -> Result<usize, EngineError> {
         let today = self.engine.today();
         let window = self.window(today);
         let mut enqueued = 0;
