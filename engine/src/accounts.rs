@@ -241,6 +241,34 @@ fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// Opens a session for the user: a new random token, stored only as its hash.
+///
+/// # Errors
+/// A database error.
+pub(crate) async fn open_session(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<NewSession, EngineError> {
+    let session = NewSession {
+        token: format!("ods_{}", random_hex()),
+        csrf_token: random_hex(),
+        expires_at: now + Duration::hours(SESSION_IDLE_HOURS),
+    };
+    user_session::ActiveModel {
+        token_hash: Set(token_hash(&session.token)),
+        user_id: Set(user_id),
+        csrf_token: Set(session.csrf_token.clone()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(session.expires_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(session)
+}
+
 impl Engine {
     /// Logs in with email and password and opens a session.
     ///
@@ -304,23 +332,7 @@ impl Engine {
             .exec(self.db())
             .await
             .map_err(EngineError::from)?;
-        let session = NewSession {
-            token: format!("ods_{}", random_hex()),
-            csrf_token: random_hex(),
-            expires_at: now + Duration::hours(SESSION_IDLE_HOURS),
-        };
-        user_session::ActiveModel {
-            token_hash: Set(token_hash(&session.token)),
-            user_id: Set(user.id),
-            csrf_token: Set(session.csrf_token.clone()),
-            created_at: Set(now),
-            last_seen_at: Set(now),
-            expires_at: Set(session.expires_at),
-            ..Default::default()
-        }
-        .insert(self.db())
-        .await
-        .map_err(EngineError::from)?;
+        let session = open_session(self.db(), user.id, now).await?;
         tracing::info!(user = user.id, "logged in");
         Ok(session)
     }

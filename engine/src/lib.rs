@@ -20,6 +20,7 @@ pub mod policy;
 pub mod preferences;
 pub mod regions;
 pub mod render;
+pub mod sso;
 pub mod storage;
 pub mod user_admin;
 pub mod users;

@@ -26,6 +26,7 @@ mod m20261207_000020_create_council_members;
 mod m20261207_000021_create_case_councils;
 mod m20261207_000022_create_council_recommendations;
 mod m20261207_000023_add_meeting_cancellation;
+mod m20261207_000024_create_account_events_and_sso;
 pub mod seed;
 
 /// Runs the migrations in order.
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_create_case_councils::Migration),
             Box::new(m20261207_000022_create_council_recommendations::Migration),
             Box::new(m20261207_000023_add_meeting_cancellation::Migration),
+            Box::new(m20261207_000024_create_account_events_and_sso::Migration),
         ]
     }
 }

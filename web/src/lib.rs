@@ -6,5 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod headers;
 pub mod metrics;
+pub mod oidc_config;
 pub mod pages;
 pub mod server;

@@ -15,7 +15,10 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr);
     // One JSON object per line, with the request's span (its id) in each, for a log shipper.
     if std::env::var("OVERDRAG_LOG_FORMAT").is_ok_and(|f| f.trim() == "json") {
-        logs.json().with_current_span(true).with_span_list(false).init();
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
     } else {
         logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init();

@@ -200,6 +200,52 @@ impl Browser {
         let turn = ONE_BROWSER.lock().await;
         let app = overdrag::server::router(engine.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(test, db, engine, app, listener, turn).await
+    }
+
+    /// As [`Browser::start`], with single sign-on through the test OpenID provider
+    /// (`scripts/oidc-provider/`, which `.ci/run` starts) and the app at [`SSO_APP_URL`], the
+    /// address the provider knows it by.
+    async fn start_with_sso(test: &str, mapping: &str) -> Self {
+        let turn = ONE_BROWSER.lock().await;
+        let db = TestDb::sqlite().await;
+        let engine = db.engine.clone();
+        let settings = overdrag::oidc_config::LoginSettings {
+            password_login: false,
+            sso: Some(overdrag::oidc_config::SsoSettings {
+                issuer: sso_issuer(),
+                client_id: "overdrag".into(),
+                client_secret: overdrag::config::Secret::new("test-only-overdrag-secret"),
+                public_url: SSO_APP_URL.into(),
+                label: Some("Region Syddanmarks login".into()),
+                mapping: std::sync::Arc::new(
+                    overdrag_engine::sso::Mapping::parse("sso.toml", mapping).unwrap(),
+                ),
+            }),
+        };
+        let app = overdrag::pages::routes_with_login(
+            engine.clone(),
+            &overdrag::pages::PageSettings::default(),
+            settings,
+        )
+        .unwrap();
+        let address = SSO_APP_URL.trim_start_matches("http://");
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("the single sign-on test serves the app at {address}, where the test provider sends people back: {e}")
+            });
+        Self::serve(test, db, engine, app, listener, turn).await
+    }
+
+    async fn serve(
+        test: &str,
+        db: TestDb,
+        engine: Engine,
+        app: axum::Router,
+        listener: tokio::net::TcpListener,
+        turn: tokio::sync::MutexGuard<'static, ()>,
+    ) -> Self {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
@@ -611,6 +657,179 @@ impl Browser {
         self.server.abort();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Where the single sign-on browser test serves the app: the test provider's client has this
+/// address's callback as its redirect URI (`scripts/oidc-provider/index.mjs`).
+const SSO_APP_URL: &str = "http://127.0.0.1:18181";
+
+/// The test OpenID provider: `OVERDRAG_TEST_OIDC_ISSUER`, else where `.ci/run` starts it.
+fn sso_issuer() -> String {
+    std::env::var("OVERDRAG_TEST_OIDC_ISSUER").unwrap_or_else(|_| "http://127.0.0.1:18180".into())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium, chromedriver and the test OpenID provider; .ci/run runs it"]
+async fn a_person_logs_in_through_the_organisations_provider_and_lands_on_my_tasks() {
+    // The provider must be there: a missing one fails the test, it never skips it.
+    let issuer = sso_issuer();
+    let discovery = format!("{issuer}/.well-known/openid-configuration");
+    let answer = openidconnect::reqwest::get(&discovery).await;
+    assert!(
+        answer.as_ref().is_ok_and(|a| a.status().is_success()),
+        "no test OpenID provider at {issuer} ({answer:?}): start it with \
+         `npm install --prefix scripts/oidc-provider && node scripts/oidc-provider/index.mjs` \
+         (.ci/run does), or set OVERDRAG_TEST_OIDC_ISSUER"
+    );
+    let mapping = "[[rule]]\nclaim = \"groups\"\nvalue = \"syd-sekretariat\"\nregion = \"syddanmark\"\nrole = \"secretariat\"\n\n[[rule]]\nclaim = \"groups\"\nvalue = \"syd-oekonomi\"\nregion = \"syddanmark\"\nrole = \"economist\"\n\n[[rule]]\nclaim = \"groups\"\nvalue = \"syd-raad-fyn\"\nregion = \"syddanmark\"\nrole = \"council\"\ncouncil = \"Sundhedsråd Fyn\"\n";
+    let mut b = Browser::start_with_sso("sso", mapping).await;
+
+    b.goto("/tasks").await;
+    assert!(
+        b.location().await.starts_with("/login"),
+        "a visitor is sent to log in"
+    );
+    let text = b.main_text().await;
+    assert!(
+        !text.contains("Adgangskode"),
+        "password login is off: {text}"
+    );
+    // To the provider: its pages are not Overdrag's, so they are not checked or axe-run.
+    b.client()
+        .find(Locator::XPath(
+            "//button[normalize-space(.)='Log ind med Region Syddanmarks login']",
+        ))
+        .await
+        .expect("the single sign-on button")
+        .click()
+        .await
+        .unwrap();
+    let login = match b
+        .client()
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+    {
+        Ok(input) => input,
+        Err(e) => panic!(
+            "the provider's login page did not come ({e}); at {}: {}",
+            b.client().current_url().await.unwrap(),
+            b.client().source().await.unwrap_or_default()
+        ),
+    };
+    assert!(
+        b.client()
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&issuer),
+        "on the provider's own page"
+    );
+    b.screenshot("provider-login").await;
+    login.send_keys("anne").await.unwrap();
+    b.client()
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("any password will do")
+        .await
+        .unwrap();
+    b.client()
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Consent, if the provider asks; then back to Overdrag.
+    for _ in 0..200 {
+        let here = b.client().current_url().await.unwrap();
+        if here.as_str().starts_with(SSO_APP_URL) {
+            break;
+        }
+        if let Ok(consent) = b
+            .client()
+            .find(Locator::XPath("//button[normalize-space(.)='Continue']"))
+            .await
+        {
+            b.screenshot("provider-consent").await;
+            consent.click().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.arrived("my-tasks").await;
+
+    assert_eq!(b.location().await, "/tasks");
+    assert_eq!(b.heading().await, "Mine opgaver");
+    let user_id = {
+        use overdrag_engine::storage::entity::app_user;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        app_user::Entity::find()
+            .filter(app_user::Column::Email.eq("anne.sekretaer@rsyd.dk"))
+            .one(b.engine().db())
+            .await
+            .unwrap()
+            .expect("the provider's person has an account")
+            .id
+    };
+    let actor = Actor::load(b.engine().db(), user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(actor.name, "Anne Sekretær");
+    assert_eq!(
+        actor.roles_in("syddanmark").cloned().unwrap_or_default(),
+        [Role::Secretariat, Role::Economist].into_iter().collect(),
+        "the roles the mapping gives for the provider's groups"
+    );
+    assert_eq!(actor.regions.len(), 1);
+    let kinds: Vec<String> = b
+        .engine()
+        .account_events(user_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("user_created_by_sso")
+    );
+    assert_eq!(kinds.last().map(String::as_str), Some("sso_login"));
+
+    // Logging out ends the provider's session too: it asks, then sends the browser back.
+    b.client()
+        .find(Locator::XPath("//button[normalize-space(.)='Log af']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        let here = b.client().current_url().await.unwrap();
+        if here.as_str().starts_with(SSO_APP_URL) {
+            break;
+        }
+        if let Ok(yes) = b
+            .client()
+            .find(Locator::Css("button[name=logout][value=yes]"))
+            .await
+        {
+            b.screenshot("provider-logout").await;
+            yes.click().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.arrived("logged-out").await;
+    assert_eq!(b.location().await, "/login");
+    b.goto("/tasks").await;
+    assert!(
+        b.location().await.starts_with("/login"),
+        "the session is over"
+    );
+    b.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -125,9 +125,7 @@ async fn a_scrape_holds_the_named_series(db: &TestDb) {
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let case: Value = serde_json::from_str(&created.text).unwrap();
-    let description = |version: i64| {
-        json!({ "expected_version": version, "description": { "task": "IV-antibiotika gives i eget hjem." } })
-    };
+    let description = |version: i64| json!({ "expected_version": version, "description": { "task": "IV-antibiotika gives i eget hjem." } });
     let uri = format!("/api/v1/cases/{}/description", case["id"]);
     let stale = send(&app, Method::PUT, &uri, &auth, Some(&description(99))).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
@@ -343,7 +341,10 @@ async fn a_backup_under_load_restores_with_every_journal_verified() {
         "the copy holds one moment's cases: {before} ≤ {} ≤ {after}",
         check.cases
     );
-    assert!(stdout.contains(&format!("{} cases", check.cases)), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} cases", check.cases)),
+        "{stdout}"
+    );
     assert!(check.events >= check.cases);
 
     let over = overdrag(
@@ -426,7 +427,12 @@ fn each_request_is_logged_once_as_json_under_its_id() {
     }
     assert!(answer.is_some(), "the server did not become ready");
     let answer = get("/cases/12345", "log-test-4711").unwrap();
-    assert!(answer.to_lowercase().contains("x-request-id: log-test-4711"), "{answer}");
+    assert!(
+        answer
+            .to_lowercase()
+            .contains("x-request-id: log-test-4711"),
+        "{answer}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(300));
     server.kill().unwrap();
     server.wait().unwrap();

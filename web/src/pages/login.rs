@@ -1,18 +1,22 @@
-//! Logging in and out, and the language switch.
+//! Logging in and out (with a password, unless switched off, and through single sign-on when
+//! configured: see [`super::oidc`]), and the language switch.
 
 use super::PageState;
 use super::error::PageError;
 use super::forms::{ErrorSummary, FormField};
 use super::i18n::Lang;
+use super::oidc::{ID_TOKEN_COOKIE, STATE_COOKIE, SsoFailure};
 use super::session::{
-    CsrfForm, LANG_COOKIE, PublicForm, SESSION_COOKIE, Visitor, safe_next, see_other, set_cookie,
+    CsrfForm, LANG_COOKIE, PublicForm, SESSION_COOKIE, Visitor, cookie, safe_next, see_other,
+    set_cookie,
 };
 use super::views::Views;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use overdrag_engine::accounts::LoginError;
+use overdrag_engine::sso::SsoRefusal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
@@ -26,17 +30,38 @@ struct LoginView {
     email: FormField,
     password: FormField,
     next: String,
+    /// Whether the email-and-password form is shown.
+    password_login: bool,
+    /// The single sign-on button's text, when single sign-on is configured.
+    sso_button: Option<String>,
 }
 
 impl LoginView {
-    fn new(email: &str, next: Option<&str>, errors: ErrorSummary) -> Self {
-        Self {
+    fn new(
+        state: &PageState,
+        lang: Lang,
+        email: &str,
+        next: Option<&str>,
+        errors: ErrorSummary,
+    ) -> Result<Self, PageError> {
+        let sso_button = match &state.login.sso {
+            Some(sso) => Some(match &sso.settings.label {
+                Some(name) => state
+                    .views
+                    .text(lang, "login.sso_button", &[("name", name)])?,
+                None => state.views.text(lang, "login.sso_button_default", &[])?,
+            }),
+            None => None,
+        };
+        Ok(Self {
             email: FormField::new("email", email, &errors),
             // A password is never sent back to the browser.
             password: FormField::new("password", "", &errors),
             next: safe_next(next),
             errors,
-        }
+            password_login: state.login.password_login,
+            sso_button,
+        })
     }
 }
 
@@ -49,7 +74,13 @@ pub async fn login_page(
     if visitor.user.is_some() {
         return Ok(see_other(&safe_next(query.next.as_deref())));
     }
-    let view = LoginView::new("", query.next.as_deref(), ErrorSummary::default());
+    let view = LoginView::new(
+        &state,
+        visitor.lang,
+        "",
+        query.next.as_deref(),
+        ErrorSummary::default(),
+    )?;
     state
         .views
         .render("login", &visitor.chrome("login.title"), &view)
@@ -78,7 +109,7 @@ impl LoginForm {
     }
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(SET_COOKIE, value);
     }
@@ -92,7 +123,10 @@ pub async fn log_in(
 ) -> Result<Response, PageError> {
     let lang = visitor.lang;
     let missing = form.missing(&state.views, lang)?;
-    let (status, errors) = if !missing.is_empty() {
+    let (status, errors) = if !state.login.password_login {
+        let message = state.views.text(lang, "login.password_off", &[])?;
+        (StatusCode::FORBIDDEN, ErrorSummary::single("sso", message))
+    } else if !missing.is_empty() {
         (StatusCode::UNPROCESSABLE_ENTITY, missing)
     } else {
         match state.engine.log_in(&form.email, &form.password).await {
@@ -114,23 +148,67 @@ pub async fn log_in(
             }
         }
     };
-    let view = LoginView::new(&form.email, form.next.as_deref(), errors);
+    let view = LoginView::new(&state, lang, &form.email, form.next.as_deref(), errors)?;
     state
         .views
         .render_with_status(status, "login", &visitor.chrome("login.title"), &view)
 }
 
+/// A failed single sign-on: the login page again, saying so (the detail goes to the log).
+pub(super) fn sso_failed(
+    state: &PageState,
+    visitor: &Visitor,
+    failure: SsoFailure,
+) -> Result<Response, PageError> {
+    let lang = visitor.lang;
+    let status = failure.status();
+    let message = match failure {
+        SsoFailure::Refused(SsoRefusal::Engine(error)) => return Err(error.into()),
+        SsoFailure::Refused(refusal) => {
+            tracing::warn!(%refusal, "single sign-on refused");
+            refusal.message(lang.code()).unwrap_or_default()
+        }
+        SsoFailure::Unavailable(detail) => {
+            tracing::error!(%detail, "the identity provider cannot be used");
+            state.views.text(lang, "login.sso_unavailable", &[])?
+        }
+        other => {
+            tracing::warn!(failure = %other, "single sign-on failed");
+            state.views.text(lang, "login.sso_failed", &[])?
+        }
+    };
+    let view = LoginView::new(state, lang, "", None, ErrorSummary::single("sso", message))?;
+    let response =
+        state
+            .views
+            .render_with_status(status, "login", &visitor.chrome("login.title"), &view)?;
+    // The pending login is used up either way.
+    let clear = set_cookie(state, STATE_COOKIE, "", Some(0));
+    Ok(with_cookie(response, &clear))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}
 
-/// Ends the session (a POST: a link could be followed by anyone's page).
+/// Ends the session (a POST: a link could be followed by anyone's page), and, after a single
+/// sign-on login, the provider's session too where discovery offers an end-session endpoint.
 pub async fn log_out(
     State(state): State<PageState>,
+    headers: HeaderMap,
     CsrfForm { user, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     state.engine.log_out(&user.session_token).await?;
-    let cookie = set_cookie(&state, SESSION_COOKIE, "", Some(0));
-    Ok(with_cookie(see_other("/login"), &cookie))
+    let id_token = cookie(&headers, ID_TOKEN_COOKIE);
+    let target = match (&state.login.sso, id_token) {
+        (Some(sso), Some(token)) => sso.logout_url(Some(token)).await,
+        _ => None,
+    };
+    let session = set_cookie(&state, SESSION_COOKIE, "", Some(0));
+    let id_token = set_cookie(&state, ID_TOKEN_COOKIE, "", Some(0));
+    Ok(with_cookie(
+        with_cookie(see_other(target.as_deref().unwrap_or("/login")), &session),
+        &id_token,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,7 @@ mod meeting_edit;
 mod meetings;
 mod menu;
 mod next_step;
+pub mod oidc;
 mod party_figures;
 mod public_register;
 pub mod session;
@@ -44,6 +45,7 @@ pub use forms::{ErrorSummary, FormField};
 pub use session::{CsrfForm, CurrentUser, PublicForm, Visitor, see_other};
 pub use views::{Chrome, Views};
 
+use crate::oidc_config::LoginSettings;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -67,22 +69,47 @@ pub struct PageState {
     pub engine: Engine,
     pub views: Arc<Views>,
     pub secure_cookies: bool,
+    /// How people log in: password, single sign-on.
+    pub login: Arc<oidc::Login>,
 }
 
 /// The page routes with their state, security headers and error pages; merge into the
-/// server's router.
+/// server's router. How people log in is read from the environment here, at start
+/// ([`LoginSettings::from_env`]).
 ///
 /// # Errors
-/// When a template or the texts do not compile (a bug caught at start).
+/// When a template or the texts do not compile (a bug caught at start), or the login
+/// settings are wrong (e.g. the single sign-on mapping file: the message names file and line).
 pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String> {
+    routes_with_login(engine, settings, LoginSettings::from_env()?)
+}
+
+/// As [`routes`], with the login settings given.
+///
+/// # Errors
+/// When a template or the texts do not compile.
+pub fn routes_with_login(
+    engine: Engine,
+    settings: &PageSettings,
+    login: LoginSettings,
+) -> Result<Router, String> {
+    // Forms may lead to the identity provider: the login button, and logout's redirect to
+    // its end-session endpoint.
+    let csp: Arc<str> = match &login.sso {
+        Some(sso) => content_security_policy(&oidc::origin_of(&sso.issuer)?),
+        None => CONTENT_SECURITY_POLICY.into(),
+    };
     let state = PageState {
         engine,
         views: Arc::new(Views::load()?),
         secure_cookies: settings.secure_cookies,
+        login: Arc::new(oidc::Login::new(login)?),
     };
     let pages = Router::new()
         .route("/", get(home::front_page))
         .route("/login", get(login::login_page).post(login::log_in))
+        .route("/login/oidc", get(oidc::start_login))
+        .route(crate::oidc_config::CALLBACK_PATH, get(oidc::finish_login))
         .route("/logout", post(login::log_out))
         .route("/language", post(login::switch_language))
         .route("/admin", get(admin_home::admin_home))
@@ -178,7 +205,7 @@ pub fn routes(engine: Engine, settings: &PageSettings) -> Result<Router, String>
     Ok(Router::new()
         .route("/static/{*path}", get(assets::serve_static))
         .merge(pages)
-        .layer(middleware::from_fn(security_headers)))
+        .layer(middleware::from_fn_with_state(csp, security_headers)))
 }
 
 /// Unknown paths: an HTML 404 page, except under `/api/`, where the API's problem document
@@ -198,11 +225,30 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style
     font-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'; object-src 'none'";
 
-async fn security_headers(request: Request, next: Next) -> Response {
+/// [`CONTENT_SECURITY_POLICY`] with forms also allowed to lead to `origin` (the identity
+/// provider's).
+fn content_security_policy(origin: &str) -> Arc<str> {
+    CONTENT_SECURITY_POLICY
+        .replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        )
+        .into()
+}
+
+async fn security_headers(
+    axum::extract::State(csp): axum::extract::State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(value);
+    }
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -1,6 +1,7 @@
 //! The sea-orm entities: the tables as they are stored. Behaviour lives in the services beside
 //! this module, never here; entities never leave the engine.
 
+pub mod account_event;
 pub mod agenda_item;
 pub mod api_token;
 pub mod app_user;
@@ -27,5 +28,7 @@ pub mod organisation;
 pub mod outbox;
 pub mod region;
 pub mod reminder;
+pub mod sso_identity;
+pub mod sso_pending_login;
 pub mod user_session;
 pub mod workflow_definition;
