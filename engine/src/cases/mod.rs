@@ -31,6 +31,7 @@ pub mod list;
 pub mod meetings;
 pub mod next_step;
 pub mod page;
+pub mod portfolio;
 pub mod revisions;
 pub mod view;
 // The meeting, decision, workflow and public screens.

@@ -8,12 +8,14 @@
 //!   reached through [`transition`] and [`transition_options`];
 //! - everything else done to a case: [`case::check`] with a [`case::CaseAction`];
 //! - meetings and agendas: [`meeting`];
+//! - the portfolio overview: [`portfolio`];
 //! - users and roles: [`accounts`].
 
 pub mod accounts;
 pub mod case;
 pub mod councils;
 pub mod meeting;
+pub mod portfolio;
 
 use crate::actor::Actor;
 use crate::domain::body::Body;
