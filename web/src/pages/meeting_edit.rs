@@ -3,12 +3,11 @@
 use super::PageState;
 use super::error::PageError;
 use super::forms::{ErrorSummary, FormField};
-use super::meetings::{MeetingForms, field_errors, meeting_page, path_id};
+use super::meetings::{MeetingForms, field_errors, meeting_page, parse_date, path_id};
 use super::session::{CsrfForm, CurrentUser, see_other};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
 use overdrag_engine::EngineError;
 use overdrag_engine::cases::MeetingChange;
 use overdrag_engine::cases::meetings::MeetingView;
@@ -68,10 +67,6 @@ impl ChangeSection {
     }
 }
 
-fn date(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
-}
-
 /// Corrects the title and dates of a meeting not yet held.
 pub async fn change_meeting(
     State(state): State<PageState>,
@@ -83,16 +78,13 @@ pub async fn change_meeting(
     let date_message = state
         .views
         .text(user.lang, "meetings.field_errors.date_format", &[])?;
-    let held_on = date(&form.held_on);
-    let material_deadline = date(&form.material_deadline);
-    for (field, parsed) in [
-        ("held_on", held_on),
-        ("material_deadline", material_deadline),
-    ] {
-        if parsed.is_none() {
-            errors.push(field, date_message.clone());
-        }
-    }
+    let held_on = parse_date("held_on", &form.held_on, &mut errors, &date_message);
+    let material_deadline = parse_date(
+        "material_deadline",
+        &form.material_deadline,
+        &mut errors,
+        &date_message,
+    );
     if let (Some(held_on), Some(material_deadline)) = (held_on, material_deadline) {
         let change = MeetingChange {
             title: form.title.clone(),

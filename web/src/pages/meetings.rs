@@ -200,7 +200,7 @@ pub async fn list_meetings(
         .render("meetings/list", &user.chrome("meetings.title"), &view)
 }
 
-fn parse_date(
+pub(super) fn parse_date(
     field: &str,
     raw: &str,
     summary: &mut ErrorSummary,
